@@ -1,0 +1,23 @@
+namespace Pipeline.Contracts;
+
+/// <summary>The product's Kafka topics (contract.md). Defaults; each service can override them by configuration.</summary>
+public sealed class KafkaTopics
+{
+    public const string SectionName = "Topics";
+
+    public string TelemetryRaw { get; set; } = "iot.telemetry.raw";
+    public string TelemetryEnriched { get; set; } = "iot.telemetry.enriched";
+    public string TelemetryAgg1m { get; set; } = "iot.telemetry.agg.1m";
+    public string EventsRaw { get; set; } = "iot.events.raw";
+    public string Rejected { get; set; } = "iot.rejected";
+    public string Devices { get; set; } = "iot.devices";
+    public string Commands { get; set; } = "iot.commands";
+    public string ShadowRequests { get; set; } = "iot.shadow.requests";
+    public string Shadows { get; set; } = "iot.shadows";
+
+    /// <summary>Topics whose history is a changelog keyed by id (kept compacted).</summary>
+    public IReadOnlyList<string> Compacted => [Devices, Shadows];
+
+    public IReadOnlyList<string> All =>
+        [TelemetryRaw, TelemetryEnriched, TelemetryAgg1m, EventsRaw, Rejected, Devices, Commands, ShadowRequests, Shadows];
+}

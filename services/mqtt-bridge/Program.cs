@@ -1,0 +1,7 @@
+using Pipeline.ServiceDefaults;
+
+var builder = ServiceDefaultsExtensions.CreateServiceBuilder(args, defaultHttpUrl: "http://127.0.0.1:9101");
+
+var app = builder.Build();
+app.MapServiceEndpoints();
+await app.RunAsync();
