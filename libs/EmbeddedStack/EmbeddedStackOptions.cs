@@ -1,0 +1,35 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Pipeline.EmbeddedStack;
+
+/// <summary>How the embedded stack runs. Section "EmbeddedStack"; every address is on 127.0.0.1 by default.</summary>
+public sealed class EmbeddedStackOptions
+{
+    public const string SectionName = "EmbeddedStack";
+
+    /// <summary>Root of the embedded run's state (registry snapshot, schemas, ClickHouse data, engines).</summary>
+    [Required(ErrorMessage = "EmbeddedStack:StateDir must name a folder for the embedded stack's data.")]
+    public string StateDir { get; set; } = ".pipeline";
+
+    [Range(1, 3, ErrorMessage = "EmbeddedStack:KafkaBrokers must be between 1 and 3.")]
+    public int KafkaBrokers { get; set; } = 1;
+
+    [Range(1, 256, ErrorMessage = "EmbeddedStack:Partitions must be between 1 and 256.")]
+    public int Partitions { get; set; } = 6;
+
+    [Required(ErrorMessage = "EmbeddedStack:SchemaRegistryUrl must be an http URL on 127.0.0.1, e.g. http://127.0.0.1:8081.")]
+    public string SchemaRegistryUrl { get; set; } = "http://127.0.0.1:8081";
+
+    [Required(ErrorMessage = "EmbeddedStack:ClickHouseUrl must be an http URL on 127.0.0.1, e.g. http://127.0.0.1:8123.")]
+    public string ClickHouseUrl { get; set; } = "http://127.0.0.1:8123";
+
+    /// <summary>libchdb.so; empty = where `./pipeline` installs it under StateDir/engines.</summary>
+    public string ChdbLibrary { get; set; } = "";
+
+    /// <summary>Topics created up front besides the product's own (Streamiz internal topics, modules' outputs).</summary>
+    public List<string> ExtraTopics { get; set; } = [];
+
+    public string ResolvedChdbLibrary => string.IsNullOrWhiteSpace(ChdbLibrary)
+        ? Path.Combine(StateDir, "engines", "chdb", "node_modules", "@chdb", "lib-linux-x64-gnu", "libchdb.so")
+        : ChdbLibrary;
+}
