@@ -1,0 +1,133 @@
+using Confluent.Kafka;
+using Confluent.SchemaRegistry;
+using Microsoft.Extensions.Logging;
+using Pipeline.Contracts;
+using Pipeline.Contracts.Serialization;
+
+namespace Pipeline.DeviceRegistry;
+
+/// <summary>
+/// Writes the device registry: one <see cref="DeviceRecord"/> per device on the compacted topic,
+/// keyed by device id. What `./pipeline devices add|list|revoke` calls. Each call reads the
+/// current registry first (to refuse duplicates and unknown ids), so two operators adding the same
+/// id at the same instant can both succeed; the later record wins.
+/// </summary>
+public sealed class DeviceRegistryClient(
+    string bootstrapServers,
+    ISchemaRegistryClient schemaRegistry,
+    FleetCertificateAuthority? certificateAuthority = null,
+    string topic = "iot.devices",
+    ILogger? logger = null) : IDisposable
+{
+    private readonly ProtobufSerializer<DeviceRecord> _serializer = new(schemaRegistry);
+    private IProducer<string, byte[]>? _producer;
+
+    /// <summary>PBKDF2 iterations for new tokens (stored per record, so changing it never breaks old tokens).</summary>
+    public int TokenHashIterations { get; init; } = DeviceTokens.DefaultIterations;
+
+    /// <summary>How long a call waits for Kafka before it gives up with <see cref="DeviceRegistryError.RegistryUnavailable"/>.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    public async Task<DeviceAdded> AddAsync(string id, IReadOnlyDictionary<string, string> attributes, bool issueCertificate, CancellationToken cancellationToken)
+    {
+        DeviceIds.Validate(id);
+        ArgumentNullException.ThrowIfNull(attributes);
+        DeviceAttributes.Validate(attributes);
+        if (issueCertificate && certificateAuthority is not { CanIssue: true })
+            throw new InvalidOperationException("A certificate was requested but this registry client has no fleet CA that can issue.");
+
+        var existing = await ReadAsync(cancellationToken).ConfigureAwait(false);
+        if (existing.TryGetValue(id, out var current))
+            throw new DeviceRegistryException(DeviceRegistryError.DuplicateId,
+                current.Revoked ? $"Device '{id}' already exists (revoked); choose another id." : $"Device '{id}' already exists.");
+
+        var token = DeviceTokens.NewToken();
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var record = new DeviceRecord
+        {
+            DeviceId = id,
+            CreatedTsMs = now,
+            UpdatedTsMs = now,
+            Token = DeviceTokens.Hash(token, TokenHashIterations),
+        };
+        foreach (var (key, value) in attributes)
+            record.Attributes[key] = value;
+        IssuedCertificate? certificate = null;
+        if (issueCertificate)
+        {
+            certificate = certificateAuthority!.IssueDeviceCertificate(id);
+            record.CertificateThumbprint = certificate.Sha256Thumbprint;
+        }
+        await WriteAsync(record, cancellationToken).ConfigureAwait(false);
+        logger?.LogInformation("Device {DeviceId} added{Certificate}", id, issueCertificate ? " with a client certificate" : "");
+        return new DeviceAdded(id, token, certificate, issueCertificate ? certificateAuthority!.CertificatePem : null, record);
+    }
+
+    /// <summary>Marks the device revoked: every bridge refuses it from then on and closes its live sessions.</summary>
+    public async Task<DeviceRecord> RevokeAsync(string id, CancellationToken cancellationToken)
+    {
+        DeviceIds.Validate(id);
+        var existing = await ReadAsync(cancellationToken).ConfigureAwait(false);
+        if (!existing.TryGetValue(id, out var current))
+            throw new DeviceRegistryException(DeviceRegistryError.UnknownId, $"Device '{id}' is not registered.");
+        if (current.Revoked)
+            return current;
+        var revoked = current.Clone();
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        revoked.Revoked = true;
+        revoked.RevokedTsMs = now;
+        revoked.UpdatedTsMs = now;
+        await WriteAsync(revoked, cancellationToken).ConfigureAwait(false);
+        logger?.LogInformation("Device {DeviceId} revoked", id);
+        return revoked;
+    }
+
+    public async Task<IReadOnlyList<DeviceRecord>> ListAsync(CancellationToken cancellationToken) =>
+        (await ReadAsync(cancellationToken).ConfigureAwait(false)).Values.OrderBy(d => d.DeviceId, StringComparer.Ordinal).ToList();
+
+    public void Dispose()
+    {
+        _producer?.Flush(TimeSpan.FromSeconds(10));
+        _producer?.Dispose();
+    }
+
+    private async Task<Dictionary<string, DeviceRecord>> ReadAsync(CancellationToken cancellationToken)
+    {
+        using var view = new DeviceRegistryView(bootstrapServers, topic, logger);
+        view.Start();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(Timeout);
+        try
+        {
+            await view.WaitUntilReadyAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new DeviceRegistryException(DeviceRegistryError.RegistryUnavailable,
+                $"The device registry ({topic} on {bootstrapServers}) could not be read within {Timeout.TotalSeconds:0} s: {view.Status}.");
+        }
+        return view.Snapshot().ToDictionary(d => d.DeviceId, StringComparer.Ordinal);
+    }
+
+    private async Task WriteAsync(DeviceRecord record, CancellationToken cancellationToken)
+    {
+        _producer ??= new ProducerBuilder<string, byte[]>(new ProducerConfig
+        {
+            BootstrapServers = bootstrapServers,
+            EnableIdempotence = true,
+            Acks = Acks.All,
+            MessageTimeoutMs = (int)Timeout.TotalMilliseconds,
+        }).SetLogHandler((_, _) => { }).Build();
+        try
+        {
+            var schemaId = await _serializer.SchemaIdForAsync(topic).WaitAsync(Timeout, cancellationToken).ConfigureAwait(false);
+            var value = ProtobufSerializer<DeviceRecord>.Encode(record, schemaId);
+            await _producer.ProduceAsync(topic, new Message<string, byte[]> { Key = record.DeviceId, Value = value }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is ProduceException<string, byte[]> or KafkaException or TimeoutException or SchemaRegistryException or HttpRequestException)
+        {
+            throw new DeviceRegistryException(DeviceRegistryError.RegistryUnavailable,
+                $"Writing device '{record.DeviceId}' to {topic} failed: {e.Message}", e);
+        }
+    }
+}

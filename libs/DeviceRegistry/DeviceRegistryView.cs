@@ -1,0 +1,202 @@
+using System.Collections.Concurrent;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Pipeline.Contracts;
+using Pipeline.Contracts.Serialization;
+
+namespace Pipeline.DeviceRegistry;
+
+/// <summary>
+/// A live in-memory view of the compacted registry topic. It assigns itself every partition from
+/// the beginning (no consumer group membership, nothing committed), so every bridge instance sees
+/// every device; it is <see cref="IsReady"/> once each partition reached its end for the first
+/// time, and keeps following the topic so a revoke reaches every instance within seconds.
+/// </summary>
+public sealed class DeviceRegistryView : IDisposable
+{
+    private readonly ConcurrentDictionary<string, DeviceRecord> _devices = new(StringComparer.Ordinal);
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _stop = new();
+    private readonly string _bootstrapServers;
+    private readonly string _topic;
+    private readonly ILogger _logger;
+    private Thread? _thread;
+
+    public DeviceRegistryView(string bootstrapServers, string topic = "iot.devices", ILogger? logger = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(bootstrapServers);
+        ArgumentException.ThrowIfNullOrWhiteSpace(topic);
+        _bootstrapServers = bootstrapServers;
+        _topic = topic;
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>Raised (on the view's thread) when a device is revoked or deleted; the bridge closes its sessions.</summary>
+    public event Action<DeviceRecord>? DeviceRevoked;
+
+    public bool IsReady => _ready.Task.IsCompleted;
+
+    public int Count => _devices.Count;
+
+    /// <summary>Why the view is not ready yet, for /healthz.</summary>
+    public string Status { get; private set; } = "not started";
+
+    public void Start()
+    {
+        if (_thread is not null)
+            throw new InvalidOperationException("The registry view is already started.");
+        _thread = new Thread(Run) { IsBackground = true, Name = "device-registry-view" };
+        _thread.Start();
+    }
+
+    public async Task WaitUntilReadyAsync(CancellationToken cancellationToken) =>
+        await _ready.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+
+    public bool TryGet(string deviceId, out DeviceRecord record) => _devices.TryGetValue(deviceId, out record!);
+
+    public IReadOnlyList<DeviceRecord> Snapshot() => _devices.Values.OrderBy(d => d.DeviceId, StringComparer.Ordinal).ToList();
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _thread?.Join(TimeSpan.FromSeconds(10));
+        _stop.Dispose();
+    }
+
+    private void Run()
+    {
+        var config = new ConsumerConfig
+        {
+            BootstrapServers = _bootstrapServers,
+            // Required by the client even with manual assignment; unique so no group is ever shared.
+            GroupId = $"device-registry-view-{Guid.NewGuid():N}",
+            EnableAutoCommit = false,
+            EnablePartitionEof = true,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            SocketTimeoutMs = 10_000,
+        };
+        using var consumer = new ConsumerBuilder<string?, byte[]?>(config)
+            .SetErrorHandler((_, e) => Status = $"Kafka error: {e.Reason}")
+            .SetLogHandler((_, _) => { })
+            .Build();
+        try
+        {
+            var pending = AssignAllPartitions(consumer);
+            while (!_stop.IsCancellationRequested)
+            {
+                ConsumeResult<string?, byte[]?>? result;
+                try
+                {
+                    result = consumer.Consume(TimeSpan.FromMilliseconds(200));
+                }
+                catch (ConsumeException e)
+                {
+                    Status = $"consume error: {e.Error.Reason}";
+                    _logger.LogWarning("Device registry view: consume error on {Topic}: {Reason}", _topic, e.Error.Reason);
+                    continue;
+                }
+                if (result is null)
+                    continue;
+                if (result.IsPartitionEOF)
+                {
+                    if (pending.Remove(result.Partition.Value) && pending.Count == 0)
+                        MarkReady();
+                    continue;
+                }
+                Apply(result);
+            }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            Status = $"failed: {e.Message}";
+            _logger.LogError(e, "Device registry view stopped on an unexpected error");
+            _ready.TrySetException(e);
+        }
+        finally
+        {
+            consumer.Close();
+        }
+    }
+
+    private HashSet<int> AssignAllPartitions(IConsumer<string?, byte[]?> consumer)
+    {
+        using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
+        var delay = TimeSpan.FromMilliseconds(100);
+        while (true)
+        {
+            _stop.Token.ThrowIfCancellationRequested();
+            try
+            {
+                var topic = admin.GetMetadata(_topic, TimeSpan.FromSeconds(5)).Topics.Single();
+                if (topic.Error.Code == ErrorCode.NoError && topic.Partitions.Count > 0)
+                {
+                    var partitions = topic.Partitions.Select(p => p.PartitionId).ToHashSet();
+                    consumer.Assign(partitions.Select(p => new TopicPartitionOffset(_topic, p, Offset.Beginning)));
+                    Status = $"catching up on {_topic} ({partitions.Count} partitions)";
+                    return partitions;
+                }
+                Status = $"topic {_topic} is not available: {topic.Error.Reason}";
+            }
+            catch (KafkaException e)
+            {
+                Status = $"cannot read metadata of {_topic}: {e.Error.Reason}";
+            }
+            _logger.LogWarning("Device registry view waiting: {Status}", Status);
+            _stop.Token.WaitHandle.WaitOne(delay);
+            delay = TimeSpan.FromMilliseconds(Math.Min(2000, delay.TotalMilliseconds * 2));
+        }
+    }
+
+    private void MarkReady()
+    {
+        Status = $"ready ({_devices.Count} devices)";
+        _logger.LogInformation("Device registry view caught up: {Count} devices", _devices.Count);
+        _ready.TrySetResult();
+    }
+
+    private void Apply(ConsumeResult<string?, byte[]?> result)
+    {
+        var key = result.Message.Key;
+        if (string.IsNullOrEmpty(key))
+        {
+            _logger.LogWarning("Device registry record at {Offset} has no key; skipped", result.TopicPartitionOffset);
+            return;
+        }
+        if (result.Message.Value is null)
+        {
+            if (_devices.TryRemove(key, out var removed))
+                Raise(removed);
+            return;
+        }
+        DeviceRecord record;
+        try
+        {
+            record = ProtobufDeserializer<DeviceRecord>.Decode(result.Message.Value);
+        }
+        catch (WireFormatException e)
+        {
+            _logger.LogWarning("Device registry record for {DeviceId} at {Offset} is unreadable ({Error}); skipped", key, result.TopicPartitionOffset, e.Message);
+            return;
+        }
+        _devices.TryGetValue(key, out var previous);
+        _devices[key] = record;
+        if (record.Revoked && previous is not { Revoked: true })
+            Raise(record);
+    }
+
+    private void Raise(DeviceRecord record)
+    {
+        try
+        {
+            DeviceRevoked?.Invoke(record);
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "A DeviceRevoked handler failed for {DeviceId}", record.DeviceId);
+        }
+    }
+}
