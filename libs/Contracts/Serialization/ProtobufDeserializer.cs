@@ -23,8 +23,13 @@ public sealed class ProtobufDeserializer<T>(ISchemaRegistryClient? registry) : I
             throw new WireFormatException(WireFormatError.Truncated, "Record value is null (a tombstone), not a record.");
         var header = ConfluentProtobufWireFormat.DecodeHeader(data.Span);
         if (registry is not null && !await IsKnownAsync(header.SchemaId).ConfigureAwait(false))
+        {
+            // Only known ids are remembered: garbage ids must not grow the cache, and an id that
+            // becomes known later (a registry restored from backup) must be asked about again.
+            _knownSchemaIds.TryRemove(header.SchemaId, out _);
             throw new WireFormatException(WireFormatError.UnknownSchemaId,
                 $"Schema id {header.SchemaId} is not known to the Schema Registry.");
+        }
         return Decode(data.Span, header);
     }
 
@@ -51,7 +56,11 @@ public sealed class ProtobufDeserializer<T>(ISchemaRegistryClient? registry) : I
     {
         var task = _knownSchemaIds.GetOrAdd(schemaId, LookUpAsync);
         if (task.IsFaulted)
+        {
+            // An earlier look-up failed (registry down): forget it and ask again now.
             _knownSchemaIds.TryRemove(new KeyValuePair<int, Task<bool>>(schemaId, task));
+            task = _knownSchemaIds.GetOrAdd(schemaId, LookUpAsync);
+        }
         return task;
     }
 

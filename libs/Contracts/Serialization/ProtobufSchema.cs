@@ -19,7 +19,13 @@ public static class ProtobufSchema
             return reader.ReadToEnd();
         });
 
-    /// <summary>Path of the message in its file: top-level position, then nested positions.</summary>
+    /// <summary>
+    /// Path of the message in its file: top-level position, then nested positions, counting the
+    /// messages as declared in the .proto text. The map-entry types protoc synthesises for map fields
+    /// are left out: they are not declared, and Confluent's registry-side resolver (which reads the
+    /// schema text) does not count them, so a nested message declared after a map field would
+    /// otherwise get an index one too high.
+    /// </summary>
     public static int[] MessageIndexesOf(MessageDescriptor descriptor)
     {
         var path = new List<int>();
@@ -34,9 +40,14 @@ public static class ProtobufSchema
 
     private static int IndexOf(IList<MessageDescriptor> siblings, MessageDescriptor descriptor)
     {
-        for (var i = 0; i < siblings.Count; i++)
-            if (siblings[i].FullName == descriptor.FullName)
-                return i;
+        var index = 0;
+        foreach (var sibling in siblings)
+        {
+            if (sibling.FullName == descriptor.FullName)
+                return index;
+            if (!sibling.IsMapEntry)
+                index++;
+        }
         throw new InvalidOperationException($"{descriptor.FullName} is not among its file's messages.");
     }
 }

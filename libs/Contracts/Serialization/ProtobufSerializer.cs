@@ -28,7 +28,11 @@ public sealed class ProtobufSerializer<T>(ISchemaRegistryClient registry) : IAsy
         var subject = $"{topic}-{(isKey ? "key" : "value")}";
         var task = _schemaIds.GetOrAdd(subject, s => RegisterAsync(s));
         if (task.IsFaulted)
-            _schemaIds.TryRemove(new KeyValuePair<string, Task<int>>(subject, task)); // retry on the next record
+        {
+            // An earlier attempt failed (registry down): forget it and try again now.
+            _schemaIds.TryRemove(new KeyValuePair<string, Task<int>>(subject, task));
+            task = _schemaIds.GetOrAdd(subject, s => RegisterAsync(s));
+        }
         return task;
     }
 
