@@ -1,0 +1,67 @@
+using Confluent.Kafka;
+using Confluent.SchemaRegistry;
+using Microsoft.Extensions.Options;
+using Pipeline.RulesProcessor.Serialization;
+using Pipeline.RulesProcessor.Topology;
+using Pipeline.ServiceDefaults;
+using Streamiz.Kafka.Net;
+using Streamiz.Kafka.Net.SerDes;
+
+namespace Pipeline.RulesProcessor.Hosting;
+
+/// <summary>
+/// Owns the <see cref="KafkaStream"/>: registers the output schemas, builds the topology, starts the
+/// stream; on stop (SIGTERM, Ctrl-C) closes it, which finishes the records in hand and commits them.
+/// </summary>
+public sealed class RulesStreamService(
+    RulesTopology topology,
+    IOptions<RulesOptions> rulesOptions,
+    IOptions<KafkaOptions> kafkaOptions,
+    IConfiguration configuration,
+    RulesMetrics metrics,
+    StreamStatus status,
+    ILoggerFactory loggerFactory,
+    ILogger<RulesStreamService> log) : IHostedService, IDisposable
+{
+    private CachedSchemaRegistryClient? _registry;
+    private KafkaStream? _stream;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var rules = rulesOptions.Value;
+        var kafka = kafkaOptions.Value;
+        _registry = new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = kafka.SchemaRegistryUrl });
+        var schemas = await RegistrySchemaCatalog.CreateAsync(_registry, topology.OutputTopics, cancellationToken);
+        var config = StreamSettings.Create(rules, kafka.BootstrapServers, StateDirectory(rules), loggerFactory);
+        _stream = new KafkaStream(topology.Build(schemas, metrics), config);
+        _stream.StateChanged += (_, now) =>
+        {
+            status.Set(now);
+            log.LogInformation("Stream state {State}", now);
+        };
+        log.LogInformation("Starting modules [{Modules}] as {ApplicationId} ({Guarantee}, {Threads} thread(s), state in {StateDir})",
+            string.Join(", ", topology.Modules.Select(m => m.Name)), rules.ApplicationId, rules.Guarantee, rules.StreamThreads, config.StateDir);
+        await _stream.StartAsync(cancellationToken);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_stream is null)
+            return;
+        log.LogInformation("Draining: closing the stream (commits what was processed)");
+        // Close blocks until every stream thread has committed and stopped.
+        await Task.Run(() => _stream.Dispose(), CancellationToken.None).WaitAsync(cancellationToken);
+        _stream = null;
+    }
+
+    public void Dispose()
+    {
+        _stream?.Dispose();
+        _registry?.Dispose();
+    }
+
+    private string StateDirectory(RulesOptions rules) =>
+        Path.GetFullPath(string.IsNullOrWhiteSpace(rules.StateDir)
+            ? Path.Combine(configuration["StateDir"] is { Length: > 0 } root ? root : ".pipeline", "rules-processor")
+            : rules.StateDir);
+}

@@ -1,0 +1,38 @@
+using Pipeline.Contracts;
+using Pipeline.RulesProcessor.Topology;
+using Streamiz.Kafka.Net;
+using Reason = Pipeline.Contracts.RejectedMessage.Types.Reason;
+
+namespace Pipeline.RulesProcessor.Modules.Enrich;
+
+/// <summary>
+/// Joins telemetry with the device registry (iot.devices as a global table) and adds the device's
+/// attributes. Telemetry of a device the registry does not know, or has revoked, is rejected.
+/// </summary>
+public sealed class EnrichModule : ITopologyModule
+{
+    public const string ModuleName = "enrich";
+
+    public string Name => ModuleName;
+
+    public ModuleDescription Describe(KafkaTopics topics) => new([topics.Devices], [topics.Rejected], []);
+
+    public void Build(StreamBuilder builder, ModuleContext context)
+    {
+        var joined = context.Telemetry.LeftJoin(context.Devices, (key, _) => key, (t, device) => Enrich(t, device));
+        context.Telemetry = context.SplitRejections(joined);
+    }
+
+    public static Routed<EnrichedTelemetry> Enrich(EnrichedTelemetry telemetry, DeviceRecord? device)
+    {
+        if (device is null)
+            return Routed<EnrichedTelemetry>.Reject(Rejections.Of(telemetry.Record, Reason.UnknownDevice,
+                $"device '{telemetry.Record.DeviceId}' is not in the registry"));
+        if (device.Revoked)
+            return Routed<EnrichedTelemetry>.Reject(Rejections.Of(telemetry.Record, Reason.RevokedDevice,
+                $"device '{telemetry.Record.DeviceId}' was revoked (revoked_ts_ms {device.RevokedTsMs})"));
+        foreach (var (name, value) in device.Attributes)
+            telemetry.Attributes[name] = value;
+        return Routed<EnrichedTelemetry>.Pass(telemetry);
+    }
+}

@@ -1,0 +1,38 @@
+using Microsoft.Extensions.Options;
+using Pipeline.Contracts;
+using Pipeline.RulesProcessor.Serialization;
+using Pipeline.RulesProcessor.State;
+using Pipeline.RulesProcessor.Topology;
+using Streamiz.Kafka.Net;
+using Streamiz.Kafka.Net.SerDes;
+using Streamiz.Kafka.Net.State;
+
+namespace Pipeline.RulesProcessor.Modules.Window;
+
+/// <summary>
+/// 1-minute tumbling aggregates (count, min, max, sum, last) per device and metric on device time; one
+/// final record per window to iot.telemetry.agg.1m once its grace has passed; a record for a window that
+/// already closed goes to iot.rejected as LATE (it still reaches iot.telemetry.enriched: it is a valid
+/// reading, only too late for its aggregate). Taps the telemetry chain without changing it.
+/// </summary>
+public sealed class WindowModule(IOptions<WindowOptions> options) : ITopologyModule
+{
+    public const string ModuleName = "window";
+    public const string StoreName = "window-open";
+
+    public string Name => ModuleName;
+
+    public ModuleDescription Describe(KafkaTopics topics) => new([], [topics.TelemetryAgg1m, topics.Rejected], [StoreName]);
+
+    public void Build(StreamBuilder builder, ModuleContext context)
+    {
+        var o = options.Value;
+        var store = Stores.KeyValueStoreBuilder(Stores.PersistentKeyValueStore(StoreName), new StringSerDes(), new StateSerDes<DeviceWindows>())
+            .WithLoggingEnabled(null);
+        var metrics = context.Metrics;
+        var routed = context.Telemetry.Transform(
+            FactoryTransformer<string, EnrichedTelemetry, string, Routed<MetricAggregate>>.Supplier(
+                () => new WindowTransformer(StoreName, o, metrics), store));
+        context.Produce(context.SplitRejections(routed), context.Topics.TelemetryAgg1m, a => a.LastTsMs);
+    }
+}

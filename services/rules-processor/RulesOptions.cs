@@ -1,0 +1,33 @@
+namespace Pipeline.RulesProcessor;
+
+/// <summary>The processor itself. Section "Rules".</summary>
+public sealed class RulesOptions
+{
+    public const string SectionName = "Rules";
+
+    public static readonly IReadOnlyList<string> DefaultModules = ["validate", "dedupe", "enrich", "window", "threshold-alert"];
+
+    /// <summary>Streamiz application.id: consumer group, prefix of the changelog topics, folder of the local state.</summary>
+    public string ApplicationId { get; set; } = "rules-processor";
+
+    /// <summary>Enabled modules, built in this order on the telemetry chain. Null = <see cref="DefaultModules"/>.</summary>
+    public string[]? Modules { get; set; }
+
+    public IReadOnlyList<string> EnabledModules => Modules ?? DefaultModules;
+
+    public int StreamThreads { get; set; } = 1;
+
+    /// <summary>Where RocksDB state lives. Empty = &lt;StateDir&gt;/rules-processor (root setting StateDir, default .pipeline).</summary>
+    public string? StateDir { get; set; }
+
+    public ProcessingMode Guarantee { get; set; } = ProcessingMode.ExactlyOnce;
+
+    /// <summary>How often offsets, state and (exactly-once) the transaction are committed: the latency of a record through the processor.</summary>
+    public TimeSpan CommitInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+}
+
+public enum ProcessingMode
+{
+    ExactlyOnce,
+    AtLeastOnce,
+}

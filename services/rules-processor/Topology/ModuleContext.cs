@@ -1,0 +1,78 @@
+using Google.Protobuf;
+using Pipeline.Contracts;
+using Pipeline.RulesProcessor.Serialization;
+using Streamiz.Kafka.Net;
+using Streamiz.Kafka.Net.SerDes;
+using Streamiz.Kafka.Net.Stream;
+using Streamiz.Kafka.Net.Table;
+
+namespace Pipeline.RulesProcessor.Topology;
+
+/// <summary>
+/// What a module gets while it builds: the telemetry chain, topic names, serdes with the schema ids
+/// resolved at start, the shared device-registry table, the rejected-topic sink and the metrics.
+/// </summary>
+public sealed class ModuleContext(StreamBuilder builder, KafkaTopics topics, ISchemaCatalog schemas, RulesMetrics metrics)
+{
+    private IGlobalKTable<string, DeviceRecord>? _devices;
+
+    public KafkaTopics Topics { get; } = topics;
+
+    public RulesMetrics Metrics { get; } = metrics;
+
+    public ISchemaCatalog Schemas { get; } = schemas;
+
+    /// <summary>Key serde: the device id as UTF-8.</summary>
+    public ISerDes<string> Keys { get; } = new StringSerDes();
+
+    /// <summary>
+    /// The telemetry chain: keyed by device id, read from iot.telemetry.raw, attributes empty until enrich
+    /// has run. A module that filters or transforms telemetry replaces it; what is left after the last
+    /// module is written to iot.telemetry.enriched.
+    /// </summary>
+    public required IKStream<string, EnrichedTelemetry> Telemetry { get; set; }
+
+    /// <summary>The module being built (set by the processor; used as the metrics label).</summary>
+    public string Module { get; internal set; } = "";
+
+    /// <summary>A serde that writes <typeparamref name="T"/> with the schema id registered for <paramref name="topic"/>.</summary>
+    public ISerDes<T> ValuesFor<T>(string topic) where T : class, IMessage<T>, new() =>
+        new ProtobufSerDes<T>(Schemas.SchemaIdFor(topic));
+
+    /// <summary>
+    /// The device registry (iot.devices) as a global table shared by every module that asks; a tombstone
+    /// deletes a device; a registry record that cannot be read counts as absent.
+    /// </summary>
+    public IGlobalKTable<string, DeviceRecord> Devices =>
+        _devices ??= builder.GlobalTable(Topics.Devices, Keys, new RegistryRecordSerDes(Schemas, Metrics),
+            InMemory.As<string, DeviceRecord>("devices-global-store"));
+
+    /// <summary>Writes rejections to the rejected topic and counts them by reason.</summary>
+    public void Reject(IKStream<string, RejectedMessage> rejections)
+    {
+        var metrics = Metrics;
+        rejections
+            .Peek((_, r, _) => metrics.Rejected(r.Reason))
+            .To(Topics.Rejected, Keys, ValuesFor<RejectedMessage>(Topics.Rejected));
+    }
+
+    /// <summary>Sends the rejections of a routed stream to the rejected topic and returns the records that passed.</summary>
+    public IKStream<string, T> SplitRejections<T>(IKStream<string, Routed<T>> routed) where T : class
+    {
+        Reject(routed.Filter((_, r, _) => r.Rejection is not null).MapValues((r, _) => r.Rejection!));
+        return routed.Filter((_, r, _) => r.Value is not null).MapValues((r, _) => r.Value!);
+    }
+
+    /// <summary>Writes a module's output to <paramref name="topic"/>, counting it as the module's output and its lag.</summary>
+    public void Produce<T>(IKStream<string, T> stream, string topic, Func<T, long> deviceTsMs) where T : class, IMessage<T>, new()
+    {
+        var (metrics, module) = (Metrics, Module);
+        stream
+            .Peek((_, v, _) =>
+            {
+                metrics.RecordOut(module);
+                metrics.ObserveLag(topic, deviceTsMs(v));
+            })
+            .To(topic, Keys, ValuesFor<T>(topic));
+    }
+}

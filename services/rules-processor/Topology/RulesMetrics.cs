@@ -1,0 +1,62 @@
+using Pipeline.Contracts;
+using Prometheus;
+
+namespace Pipeline.RulesProcessor.Topology;
+
+/// <summary>
+/// The processor's Prometheus metrics. The service uses the default registry (served on /metrics);
+/// tests pass their own registry so counts are per test.
+/// </summary>
+public sealed class RulesMetrics
+{
+    private readonly Counter _in;
+    private readonly Counter _out;
+    private readonly Counter _rejected;
+    private readonly Counter _dedupeHits;
+    private readonly Counter _late;
+    private readonly Counter _registryUnreadable;
+    private readonly Histogram _lag;
+
+    public RulesMetrics(CollectorRegistry? registry = null)
+    {
+        var factory = Metrics.WithCustomRegistry(registry ?? Metrics.DefaultRegistry);
+        _in = factory.CreateCounter("rules_records_in_total", "Records that entered a module.", "module");
+        _out = factory.CreateCounter("rules_records_out_total", "Records a module passed on or produced.", "module");
+        _rejected = factory.CreateCounter("rules_rejected_total", "Records sent to the rejected topic, by reason.", "reason");
+        _dedupeHits = factory.CreateCounter("rules_dedupe_hits_total", "Records dropped because their (device, seq) was already seen.");
+        _late = factory.CreateCounter("rules_late_records_total", "Records that arrived after their window closed.");
+        _registryUnreadable = factory.CreateCounter("rules_registry_unreadable_total", "Device registry records that could not be read (treated as absent).");
+        _lag = factory.CreateHistogram("rules_end_to_end_lag_seconds", "Device time to output time, by output.",
+            new HistogramConfiguration
+            {
+                LabelNames = ["output"],
+                Buckets = Histogram.ExponentialBuckets(0.005, 2, 16),
+            });
+    }
+
+    public void RecordIn(string module) => _in.WithLabels(module).Inc();
+
+    public void RecordOut(string module) => _out.WithLabels(module).Inc();
+
+    public void Rejected(RejectedMessage.Types.Reason reason) => _rejected.WithLabels(reason.ToString()).Inc();
+
+    public void DedupeHit() => _dedupeHits.Inc();
+
+    public void Late() => _late.Inc();
+
+    public void RegistryRecordUnreadable() => _registryUnreadable.Inc();
+
+    /// <summary>Lag from a device timestamp (epoch ms) to now; negative lags (device clock ahead) count as zero.</summary>
+    public void ObserveLag(string output, long deviceTsMs) =>
+        _lag.WithLabels(output).Observe(Math.Max(0, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - deviceTsMs) / 1000.0);
+
+    public double InCount(string module) => _in.WithLabels(module).Value;
+
+    public double OutCount(string module) => _out.WithLabels(module).Value;
+
+    public double RejectedCount(RejectedMessage.Types.Reason reason) => _rejected.WithLabels(reason.ToString()).Value;
+
+    public double DedupeHits => _dedupeHits.Value;
+
+    public double LateRecords => _late.Value;
+}

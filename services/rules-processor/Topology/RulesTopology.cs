@@ -1,0 +1,84 @@
+using Pipeline.Contracts;
+using Pipeline.RulesProcessor.Serialization;
+using Streamiz.Kafka.Net;
+using Streamiz.Kafka.Net.SerDes;
+using Streamiz.Kafka.Net.Stream;
+
+namespace Pipeline.RulesProcessor.Topology;
+
+/// <summary>
+/// The processor's single Streamiz topology: iot.telemetry.raw is read and checked (readable, keyed by the
+/// device id), the enabled modules are added in their configured order, and whatever is left of the
+/// telemetry chain is written to iot.telemetry.enriched. Also the list of every topic that topology needs.
+/// </summary>
+public sealed class RulesTopology(IReadOnlyList<ITopologyModule> modules, KafkaTopics topics, string applicationId)
+{
+    /// <summary>The metrics label of the built-in source checks and of the final enriched sink.</summary>
+    public const string SourceModule = "source";
+
+    public IReadOnlyList<ITopologyModule> Modules { get; } = modules;
+
+    public string ApplicationId { get; } = applicationId;
+
+    public IReadOnlyList<string> InputTopics =>
+        new[] { topics.TelemetryRaw }.Concat(Modules.SelectMany(m => m.Describe(topics).Reads)).Distinct().ToList();
+
+    /// <summary>Topics written; each gets its schema registered before the stream starts.</summary>
+    public IReadOnlyList<string> OutputTopics =>
+        new[] { topics.TelemetryEnriched, topics.Rejected }.Concat(Modules.SelectMany(m => m.Describe(topics).Writes)).Distinct().ToList();
+
+    /// <summary>Changelog topics of the modules' state stores (no module needs a repartition topic).</summary>
+    public IReadOnlyList<string> InternalTopics =>
+        Modules.SelectMany(m => m.Describe(topics).StateStores).Select(s => $"{ApplicationId}-{s}-changelog").Distinct().ToList();
+
+    /// <summary>Every topic that must exist before the stream starts.</summary>
+    public IReadOnlyList<string> AllTopics => InputTopics.Concat(OutputTopics).Concat(InternalTopics).Distinct().ToList();
+
+    public Streamiz.Kafka.Net.Stream.Topology Build(ISchemaCatalog schemas, RulesMetrics metrics)
+    {
+        var builder = new StreamBuilder();
+        var raw = builder.Stream(topics.TelemetryRaw, new StringSerDes(), new DecodingSerDes<TelemetryRecord>(schemas));
+        var context = new ModuleContext(builder, topics, schemas, metrics) { Telemetry = null!, Module = SourceModule };
+        var checkedRecords = raw
+            .Peek((_, _, _) => metrics.RecordIn(SourceModule))
+            .MapValues((key, decoded, record) => SourceCheck(key, decoded, record.Topic));
+        context.Telemetry = context.SplitRejections(checkedRecords);
+
+        foreach (var module in Modules)
+        {
+            var name = module.Name;
+            context.Module = name;
+            var input = context.Telemetry.Peek((_, _, _) => metrics.RecordIn(name));
+            context.Telemetry = input;
+            module.Build(builder, context);
+            if (!ReferenceEquals(context.Telemetry, input))
+                context.Telemetry = context.Telemetry.Peek((_, _, _) => metrics.RecordOut(name));
+        }
+
+        context.Module = SourceModule;
+        context.Produce(
+            context.Telemetry.MapValues((v, _) =>
+            {
+                v.ProcessedTsMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                return v;
+            }),
+            topics.TelemetryEnriched,
+            v => v.Record.DeviceTsMs);
+        return builder.Build();
+    }
+
+    /// <summary>The checks every record gets, whichever modules are enabled: readable, keyed, key = device id.</summary>
+    private static Routed<EnrichedTelemetry> SourceCheck(string? key, Decoded<TelemetryRecord> decoded, string kafkaTopic)
+    {
+        if (decoded.Value is not { } record)
+            return Routed<EnrichedTelemetry>.Reject(Rejections.Unreadable(key, kafkaTopic, decoded.Raw,
+                RejectedMessage.Types.Reason.Undeserializable, decoded.Error ?? "unreadable record"));
+        if (string.IsNullOrEmpty(key))
+            return Routed<EnrichedTelemetry>.Reject(Rejections.Of(record, RejectedMessage.Types.Reason.ValidationFailed,
+                "record has no key; the key must be the device id"));
+        if (record.DeviceId != key)
+            return Routed<EnrichedTelemetry>.Reject(Rejections.Of(record, RejectedMessage.Types.Reason.ValidationFailed,
+                $"record key '{key}' is not its device_id '{record.DeviceId}'"));
+        return Routed<EnrichedTelemetry>.Pass(new EnrichedTelemetry { Record = record });
+    }
+}
