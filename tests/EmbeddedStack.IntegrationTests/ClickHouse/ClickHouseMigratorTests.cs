@@ -1,0 +1,71 @@
+using Pipeline.ClickHouseSchema;
+using Pipeline.TestSupport.Fixtures;
+
+namespace Pipeline.EmbeddedStack.IntegrationTests.ClickHouse;
+
+/// <summary>The versioned schema applied through ClickHouse.Driver, as `./pipeline migrate` does.</summary>
+public sealed class ClickHouseMigratorTests
+{
+    private readonly ClickHouseFixture _clickHouse = ClickHouseFixture.Shared;
+
+    [Fact]
+    public async Task Migrating_creates_database_and_tables_and_a_second_run_applies_nothing()
+    {
+        var database = "migrate_" + Guid.NewGuid().ToString("N");
+        using var migrator = new ClickHouseMigrator(_clickHouse.ConnectionString("default"), database);
+
+        var first = await migrator.MigrateAsync();
+        var second = await migrator.MigrateAsync();
+
+        Assert.Equal(0, first.FromVersion);
+        Assert.Equal(migrator.LatestKnownVersion, first.ToVersion);
+        Assert.Equal(migrator.LatestKnownVersion, first.Applied.Count);
+        Assert.Empty(second.Applied);
+        Assert.Equal(migrator.LatestKnownVersion, await migrator.CurrentVersionAsync());
+        var tables = await _clickHouse.ExecuteAsync($"SELECT name FROM system.tables WHERE database = '{database}' ORDER BY name");
+        Assert.Equal(["devices", "events", "rejected", "schema_migrations", "shadow_history", "telemetry", "telemetry_1m"],
+            tables.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        var history = await _clickHouse.ExecuteAsync("SELECT version, name, length(checksum) FROM schema_migrations FINAL ORDER BY version", database);
+        Assert.StartsWith("1\ttelemetry\t64\n2\ttelemetry_1m\t64\n", history);
+    }
+
+    [Fact]
+    public async Task Telemetry_is_a_plain_merge_tree_that_honours_deduplication_tokens()
+    {
+        var database = "migrate_" + Guid.NewGuid().ToString("N");
+        using var migrator = new ClickHouseMigrator(_clickHouse.ConnectionString("default"), database);
+        await migrator.MigrateAsync();
+
+        var engine = await _clickHouse.ExecuteAsync($"SELECT engine, create_table_query FROM system.tables WHERE database = '{database}' AND name = 'telemetry' FORMAT TSVRaw");
+
+        Assert.StartsWith("MergeTree\t", engine);
+        Assert.Contains("non_replicated_deduplication_window = 1000", engine);
+    }
+
+    [Fact]
+    public async Task A_database_migrated_by_a_newer_build_is_refused_with_both_versions()
+    {
+        var database = "migrate_" + Guid.NewGuid().ToString("N");
+        using var migrator = new ClickHouseMigrator(_clickHouse.ConnectionString("default"), database);
+        await migrator.MigrateAsync();
+        var newer = migrator.LatestKnownVersion + 5;
+        await _clickHouse.ExecuteAsync(
+            $"INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ({newer}, 'from_the_future', 'x', now64(3))", database);
+
+        var refused = await Assert.ThrowsAsync<SchemaTooNewException>(() => migrator.MigrateAsync());
+
+        Assert.Equal(newer, refused.DatabaseVersion);
+        Assert.Equal(migrator.LatestKnownVersion, refused.KnownVersion);
+        Assert.Contains($"schema version {newer}", refused.Message);
+        Assert.Contains($"up to {migrator.LatestKnownVersion}", refused.Message);
+        Assert.Equal(newer, await migrator.CurrentVersionAsync());
+    }
+
+    [Fact]
+    public void Migration_files_are_numbered_without_gaps_and_each_is_one_statement()
+    {
+        Assert.NotEmpty(Migration.Known);
+        Assert.Equal(Enumerable.Range(1, Migration.Known.Count), Migration.Known.Select(m => m.Version));
+        Assert.All(Migration.Known, m => Assert.Single(m.Statements));
+    }
+}
