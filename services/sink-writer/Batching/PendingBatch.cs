@@ -1,0 +1,50 @@
+namespace Pipeline.SinkWriter.Batching;
+
+/// <summary>
+/// Rows from one partition's contiguous offset range, collected until a limit closes the batch.
+/// One batch becomes one insert with one deduplication token.
+/// </summary>
+internal sealed class PendingBatch(string topic, int partition, long firstOffset, long startedTicks)
+{
+    public string Topic { get; } = topic;
+    public int Partition { get; } = partition;
+    public long FirstOffset { get; } = firstOffset;
+    public long LastOffset { get; private set; } = firstOffset - 1;
+    public long StartedTicks { get; } = startedTicks;
+    public List<object[]> Rows { get; } = [];
+    public List<BatchRecord> Records { get; } = [];
+    public List<Rejection> Rejections { get; } = [];
+    public long Bytes { get; private set; }
+
+    /// <summary>True when the batch must end exactly at a recorded in-flight range (a replay after a crash).</summary>
+    public bool IsReplay { get; init; }
+
+    public string Token => DeduplicationToken.ForBatch(Topic, Partition, FirstOffset, LastOffset);
+
+    public void Add(BatchRecord record, int valueBytes)
+    {
+        if (record.RowCount > 0)
+            Records.Add(record); // a record without rows (no metrics) only moves the range forward
+        LastOffset = record.Offset;
+        Bytes += valueBytes;
+    }
+
+    public void AddRejected(Rejection rejection, int valueBytes)
+    {
+        Rejections.Add(rejection);
+        LastOffset = rejection.Offset;
+        Bytes += valueBytes;
+    }
+
+    /// <summary>The record that produced a row (for reporting a refused row).</summary>
+    public BatchRecord RecordOfRow(int row)
+    {
+        int lo = 0, hi = Records.Count - 1;
+        while (lo < hi)
+        {
+            var mid = (lo + hi + 1) / 2;
+            if (Records[mid].FirstRow <= row) lo = mid; else hi = mid - 1;
+        }
+        return Records[lo];
+    }
+}

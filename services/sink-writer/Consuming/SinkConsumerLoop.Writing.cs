@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using Pipeline.SinkWriter.Batching;
+
+namespace Pipeline.SinkWriter.Consuming;
+
+internal sealed partial class SinkConsumerLoop
+{
+    /// <summary>Closed batches being written in the background; the loop starts the next round when this one is done.</summary>
+    private sealed record WriteRound(Task<HashSet<TopicPartition>> Failed, long Bytes, CancellationTokenSource Cancel);
+
+    private void StartWriteIfIdle()
+    {
+        if (_inflight is not null || !_buffers.HasClosed)
+            return;
+        var batches = _buffers.TakeClosed();
+        var cancel = new CancellationTokenSource();
+        _inflight = new WriteRound(Task.Run(() => WriteAllAsync(batches, cancel.Token)), batches.Sum(b => b.Bytes), cancel);
+    }
+
+    /// <summary>Writes batches in order; a partition whose batch failed is skipped from then on and rewound by the loop.</summary>
+    private async Task<HashSet<TopicPartition>> WriteAllAsync(List<PendingBatch> batches, CancellationToken cancellationToken)
+    {
+        var failed = new HashSet<TopicPartition>();
+        foreach (var batch in batches)
+        {
+            var partition = new TopicPartition(batch.Topic, batch.Partition);
+            if (failed.Contains(partition))
+                continue;
+            try
+            {
+                await _writer.WriteAsync(batch, _consumer, cancellationToken).ConfigureAwait(false);
+                _committed[partition] = batch.LastOffset + 1;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                _logger.LogWarning("Gave up writing {Partition} offsets {First}-{Last}: not committed, they will be read again (same token)",
+                    partition, batch.FirstOffset, batch.LastOffset);
+                failed.Add(partition);
+            }
+            catch (PartitionCommitException e)
+            {
+                _logger.LogWarning("{Message}; rewinding to the committed offset (the batch is replayed with the same token)", e.Message);
+                failed.Add(partition);
+            }
+            catch (Exception e)
+            {
+                _logger.LogError(e, "Writing {Partition} offsets {First}-{Last} failed unexpectedly; rewinding to the committed offset",
+                    partition, batch.FirstOffset, batch.LastOffset);
+                failed.Add(partition);
+            }
+        }
+        return failed;
+    }
+
+    private void CompleteWriteIfDone()
+    {
+        if (_inflight is not { Failed.IsCompleted: true } round)
+            return;
+        _inflight = null;
+        round.Cancel.Dispose();
+        foreach (var partition in round.Failed.Result)
+            if (_consumer.Assignment.Contains(partition))
+                _needsReset.Add(partition);
+    }
+
+    /// <summary>Waits for the running write until <paramref name="deadlineTicks"/>, then cancels it (its batches stay uncommitted).</summary>
+    private void WaitForWrite(long deadlineTicks)
+    {
+        if (_inflight is not { } round)
+            return;
+        var remaining = TimeSpan.FromSeconds(Math.Max(0, (double)(deadlineTicks - Stopwatch.GetTimestamp()) / Stopwatch.Frequency));
+        if (!round.Failed.Wait(remaining))
+        {
+            round.Cancel.Cancel();
+            round.Failed.Wait();
+        }
+        CompleteWriteIfDone();
+    }
+
+    private long DeadlineFromNow() => Stopwatch.GetTimestamp() + (long)(_options.DrainTimeout.TotalSeconds * Stopwatch.Frequency);
+}
