@@ -21,8 +21,6 @@ internal static class RegistryJson
             ["id"] = view.Schema.Id,
         };
         AddSchemaFields(obj, view.Schema);
-        if (view.Deleted)
-            obj["deleted"] = true;
         return obj;
     }
 
