@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Globalization;
+using ClickHouse.Driver;
+using Pipeline.ClickHouseSchema;
+using Pipeline.EmbeddedStack.ClickHouse;
+
+namespace Pipeline.Benchmarks;
+
+/// <summary>
+/// How much of chDB's insert throughput survives the production path. Path (a) is what the sink
+/// does: ClickHouse.Driver InsertBinaryAsync over HTTP to the embedded endpoint, which spools
+/// the body and runs INSERT ... FROM INFILE. Path (b) is that last step alone: the same rows,
+/// already in RowBinary, inserted with chDB's INSERT ... FROM INFILE. Both write into
+/// iot.telemetry's shape in one database, in one process, alternating order each round.
+/// </summary>
+internal sealed class ClickHouseInsertBenchmark(int rowsPerRound, int batchSize, int rounds, string chdbLibrary)
+{
+    private long _nextOffset;
+
+    public async Task<int> RunAsync(CancellationToken ct)
+    {
+        var dataDir = Path.Combine(Path.GetTempPath(), $"pipeline-bench-clickhouse-{Guid.NewGuid():N}");
+        Console.WriteLine($"clickhouse-insert: {rowsPerRound:N0} rows per path per round, batches of {batchSize:N0}, {rounds} round(s) after a warm-up");
+        Console.WriteLine($"  engine {chdbLibrary}");
+        try
+        {
+            using var engine = ChdbEngine.Open(chdbLibrary, dataDir);
+            await using var endpoint = await ClickHouseHttpEndpoint.StartAsync(engine, "http://127.0.0.1:0", ct);
+            var database = $"bench_{Guid.NewGuid():N}";
+            var connectionString = $"Host=127.0.0.1;Port={endpoint.Port};Database={database}";
+            using (var migrator = new ClickHouseMigrator(connectionString, database))
+                await migrator.MigrateAsync(ct);
+            using var client = new ClickHouseClient(connectionString);
+            Console.WriteLine($"  chDB {engine.Version} behind {endpoint.Url}, table {database}.telemetry");
+
+            var warmUp = Math.Min(rowsPerRound, batchSize);
+            await DriverAsync(client, warmUp, ct);
+            Direct(engine, database, warmUp);
+            var inserted = 2L * warmUp;
+            Console.WriteLine("  warm-up done");
+
+            var driverRates = new List<double>();
+            var directRates = new List<double>();
+            for (var round = 1; round <= rounds; round++)
+            {
+                // Alternate which path goes first so neither always meets a table with fresher merges.
+                double driver, direct;
+                if (round % 2 == 1)
+                {
+                    driver = await DriverAsync(client, rowsPerRound, ct);
+                    direct = Direct(engine, database, rowsPerRound);
+                }
+                else
+                {
+                    direct = Direct(engine, database, rowsPerRound);
+                    driver = await DriverAsync(client, rowsPerRound, ct);
+                }
+                inserted += 2L * rowsPerRound;
+                driverRates.Add(rowsPerRound / driver);
+                directRates.Add(rowsPerRound / direct);
+                Console.WriteLine($"  round {round}/{rounds}: driver->http->chDB {Rate(rowsPerRound / driver)} ({driver:0.00} s)   chDB INFILE {Rate(rowsPerRound / direct)} ({direct:0.00} s)");
+            }
+
+            var stored = long.Parse(engine.Query($"SELECT count() FROM {database}.telemetry").Text.Trim(), CultureInfo.InvariantCulture);
+            if (stored != inserted)
+            {
+                Console.Error.WriteLine($"  stored {stored:N0} rows but inserted {inserted:N0}: the paths lost or duplicated rows.");
+                return 1;
+            }
+            var driverMedian = Median(driverRates);
+            var directMedian = Median(directRates);
+            Console.WriteLine($"  verified: {stored:N0} rows stored");
+            Console.WriteLine($"driver->http->chDB (median): {Rate(driverMedian)}");
+            Console.WriteLine($"chDB INFILE direct (median): {Rate(directMedian)}");
+            Console.WriteLine($"ratio: {driverMedian / directMedian:0.00} (aim: at least 0.70)");
+            return 0;
+        }
+        finally
+        {
+            try { Directory.Delete(dataDir, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    /// <summary>Path (a); returns the seconds the insert took (building the rows is not timed).</summary>
+    private async Task<double> DriverAsync(ClickHouseClient client, int rows, CancellationToken ct)
+    {
+        var data = Rows(rows);
+        Settle();
+        var watch = Stopwatch.StartNew();
+        var written = await client.InsertBinaryAsync("telemetry", TelemetryRows.Columns, data, new InsertOptions { BatchSize = batchSize }, ct);
+        var seconds = watch.Elapsed.TotalSeconds;
+        if (written != rows)
+            throw new InvalidOperationException($"The driver reported {written} rows written of {rows}.");
+        return seconds;
+    }
+
+    /// <summary>Path (b); returns the seconds the inserts took (building and encoding the rows is not timed).</summary>
+    private double Direct(ChdbEngine engine, string database, int rows)
+    {
+        var batches = Rows(rows).Chunk(batchSize).Select(TelemetryRows.RowBinary).ToList();
+        var insertInto = $"INSERT INTO {database}.telemetry ({string.Join(", ", TelemetryRows.Columns)})";
+        Settle();
+        var watch = Stopwatch.StartNew();
+        foreach (var batch in batches)
+            engine.Insert(insertInto, "RowBinary", batch);
+        return watch.Elapsed.TotalSeconds;
+    }
+
+    private List<object[]> Rows(int count)
+    {
+        var offset = _nextOffset;
+        _nextOffset += count;
+        return Enumerable.Range(0, count).Select(i => TelemetryRows.Row(offset, i)).ToList();
+    }
+
+    // Garbage from building one path's rows must not be collected on the other path's clock.
+    private static void Settle() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    private static string Rate(double rowsPerSecond) => $"{rowsPerSecond:N0} rows/s";
+}
