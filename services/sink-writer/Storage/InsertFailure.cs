@@ -58,7 +58,8 @@ internal static class InsertFailure
 
     public static InsertFailureKind Classify(Exception exception) => exception switch
     {
-        ClickHouseServerException server when server.ErrorCode <= 0 => InsertFailureKind.Transient, // not a ClickHouse answer (proxy 5xx)
+        // Not ClickHouse's answer (a proxy's 5xx page): the driver would read any digits in it as an error code.
+        ClickHouseServerException server when server.ErrorCode <= 0 || !server.Message.Contains("DB::Exception", StringComparison.Ordinal) => InsertFailureKind.Transient,
         ClickHouseServerException server when TransientCodes.Contains(server.ErrorCode) => InsertFailureKind.Transient,
         ClickHouseServerException server when EnvironmentCodes.Contains(server.ErrorCode) => InsertFailureKind.Environment,
         ClickHouseServerException => InsertFailureKind.Refused,
