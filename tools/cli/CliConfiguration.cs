@@ -1,0 +1,45 @@
+using Microsoft.Extensions.Configuration;
+using Pipeline.EmbeddedStack;
+using Pipeline.ServiceDefaults;
+
+namespace Pipeline.Cli;
+
+/// <summary>
+/// The CLI's configuration: appsettings.json next to the binary, then PIPELINE__ environment
+/// variables. Tools that talk to a running pipeline find it through the endpoints file unless an
+/// address is configured (production: PIPELINE__ClickHouse__Url and friends).
+/// </summary>
+public static class CliConfiguration
+{
+    public static IConfiguration Load() => new ConfigurationBuilder()
+        .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+        .AddPipelineSources([])
+        .Build();
+
+    public static EmbeddedStackOptions EmbeddedStack(IConfiguration configuration)
+    {
+        var options = new EmbeddedStackOptions { StateDir = RepositoryPaths.StateDir };
+        configuration.GetSection(EmbeddedStackOptions.SectionName).Bind(options);
+        var library = Environment.GetEnvironmentVariable("PIPELINE_CHDB_LIBRARY");
+        if (string.IsNullOrWhiteSpace(options.ChdbLibrary) && !string.IsNullOrWhiteSpace(library))
+            options.ChdbLibrary = library;
+        OptionsValidation.ThrowIfInvalid(options);
+        return options;
+    }
+
+    /// <summary>ClickHouse as configured, else the running pipeline's; null when neither exists.</summary>
+    public static ClickHouseOptions? ClickHouse(IConfiguration configuration)
+    {
+        var section = configuration.GetSection(ClickHouseOptions.SectionName);
+        var options = new ClickHouseOptions();
+        section.Bind(options);
+        if (section["Url"] is null)
+        {
+            var live = StackEndpoints.ReadLive(RepositoryPaths.EndpointsFile);
+            if (live is null) return null;
+            options.Url = live.Clickhouse;
+        }
+        OptionsValidation.ThrowIfInvalid(options);
+        return options;
+    }
+}

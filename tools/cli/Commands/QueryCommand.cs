@@ -1,0 +1,45 @@
+using System.CommandLine;
+using ClickHouse.Driver;
+using ClickHouse.Driver.ADO;
+using Pipeline.Cli.Output;
+
+namespace Pipeline.Cli.Commands;
+
+/// <summary>`./pipeline query "SQL"`: runs SQL on the pipeline's ClickHouse through ClickHouse.Driver.</summary>
+public static class QueryCommand
+{
+    public static Command Create()
+    {
+        var sql = new Argument<string>("sql") { Description = "The SQL to run, e.g. \"SELECT count() FROM iot.telemetry\"." };
+        var format = new Option<string>("--format") { Description = "table, csv or json.", DefaultValueFactory = _ => "table" };
+        format.AcceptOnlyFromAmong("table", "csv", "json");
+        var command = new Command("query", "Run SQL against ClickHouse (the running pipeline's, or PIPELINE__ClickHouse__Url) and print the result.") { sql, format };
+        command.SetAction((parse, ct) => CliRun.GuardAsync(async () =>
+        {
+            var options = CliConfiguration.ClickHouse(CliConfiguration.Load())
+                ?? throw new CliException("No pipeline is running (no live .pipeline/endpoints.json) and PIPELINE__ClickHouse__Url is not set. Start one with ./pipeline up.");
+            await using var connection = new ClickHouseConnection(options.ConnectionString);
+            try
+            {
+                await connection.OpenAsync(ct);
+                await using var command = connection.CreateCommand();
+                command.CommandText = parse.GetValue(sql)!;
+                await using var reader = await command.ExecuteReaderAsync(ct);
+                var result = await QueryResult.ReadAsync(reader, ct);
+                ResultWriter.For(parse.GetValue(format)!).Write(result, Console.Out);
+                return 0;
+            }
+            catch (ClickHouseServerException e)
+            {
+                // As ClickHouse reports it: "Code: 60. DB::Exception: Unknown table ..."
+                await Console.Error.WriteLineAsync(e.Message);
+                return 1;
+            }
+            catch (HttpRequestException e)
+            {
+                throw new CliException($"ClickHouse at {options.Url} is not reachable: {e.Message}");
+            }
+        }));
+        return command;
+    }
+}

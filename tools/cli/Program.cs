@@ -1,0 +1,13 @@
+using System.CommandLine;
+using Pipeline.Cli.Commands;
+
+var root = new RootCommand("IoT ingestion pipeline: MQTT bridge -> Kafka -> rules -> ClickHouse.")
+{
+    UpCommand.Create(),
+    DevstackCommand.Create(),
+    MigrateCommand.Create(),
+    QueryCommand.Create(),
+    TestCommand.Create(),
+};
+// Long-running commands (up, devstack) handle SIGINT/SIGTERM themselves so they can drain first.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

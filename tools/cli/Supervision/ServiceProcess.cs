@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace Pipeline.Cli.Supervision;
+
+/// <summary>
+/// One supervised service: started as its own OS process (as in production), output prefixed
+/// with its name, restarted with a growing back-off when it dies, stopped with SIGTERM so it
+/// drains, and killed only if it does not stop in time.
+/// </summary>
+public sealed partial class ServiceProcess(ServiceSpec spec, ConsoleLog log) : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stopping = new();
+    private Process? _process;
+    private Task? _watch;
+
+    public ServiceSpec Spec => spec;
+    public int Restarts { get; private set; }
+
+    public void Start() => _watch = Task.Run(WatchAsync);
+
+    private async Task WatchAsync()
+    {
+        var backoff = TimeSpan.FromSeconds(1);
+        while (!_stopping.IsCancellationRequested)
+        {
+            var started = DateTime.UtcNow;
+            _process = Launch();
+            await _process.WaitForExitAsync();
+            if (_stopping.IsCancellationRequested) return;
+            // A service that ran for a while before dying gets a quick restart; a crash loop backs off.
+            if (DateTime.UtcNow - started > TimeSpan.FromMinutes(1)) backoff = TimeSpan.FromSeconds(1);
+            log.Error(spec.Name, $"exited with code {_process.ExitCode}; restarting in {backoff.TotalSeconds:0} s");
+            Restarts++;
+            try { await Task.Delay(backoff, _stopping.Token); } catch (OperationCanceledException) { return; }
+            backoff = TimeSpan.FromSeconds(Math.Min(30, backoff.TotalSeconds * 2));
+        }
+    }
+
+    private Process Launch()
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(spec.Assembly);
+        foreach (var (key, value) in spec.Environment)
+            start.Environment[key] = value;
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) log.Line(spec.Name, e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.Line(spec.Name, e.Data); };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    public async Task WaitHealthyAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            ct.ThrowIfCancellationRequested();
+            try
+            {
+                using var response = await http.GetAsync(spec.HealthUrl, ct);
+                if (response.IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException) { }
+            catch (TaskCanceledException) when (!ct.IsCancellationRequested) { }
+            await Task.Delay(250, ct);
+        }
+        throw new CliException($"{spec.Name} did not become healthy at {spec.HealthUrl} within {timeout.TotalSeconds:0} s (see its log lines above).");
+    }
+
+    /// <summary>SIGTERM, then wait for the service's own drain; SIGKILL only after the grace period.</summary>
+    public async Task StopAsync(TimeSpan grace)
+    {
+        _stopping.Cancel();
+        var process = _process;
+        if (process is not null && !process.HasExited)
+        {
+            _ = Kill(process.Id, SigTerm);
+            using var timeout = new CancellationTokenSource(grace);
+            try
+            {
+                await process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                log.Error(spec.Name, $"did not stop within {grace.TotalSeconds:0} s; killing it");
+                process.Kill(entireProcessTree: true);
+            }
+        }
+        if (_watch is not null) await _watch;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(TimeSpan.FromSeconds(10));
+        _process?.Dispose();
+        _stopping.Dispose();
+    }
+
+    private const int SigTerm = 15;
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+}
