@@ -81,6 +81,8 @@ internal static unsafe class LibRdKafkaNative
 
     public static void MockClearRequestErrors(IntPtr cluster, short apiKey) => E.MockClearRequestErrors(cluster, apiKey);
 
+    public static void MockGroupInitialRebalanceDelay(IntPtr cluster, int delayMs) => E.MockGroupInitialRebalanceDelayMs(cluster, delayMs);
+
     public static string ErrorString(int err) => ReadUtf8((byte*)E.Err2Str(err));
 
     private static byte[] Utf8(string s) => Encoding.UTF8.GetBytes(s + '\0');
@@ -112,6 +114,8 @@ internal static unsafe class LibRdKafkaNative
         // rd_kafka_mock_push_request_errors is C-variadic, which P/Invoke cannot call portably; the _array form is exported.
         public readonly delegate* unmanaged<IntPtr, short, nuint, int*, void> MockPushRequestErrorsArray = (delegate* unmanaged<IntPtr, short, nuint, int*, void>)Get(handle, "rd_kafka_mock_push_request_errors_array");
         public readonly delegate* unmanaged<IntPtr, short, void> MockClearRequestErrors = (delegate* unmanaged<IntPtr, short, void>)Get(handle, "rd_kafka_mock_clear_request_errors");
+
+        public readonly delegate* unmanaged<IntPtr, int, void> MockGroupInitialRebalanceDelayMs = (delegate* unmanaged<IntPtr, int, void>)Get(handle, "rd_kafka_mock_group_initial_rebalance_delay_ms");
 
         private static IntPtr Get(IntPtr handle, string name) =>
             NativeLibrary.TryGetExport(handle, name, out var address)

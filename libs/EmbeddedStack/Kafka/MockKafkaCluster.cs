@@ -16,9 +16,20 @@ namespace Pipeline.EmbeddedStack.Kafka;
 /// - transactions: InitTransactions/Begin/Commit work, a read_committed consumer sees committed records and
 ///   not aborted ones.
 /// The mock keeps everything in memory and does not replicate, so replicationFactor only affects metadata.
+///
+/// Consumer groups (checked): a group's first assignment waits group.initial.rebalance.delay.ms (3 s, settable
+/// with <see cref="SetGroupInitialRebalanceDelay"/>). But once a group has formed, any later join or leave makes
+/// the mock coordinator wait session.timeout.ms - 1 s before it hands out partitions again; it does not finish
+/// early when every member has rejoined, as a real broker does. With the client default of 45 s, a consumer that
+/// restarts, or a second member that joins late, gets no partitions for 44 s. Consumers that run against the
+/// embedded cluster should set SessionTimeoutMs = <see cref="SuggestedSessionTimeoutMs"/> (also a valid value for a
+/// real broker, whose minimum is 6 s): the wait is then about 5 s.
 /// </remarks>
 public sealed class MockKafkaCluster : IDisposable
 {
+    /// <summary>session.timeout.ms for consumers of the embedded cluster; see the remarks on rebalances.</summary>
+    public const int SuggestedSessionTimeoutMs = 6000;
+
     private readonly Lock _lock = new();
     private IntPtr _rk;
     private IntPtr _cluster;
@@ -102,6 +113,16 @@ public sealed class MockKafkaCluster : IDisposable
         if (errors.Length == 0)
             return;
         LibRdKafkaNative.MockPushRequestErrors(Handle(), apiKey, errors.Select(e => (int)e).ToArray());
+    }
+
+    /// <summary>
+    /// The broker setting group.initial.rebalance.delay.ms (3 s by default, as on a real broker) for groups created
+    /// from now on. Tests set it to zero so that every consumer group does not wait 3 s before its first assignment.
+    /// </summary>
+    public void SetGroupInitialRebalanceDelay(TimeSpan delay)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(delay, TimeSpan.Zero);
+        LibRdKafkaNative.MockGroupInitialRebalanceDelay(Handle(), checked((int)delay.TotalMilliseconds));
     }
 
     public void ClearRequestErrors(short apiKey) => LibRdKafkaNative.MockClearRequestErrors(Handle(), apiKey);

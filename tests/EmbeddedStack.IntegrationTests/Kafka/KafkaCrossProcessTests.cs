@@ -1,0 +1,32 @@
+using Pipeline.TestSupport;
+using Pipeline.TestSupport.Fixtures;
+
+namespace Pipeline.EmbeddedStack.IntegrationTests.Kafka;
+
+/// <summary>The embedded Kafka is a real network broker: other OS processes produce to and consume from it.</summary>
+public sealed class KafkaCrossProcessTests
+{
+    private readonly KafkaFixture _kafka = KafkaFixture.Shared;
+
+    [Fact]
+    public async Task Records_produced_by_one_process_are_consumed_by_another_with_keys_and_values_intact()
+    {
+        const int count = 200;
+        var topic = _kafka.CreateUniqueTopic("cross-process");
+
+        var produce = await PeerProcess.RunAsync(TimeSpan.FromSeconds(30),
+            "kafka-produce", _kafka.BootstrapServers, topic, count.ToString(), "device");
+        Assert.True(produce.ExitCode == 0, $"producer peer failed: {produce.Stderr}");
+        Assert.Contains($"produced {count}", produce.Stdout);
+
+        var consume = await PeerProcess.RunAsync(TimeSpan.FromSeconds(30),
+            "kafka-consume", _kafka.BootstrapServers, topic, KafkaFixture.UniqueName("peer-group"), count.ToString(), "20");
+        Assert.True(consume.ExitCode == 0, $"consumer peer failed: {consume.Stderr}");
+
+        var received = consume.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split('\t'))
+            .ToDictionary(f => f[0], f => f[1]);
+        var expected = Enumerable.Range(0, count).ToDictionary(i => $"device-{i}", i => $"value-{i}");
+        Assert.Equal(expected, received);
+    }
+}
