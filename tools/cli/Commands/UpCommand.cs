@@ -23,6 +23,7 @@ public static class UpCommand
             if (parse.GetValue(fresh)) StateDirectory.Clear(options.StateDir);
             File.Delete(RepositoryPaths.EndpointsFile);
 
+            options.ExtraTopics.AddRange(await ServiceTopics.ListAsync(PipelineServices.RulesProcessorBinary, ct));
             using var loggers = CliLogging.Create();
             await using var stack = await EmbeddedStackHost.StartAsync(options, new KafkaTopics(), loggers, ct);
             var log = new ConsoleLog();

@@ -39,6 +39,8 @@ public static class PipelineServices
     };
 
     /// <summary>The service's build output for the same configuration (Release/Debug) as this CLI.</summary>
+    public static string RulesProcessorBinary => Binary("rules-processor", "Pipeline.RulesProcessor");
+
     private static string Binary(string folder, string assembly)
     {
         var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent?.Name ?? "Release";
