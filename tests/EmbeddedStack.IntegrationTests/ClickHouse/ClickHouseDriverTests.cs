@@ -62,6 +62,21 @@ public sealed class ClickHouseDriverTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Parameters_sent_as_form_data_without_compression_work_too()
+    {
+        using var client = new ClickHouseClient(_clickHouse.ConnectionString(_database) + ";UseFormDataParameters=true;Compression=false");
+        var parameters = new ClickHouseParameterCollection();
+        parameters.AddParameter("text", "form 'data'");
+        parameters.AddParameter("n", 41);
+
+        using var reader = await client.ExecuteReaderAsync("SELECT {text:String}, {n:Int32} + 1", parameters);
+
+        Assert.True(reader.Read());
+        Assert.Equal("form 'data'", reader.GetString(0));
+        Assert.Equal(42L, Convert.ToInt64(reader.GetValue(1)));
+    }
+
+    [Fact]
     public async Task The_same_batch_sent_twice_with_one_deduplication_token_is_stored_once()
     {
         var ts = new DateTime(2026, 11, 2, 0, 0, 0, DateTimeKind.Utc);
