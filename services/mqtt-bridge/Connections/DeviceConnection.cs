@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using MQTTnet.Adapter;
+using MQTTnet.Formatter;
+using MQTTnet.Packets;
+using MQTTnet.Protocol;
+using Pipeline.MqttBridge.Hosting;
+
+namespace Pipeline.MqttBridge.Connections;
+
+/// <summary>
+/// One device's network connection, wrapped around MQTTnet's channel adapter. Once the device is
+/// authenticated, its PUBLISH packets are taken here, before MQTTnet's per-connection loop sees
+/// them: that loop handles one packet at a time and would otherwise hold every publish until Kafka
+/// confirmed the previous one. The bridge instead keeps up to MaxInFlightPerConnection publishes
+/// waiting for Kafka and sends each PUBACK itself, in arrival order, once the delivery report
+/// arrives. Waiting for a free in-flight slot (or, for MQTT 3.1.1, for buffer space) stops reading
+/// the socket, which is the backpressure the device feels.
+/// </summary>
+public sealed class DeviceConnection : IMqttChannelAdapter
+{
+    // MQTTnet's keep-alive monitor only sees packets this adapter returns. Publishes taken by the
+    // bridge are therefore surfaced now and then as a PUBACK for packet id 0, which no session ever
+    // uses: MQTTnet records the activity and finds nothing to acknowledge.
+    private static readonly MqttPubAckPacket KeepAliveTouch = new() { PacketIdentifier = 0 };
+    private static readonly long SurfaceInterval = Stopwatch.Frequency;
+
+    private readonly IMqttChannelAdapter _inner;
+    private readonly IPublishIngest _ingest;
+    private readonly CancellationTokenSource _closed = new();
+    private long _lastSurfaced = Stopwatch.GetTimestamp();
+
+    public DeviceConnection(IMqttChannelAdapter inner, string listener, string? certificateDeviceId, IPublishIngest ingest, int maxInFlight)
+    {
+        _inner = inner;
+        _ingest = ingest;
+        Listener = listener;
+        CertificateDeviceId = certificateDeviceId;
+        InFlight = new SemaphoreSlim(maxInFlight, maxInFlight);
+        Acks = new AckSequencer(SendAckAsync);
+    }
+
+    /// <summary>tcp, tls or ws.</summary>
+    public string Listener { get; }
+
+    /// <summary>The device id proven by a fleet client certificate during the TLS handshake, if any.</summary>
+    public string? CertificateDeviceId { get; }
+
+    /// <summary>Set when CONNECT succeeded; null before.</summary>
+    public DeviceSession? Session { get; private set; }
+
+    public SemaphoreSlim InFlight { get; }
+
+    public AckSequencer Acks { get; }
+
+    public MqttProtocolVersion ProtocolVersion => _inner.PacketFormatterAdapter.ProtocolVersion;
+
+    public CancellationToken Closed => _closed.Token;
+
+    public void Authenticated(DeviceSession session) => Session = session;
+
+    public async Task<MqttPacket> ReceivePacketAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var packet = await _inner.ReceivePacketAsync(cancellationToken).ConfigureAwait(false);
+            if (packet is not MqttPublishPacket publish || Session is null)
+            {
+                _lastSurfaced = Stopwatch.GetTimestamp();
+                return packet;
+            }
+            await _ingest.HandleAsync(this, publish, cancellationToken).ConfigureAwait(false);
+            var now = Stopwatch.GetTimestamp();
+            if (now - _lastSurfaced >= SurfaceInterval)
+            {
+                _lastSurfaced = now;
+                return KeepAliveTouch;
+            }
+        }
+    }
+
+    /// <summary>Closes the connection from the bridge's side; MQTT 5 devices get a DISCONNECT with the reason first.</summary>
+    public async Task AbortAsync(MqttDisconnectReasonCode code, string reason)
+    {
+        try
+        {
+            if (ProtocolVersion == MqttProtocolVersion.V500)
+            {
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                await _inner.SendPacketAsync(new MqttDisconnectPacket { ReasonCode = code, ReasonString = reason }, timeout.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception)
+        {
+            // The connection may already be gone; closing it is all that is left to do.
+        }
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await _inner.DisconnectAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+        }
+    }
+
+    private async Task SendAckAsync(AckSequencer.Ticket ticket)
+    {
+        try
+        {
+            var reason = ProtocolVersion == MqttProtocolVersion.V500 ? ticket.ReasonString : null;
+            MqttPacket ack = ticket.Qos == MqttQualityOfServiceLevel.ExactlyOnce
+                ? new MqttPubRecPacket { PacketIdentifier = ticket.PacketId, ReasonCode = (MqttPubRecReasonCode)(int)ticket.Code, ReasonString = reason }
+                : new MqttPubAckPacket { PacketIdentifier = ticket.PacketId, ReasonCode = ticket.Code, ReasonString = reason };
+            await _inner.SendPacketAsync(ack, _closed.Token).ConfigureAwait(false);
+            BridgeMetrics.PubAckLatency.Observe(Stopwatch.GetElapsedTime(ticket.ReceivedTimestamp).TotalSeconds);
+        }
+        catch (Exception)
+        {
+            // The device went away before its acknowledgement: it resends the publish when it comes back.
+        }
+        finally
+        {
+            InFlight.Release();
+        }
+    }
+
+    // The rest is MQTTnet's adapter, unchanged.
+    public long BytesReceived => _inner.BytesReceived;
+    public long BytesSent => _inner.BytesSent;
+    public X509Certificate2 ClientCertificate => _inner.ClientCertificate;
+    public EndPoint RemoteEndPoint => _inner.RemoteEndPoint;
+    public EndPoint LocalEndPoint => _inner.LocalEndPoint;
+    public bool IsSecureConnection => _inner.IsSecureConnection;
+    public MqttPacketFormatterAdapter PacketFormatterAdapter => _inner.PacketFormatterAdapter;
+    public Task ConnectAsync(CancellationToken cancellationToken) => _inner.ConnectAsync(cancellationToken);
+    public Task DisconnectAsync(CancellationToken cancellationToken) => _inner.DisconnectAsync(cancellationToken);
+    public Task SendPacketAsync(MqttPacket packet, CancellationToken cancellationToken) => _inner.SendPacketAsync(packet, cancellationToken);
+    public void ResetStatistics() => _inner.ResetStatistics();
+
+    public void Dispose()
+    {
+        _closed.Cancel();
+        _closed.Dispose();
+        _inner.Dispose();
+    }
+}

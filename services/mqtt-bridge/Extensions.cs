@@ -1,0 +1,64 @@
+using Confluent.SchemaRegistry;
+using Microsoft.Extensions.Options;
+using MQTTnet.Diagnostics.Logger;
+using Pipeline.Contracts;
+using Pipeline.DeviceRegistry;
+using Pipeline.MqttBridge.Auth;
+using Pipeline.MqttBridge.Commands;
+using Pipeline.MqttBridge.Connections;
+using Pipeline.MqttBridge.Hosting;
+using Pipeline.MqttBridge.Ingest;
+using Pipeline.MqttBridge.Kafka;
+using Pipeline.MqttBridge.Listeners;
+using Pipeline.MqttBridge.Options;
+using Pipeline.ServiceDefaults;
+
+namespace Pipeline.MqttBridge;
+
+public static class Extensions
+{
+    /// <summary>Everything the bridge needs; its settings are validated when the host starts.</summary>
+    public static IServiceCollection AddMqttBridge(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddValidatedOptions<ListenersOptions>(ListenersOptions.SectionName);
+        services.AddValidatedOptions<LimitsOptions>(LimitsOptions.SectionName);
+        services.AddValidatedOptions<BridgeOptions>(BridgeOptions.SectionName);
+
+        services.AddSingleton<ISchemaRegistryClient>(sp =>
+            new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = sp.GetRequiredService<IOptions<KafkaOptions>>().Value.SchemaRegistryUrl }));
+        services.AddSingleton(sp => new DeviceRegistryView(
+            sp.GetRequiredService<IOptions<KafkaOptions>>().Value.BootstrapServers,
+            sp.GetRequiredService<IOptions<KafkaTopics>>().Value.Devices,
+            sp.GetRequiredService<ILogger<DeviceRegistryView>>()));
+
+        services.AddSingleton(sp => new ConnectThrottle(sp.GetRequiredService<IOptions<LimitsOptions>>().Value.FailedConnectsPerMinute));
+        services.AddSingleton<TokenVerificationCache>();
+        services.AddSingleton(sp => new DeviceAuthenticator(
+            sp.GetRequiredService<DeviceRegistryView>(), sp.GetRequiredService<ConnectThrottle>(),
+            sp.GetRequiredService<TokenVerificationCache>(), () => sp.GetRequiredService<BridgeProducer>().IsReady));
+
+        services.AddSingleton(sp => new TokenBucketRateLimiter(sp.GetRequiredService<IOptions<LimitsOptions>>().Value.RateLimitBurstSeconds));
+        services.AddSingleton(sp => new IngestBuffer(sp.GetRequiredService<IOptions<BridgeOptions>>().Value.BufferBytes));
+        services.AddSingleton<BridgeProducer>();
+        services.AddSingleton<PublishIngest>();
+
+        services.AddSingleton<MqttNetLogger>();
+        services.AddSingleton<IMqttNetLogger>(sp => sp.GetRequiredService<MqttNetLogger>());
+        services.AddSingleton<ConnectedDevices>();
+        services.AddSingleton<ConnectionFactory>();
+        services.AddSingleton<TlsMaterialProvider>();
+        services.AddSingleton<FleetServerAdapter>();
+        services.AddSingleton<WebSocketListener>();
+        services.AddSingleton<MqttServerEvents>();
+        services.AddSingleton<BridgeEndpoints>();
+        services.AddSingleton<BridgeServer>();
+        services.AddHostedService(sp => sp.GetRequiredService<BridgeServer>());
+
+        services.AddSingleton(sp => new CommandOutcomes(sp.GetRequiredService<BridgeProducer>(), sp.GetRequiredService<IngestBuffer>(),
+            sp.GetRequiredService<IOptions<BridgeOptions>>().Value.InstanceId));
+        services.AddHostedService<CommandDispatcher>();
+
+        services.AddHealthChecks().AddCheck<BridgeHealthCheck>("mqtt-bridge");
+        return services;
+    }
+}

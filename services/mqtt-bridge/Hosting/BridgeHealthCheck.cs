@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Pipeline.DeviceRegistry;
+using Pipeline.MqttBridge.Kafka;
+
+namespace Pipeline.MqttBridge.Hosting;
+
+/// <summary>Ready when the listeners are bound, the registry view has caught up, and Kafka takes records.</summary>
+public sealed class BridgeHealthCheck(BridgeEndpoints endpoints, DeviceRegistryView registry, BridgeProducer producer) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var missing = new List<string>();
+        if (!endpoints.IsStarted)
+            missing.Add("listeners not started");
+        if (!registry.IsReady)
+            missing.Add($"device registry: {registry.Status}");
+        if (!producer.IsReady)
+            missing.Add("Kafka producer: schemas or topics not ready");
+        else if (!producer.IsKafkaReachable)
+            missing.Add("Kafka producer: all brokers down");
+        return Task.FromResult(missing.Count == 0
+            ? HealthCheckResult.Healthy($"{registry.Count} devices known")
+            : HealthCheckResult.Unhealthy(string.Join("; ", missing)));
+    }
+}

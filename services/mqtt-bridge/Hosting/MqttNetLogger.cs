@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Logging;
+using MQTTnet.Diagnostics.Logger;
+
+namespace Pipeline.MqttBridge.Hosting;
+
+/// <summary>
+/// MQTTnet's log into ours. Its verbose level prints whole packets (CONNECT carries the token), so
+/// it is never forwarded; its warnings are per-connection network noise (a device dropped its TCP
+/// connection) and become debug messages; its errors stay errors.
+/// </summary>
+public sealed class MqttNetLogger(ILogger<MqttNetLogger> logger) : IMqttNetLogger
+{
+    public bool IsEnabled => true;
+
+    public void Publish(MqttNetLogLevel logLevel, string source, string message, object[]? parameters, Exception? exception)
+    {
+        var level = logLevel switch
+        {
+            MqttNetLogLevel.Verbose => LogLevel.None,
+            MqttNetLogLevel.Info => LogLevel.Debug,
+            MqttNetLogLevel.Warning => LogLevel.Debug,
+            _ => LogLevel.Error,
+        };
+        if (level == LogLevel.None || !logger.IsEnabled(level))
+            return;
+        var text = parameters is { Length: > 0 } ? SafeFormat(message, parameters) : message;
+#pragma warning disable CA2254 // MQTTnet's messages are already formatted text
+        logger.Log(level, exception, "MQTTnet {Source}: {Message}", source, text);
+#pragma warning restore CA2254
+    }
+
+    private static string SafeFormat(string message, object[] parameters)
+    {
+        try
+        {
+            return string.Format(System.Globalization.CultureInfo.InvariantCulture, message, parameters);
+        }
+        catch (FormatException)
+        {
+            return message;
+        }
+    }
+}

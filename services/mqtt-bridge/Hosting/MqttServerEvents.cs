@@ -1,0 +1,84 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+using MQTTnet.Server;
+using Pipeline.DeviceRegistry;
+using Pipeline.MqttBridge.Auth;
+using Pipeline.MqttBridge.Connections;
+using Pipeline.MqttBridge.Ingest;
+using Pipeline.MqttBridge.Options;
+using Pipeline.MqttBridge.Policy;
+
+namespace Pipeline.MqttBridge.Hosting;
+
+/// <summary>The bridge's handlers on MQTTnet's server events: CONNECT authentication, subscription policy, and the publish safety net.</summary>
+public sealed class MqttServerEvents(
+    DeviceAuthenticator authenticator,
+    DeviceRegistryView registry,
+    ConnectedDevices connected,
+    PublishIngest ingest,
+    IOptions<LimitsOptions> limits,
+    ILogger<MqttServerEvents> logger)
+{
+    public void Attach(MqttServer server)
+    {
+        server.ValidatingConnectionAsync += OnValidatingConnection;
+        server.InterceptingSubscriptionAsync += OnSubscribing;
+        server.InterceptingPublishAsync += OnPublishReachingServer;
+    }
+
+    private Task OnValidatingConnection(ValidatingConnectionEventArgs e)
+    {
+        var connection = e.ChannelAdapter as DeviceConnection;
+        var remote = e.RemoteEndPoint as IPEndPoint;
+        var decision = authenticator.Authenticate(new ConnectAttempt(
+            e.ClientId, e.UserName, e.Password, connection?.CertificateDeviceId, remote?.Address));
+        if (!decision.Accepted || connection is null)
+        {
+            e.ReasonCode = decision.Accepted ? MqttConnectReasonCode.ImplementationSpecificError : decision.Code;
+            if (e.ProtocolVersion == MqttProtocolVersion.V500)
+                e.ReasonString = decision.Reason;
+            BridgeMetrics.ConnectsRefused.WithLabels(decision.MetricLabel).Inc();
+            // The client id is whatever the peer claimed; it is logged, the password never is.
+            logger.LogInformation("CONNECT from {Remote} (client id '{ClientId}') refused: {Reason}",
+                remote, Truncate(e.ClientId), decision.Reason);
+            return Task.CompletedTask;
+        }
+        var deviceId = decision.DeviceId!;
+        connection.Authenticated(new DeviceSession(deviceId, registry, limits.Value.RateLimitPerSecond));
+        connected.Add(deviceId, connection);
+        BridgeMetrics.Connections.WithLabels(connection.Listener).Inc();
+        logger.LogDebug("Device {DeviceId} connected from {Remote} over {Listener}", deviceId, remote, connection.Listener);
+        return Task.CompletedTask;
+    }
+
+    private Task OnSubscribing(InterceptingSubscriptionEventArgs e)
+    {
+        var refusal = TopicPolicy.CheckSubscription(e.ClientId, e.TopicFilter.Topic);
+        if (refusal is null)
+            return Task.CompletedTask;
+        e.ProcessSubscription = false;
+        e.Response.ReasonCode = refusal.SubscribeCode;
+        e.Response.ReasonString = refusal.Detail;
+        BridgeMetrics.Rejects.WithLabels(refusal.MetricLabel).Inc();
+        ingest.WriteRejected(RecordFactory.Rejected(e.ClientId, e.TopicFilter.Topic ?? "", default, refusal with { Detail = "subscribe: " + refusal.Detail },
+            DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+        return Task.CompletedTask;
+    }
+
+    // Device publishes never reach here (the connection wrapper takes them); what does is a device's
+    // will message, which the bridge does not route. Commands are injected without a sender and pass.
+    private Task OnPublishReachingServer(InterceptingPublishEventArgs e)
+    {
+        if (!string.IsNullOrEmpty(e.ClientId))
+        {
+            e.ProcessPublish = false;
+            e.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
+        }
+        return Task.CompletedTask;
+    }
+
+    private static string? Truncate(string? text) => text is { Length: > 64 } ? text[..64] + "..." : text;
+}

@@ -1,0 +1,192 @@
+using System.Buffers;
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MQTTnet.Formatter;
+using MQTTnet.Packets;
+using MQTTnet.Protocol;
+using Pipeline.Contracts;
+using Pipeline.Contracts.Serialization;
+using Pipeline.MqttBridge.Connections;
+using Pipeline.MqttBridge.Hosting;
+using Pipeline.MqttBridge.Kafka;
+using Pipeline.MqttBridge.Options;
+using Pipeline.MqttBridge.Policy;
+
+namespace Pipeline.MqttBridge.Ingest;
+
+/// <summary>
+/// What happens to a device's PUBLISH: policy, size, rate, parsing, then Kafka. A QoS 1/2 publish
+/// is acknowledged only from the Kafka delivery report (acks=all); a refusal is acknowledged with
+/// its MQTT 5 reason code and recorded in iot.rejected. MQTT 3.1.1 has no reason codes: a refused
+/// QoS 1 publish is dropped, counted, recorded and acknowledged (as Mosquitto does for ACL denials)
+/// so the device does not resend it forever.
+/// </summary>
+public sealed class PublishIngest(
+    BridgeProducer producer,
+    IngestBuffer buffer,
+    TokenBucketRateLimiter rateLimiter,
+    IOptions<LimitsOptions> limits,
+    IOptions<BridgeOptions> bridge,
+    ILogger<PublishIngest> logger) : IPublishIngest
+{
+    public const string ProtobufContentType = "application/x-protobuf";
+
+    private readonly int _maxPayload = limits.Value.MaxPayloadBytes;
+    private readonly string _instance = bridge.Value.InstanceId;
+    private volatile bool _draining;
+
+    /// <summary>Set at shutdown: new publishes are neither taken nor acknowledged, so devices resend them elsewhere.</summary>
+    public void StartDraining() => _draining = true;
+
+    public async ValueTask HandleAsync(DeviceConnection connection, MqttPublishPacket publish, CancellationToken cancellationToken)
+    {
+        if (_draining)
+            return;
+        var session = connection.Session!;
+        var receivedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var qos = publish.QualityOfServiceLevel;
+        AckSequencer.Ticket? ticket = null;
+        if (qos != MqttQualityOfServiceLevel.AtMostOnce)
+        {
+            // The in-flight window: when it is full the bridge stops reading this connection.
+            await connection.InFlight.WaitAsync(cancellationToken).ConfigureAwait(false);
+            ticket = connection.Acks.Enqueue(publish.PacketIdentifier, qos);
+        }
+
+        var (kind, refusal) = TopicPolicy.ClassifyPublish(session.DeviceId, publish.Topic);
+        BridgeMetrics.MessagesIn.WithLabels(refusal is null ? KindLabel(kind) : "other", QosLabel(qos)).Inc();
+        refusal ??= CheckLimits(session, publish);
+        if (refusal is not null)
+        {
+            Refuse(connection, ticket, publish, refusal, receivedMs);
+            return;
+        }
+
+        var (topic, value, refusalFromParse) = Encode(kind, session.DeviceId, publish, receivedMs);
+        if (refusalFromParse is not null)
+        {
+            Refuse(connection, ticket, publish, refusalFromParse, receivedMs);
+            return;
+        }
+
+        long reserved = value!.Length + session.DeviceId.Length;
+        if (connection.ProtocolVersion == MqttProtocolVersion.V500)
+        {
+            if (!buffer.TryReserve(reserved))
+            {
+                Refuse(connection, ticket, publish, Refusal.BufferFull(
+                    $"the bridge is holding {buffer.UsedBytes} bytes for Kafka (limit {buffer.CapacityBytes}); retry later"), receivedMs);
+                return;
+            }
+        }
+        else
+        {
+            await buffer.ReserveAsync(reserved, cancellationToken).ConfigureAwait(false);
+        }
+        BridgeMetrics.BufferBytes.Set(buffer.UsedBytes);
+
+        try
+        {
+            producer.Produce(topic!, session.DeviceId, value, report => OnDelivered(connection, ticket, kind, reserved, report));
+        }
+        catch (ProduceException<string, byte[]> e)
+        {
+            buffer.Release(reserved);
+            Refuse(connection, ticket, publish, Refusal.BufferFull($"Kafka's client queue refused the record: {e.Error.Reason}"), receivedMs);
+        }
+    }
+
+    private Refusal? CheckLimits(DeviceSession session, MqttPublishPacket publish)
+    {
+        if (publish.Payload.Length > _maxPayload)
+            return Refusal.TooLarge($"payload of {publish.Payload.Length} bytes exceeds the limit of {_maxPayload} bytes");
+        var rate = session.RatePerSecond;
+        if (!rateLimiter.TryTake(session.DeviceId, rate))
+            return Refusal.RateLimited($"more than {rate:0.###} messages per second");
+        return null;
+    }
+
+    private (string? Topic, byte[]? Value, Refusal? Refusal) Encode(TopicKind kind, string deviceId, MqttPublishPacket publish, long receivedMs)
+    {
+        if (kind == TopicKind.Telemetry)
+        {
+            var parsed = string.Equals(publish.ContentType, ProtobufContentType, StringComparison.OrdinalIgnoreCase)
+                ? TelemetryParser.ParseProtobuf(publish.Payload)
+                : TelemetryParser.ParseJson(publish.Payload);
+            if (parsed.Refusal is not null)
+                return (null, null, parsed.Refusal);
+            var record = RecordFactory.Telemetry(deviceId, publish.Topic, parsed.Value!, receivedMs, _instance);
+            return (producer.Topics.TelemetryRaw, ProtobufSerializer<TelemetryRecord>.Encode(record, producer.TelemetrySchemaId), null);
+        }
+        var parsedEvent = EventParser.Parse(publish.Payload);
+        if (parsedEvent.Refusal is not null)
+            return (null, null, parsedEvent.Refusal);
+        var deviceEvent = RecordFactory.Event(deviceId, publish.Topic, parsedEvent.Value!, receivedMs, _instance);
+        return (producer.Topics.EventsRaw, ProtobufSerializer<DeviceEvent>.Encode(deviceEvent, producer.EventSchemaId), null);
+    }
+
+    private void OnDelivered(DeviceConnection connection, AckSequencer.Ticket? ticket, TopicKind kind, long reserved, DeliveryReport<string, byte[]> report)
+    {
+        buffer.Release(reserved);
+        BridgeMetrics.BufferBytes.Set(buffer.UsedBytes);
+        if (!report.Error.IsError)
+        {
+            BridgeMetrics.MessagesAccepted.WithLabels(KindLabel(kind)).Inc();
+            if (ticket is not null)
+                connection.Acks.Complete(ticket, MqttPubAckReasonCode.Success);
+            return;
+        }
+        // Never acknowledge what Kafka did not take. Closing the connection makes the device resend
+        // its unacknowledged publishes when it reconnects (the in-order ack queue is stuck anyway).
+        BridgeMetrics.DeliveryFailures.Inc();
+        logger.LogWarning("Kafka did not take a record from {DeviceId}: {Reason}; disconnecting the device so it resends",
+            connection.Session?.DeviceId, report.Error.Reason);
+        ThreadPool.UnsafeQueueUserWorkItem(static c => _ = c.AbortAsync(MqttDisconnectReasonCode.ServerBusy, "Kafka is unavailable"), connection, preferLocal: false);
+    }
+
+    private void Refuse(DeviceConnection connection, AckSequencer.Ticket? ticket, MqttPublishPacket publish, Refusal refusal, long receivedMs)
+    {
+        BridgeMetrics.Rejects.WithLabels(refusal.MetricLabel).Inc();
+        WriteRejected(RecordFactory.Rejected(connection.Session!.DeviceId, publish.Topic ?? "", publish.Payload, refusal, receivedMs));
+        if (ticket is null)
+            return;
+        var code = connection.ProtocolVersion == MqttProtocolVersion.V500 ? refusal.Code : MqttPubAckReasonCode.Success;
+        connection.Acks.Complete(ticket, code, refusal.Detail);
+    }
+
+    /// <summary>Writes a refusal to iot.rejected, best effort and within the same byte budget as accepted records.</summary>
+    public void WriteRejected(RejectedMessage rejected)
+    {
+        var value = ProtobufSerializer<RejectedMessage>.Encode(rejected, producer.RejectedSchemaId);
+        long reserved = value.Length + rejected.DeviceId.Length;
+        if (!producer.IsReady || !buffer.TryReserve(reserved))
+        {
+            BridgeMetrics.RejectedRecordsDropped.Inc();
+            return;
+        }
+        try
+        {
+            producer.Produce(producer.Topics.Rejected, rejected.DeviceId, value, report =>
+            {
+                buffer.Release(reserved);
+                if (report.Error.IsError)
+                    BridgeMetrics.RejectedRecordsDropped.Inc();
+            });
+        }
+        catch (ProduceException<string, byte[]>)
+        {
+            buffer.Release(reserved);
+            BridgeMetrics.RejectedRecordsDropped.Inc();
+        }
+    }
+
+    private static string KindLabel(TopicKind kind) => kind == TopicKind.Telemetry ? "telemetry" : "events";
+
+    private static string QosLabel(MqttQualityOfServiceLevel qos) => qos switch
+    {
+        MqttQualityOfServiceLevel.AtMostOnce => "0",
+        MqttQualityOfServiceLevel.AtLeastOnce => "1",
+        _ => "2",
+    };
+}

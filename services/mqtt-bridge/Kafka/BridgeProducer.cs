@@ -1,0 +1,121 @@
+using Confluent.Kafka;
+using Confluent.SchemaRegistry;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Pipeline.Contracts;
+using Pipeline.Contracts.Serialization;
+using Pipeline.MqttBridge.Options;
+using Pipeline.ServiceDefaults;
+
+namespace Pipeline.MqttBridge.Kafka;
+
+/// <summary>
+/// The bridge's one Kafka producer: idempotent, acks=all, compressed, key = device id. Schema ids are
+/// resolved once at start so the hot path encodes synchronously. Kafka is considered reachable once
+/// topic metadata was read, and unreachable while librdkafka reports all brokers down.
+/// </summary>
+public sealed class BridgeProducer : IDisposable
+{
+    private readonly IProducer<string, byte[]> _producer;
+    private readonly ISchemaRegistryClient _schemaRegistry;
+    private readonly KafkaTopics _topics;
+    private readonly ILogger<BridgeProducer> _logger;
+    private volatile bool _brokersDown;
+
+    public BridgeProducer(IOptions<KafkaOptions> kafka, IOptions<KafkaTopics> topics, IOptions<BridgeOptions> bridge,
+        ISchemaRegistryClient schemaRegistry, ILogger<BridgeProducer> logger)
+    {
+        _topics = topics.Value;
+        _schemaRegistry = schemaRegistry;
+        _logger = logger;
+        var options = bridge.Value;
+        var config = new ProducerConfig
+        {
+            BootstrapServers = kafka.Value.BootstrapServers,
+            EnableIdempotence = true,
+            Acks = Acks.All,
+            CompressionType = Enum.Parse<CompressionType>(options.Compression, ignoreCase: true),
+            LingerMs = options.LingerMs,
+            MessageTimeoutMs = (int)options.DeliveryTimeout.TotalMilliseconds,
+            // The bridge's own byte buffer is the limit that matters; librdkafka's queue must never be the
+            // smaller one, or accepted records would fail with QueueFull before the bridge says "quota exceeded".
+            QueueBufferingMaxKbytes = (int)Math.Min(int.MaxValue, options.BufferBytes / 1024 * 2 + 16 * 1024),
+            QueueBufferingMaxMessages = (int)Math.Min(int.MaxValue / 2, Math.Max(100_000, options.BufferBytes / 16)),
+            ClientId = $"mqtt-bridge-{options.InstanceId}",
+        };
+        _producer = new ProducerBuilder<string, byte[]>(config)
+            .SetErrorHandler((_, e) =>
+            {
+                if (e.Code == ErrorCode.Local_AllBrokersDown)
+                    _brokersDown = true;
+                _logger.LogWarning("Kafka producer: {Reason}", e.Reason);
+            })
+            .SetLogHandler((_, m) => { if (m.Level <= SyslogLevel.Warning) _logger.LogDebug("librdkafka: {Message}", m.Message); })
+            .Build();
+    }
+
+    public int TelemetrySchemaId { get; private set; }
+    public int EventSchemaId { get; private set; }
+    public int RejectedSchemaId { get; private set; }
+
+    public bool IsReady { get; private set; }
+
+    public bool IsKafkaReachable => IsReady && !_brokersDown;
+
+    public KafkaTopics Topics => _topics;
+
+    /// <summary>Registers the schemas and reads topic metadata, retrying until both work or <paramref name="cancellationToken"/> fires.</summary>
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        var delay = TimeSpan.FromMilliseconds(200);
+        while (true)
+        {
+            try
+            {
+                TelemetrySchemaId = await new ProtobufSerializer<TelemetryRecord>(_schemaRegistry).SchemaIdForAsync(_topics.TelemetryRaw).ConfigureAwait(false);
+                EventSchemaId = await new ProtobufSerializer<DeviceEvent>(_schemaRegistry).SchemaIdForAsync(_topics.EventsRaw).ConfigureAwait(false);
+                RejectedSchemaId = await new ProtobufSerializer<RejectedMessage>(_schemaRegistry).SchemaIdForAsync(_topics.Rejected).ConfigureAwait(false);
+                CheckTopicsExist();
+                IsReady = true;
+                return;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _logger.LogWarning("Bridge producer not ready yet (retrying in {Delay} ms): {Reason}", delay.TotalMilliseconds, e.Message);
+            }
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            delay = TimeSpan.FromMilliseconds(Math.Min(5000, delay.TotalMilliseconds * 2));
+        }
+    }
+
+    /// <summary>Hands a record to librdkafka; <paramref name="onDelivery"/> runs on librdkafka's delivery thread, so it must be quick.</summary>
+    public void Produce(string topic, string key, byte[] value, Action<DeliveryReport<string, byte[]>> onDelivery)
+    {
+        _producer.Produce(topic, new Message<string, byte[]> { Key = key, Value = value }, report =>
+        {
+            if (!report.Error.IsError)
+                _brokersDown = false;
+            onDelivery(report);
+        });
+    }
+
+    /// <summary>Waits until everything handed to Kafka got its delivery report; false when time ran out.</summary>
+    public bool Flush(TimeSpan timeout) => _producer.Flush(timeout) == 0;
+
+    public void Dispose()
+    {
+        _producer.Flush(TimeSpan.FromSeconds(5));
+        _producer.Dispose();
+    }
+
+    private void CheckTopicsExist()
+    {
+        using var admin = new DependentAdminClientBuilder(_producer.Handle).Build();
+        foreach (var topic in new[] { _topics.TelemetryRaw, _topics.EventsRaw, _topics.Rejected })
+        {
+            var metadata = admin.GetMetadata(topic, TimeSpan.FromSeconds(5)).Topics.Single();
+            if (metadata.Error.IsError)
+                throw new InvalidOperationException($"Kafka topic '{topic}' is not available: {metadata.Error.Reason}");
+        }
+    }
+}

@@ -1,0 +1,48 @@
+using Microsoft.Extensions.Options;
+using MQTTnet.Adapter;
+using MQTTnet.Channel;
+using MQTTnet.Diagnostics.Logger;
+using MQTTnet.Formatter;
+using Pipeline.MqttBridge.Connections;
+using Pipeline.MqttBridge.Hosting;
+using Pipeline.MqttBridge.Ingest;
+using Pipeline.MqttBridge.Options;
+
+namespace Pipeline.MqttBridge.Listeners;
+
+/// <summary>
+/// Turns an accepted network channel (TCP, TLS or WebSocket) into a <see cref="DeviceConnection"/>
+/// and hands it to MQTTnet's server for the lifetime of the connection.
+/// </summary>
+public sealed class ConnectionFactory(PublishIngest ingest, ConnectedDevices connected, IOptions<LimitsOptions> limits, IMqttNetLogger mqttLogger)
+{
+    // Topic, properties and headers may add to the payload; beyond this a packet cannot carry an acceptable publish.
+    private const int HeaderAllowance = 64 * 1024;
+
+    private readonly int _maxInFlight = limits.Value.MaxInFlightPerConnection;
+    private readonly int _maxPacketBytes = limits.Value.MaxPayloadBytes + HeaderAllowance;
+
+    /// <summary>Set by <see cref="FleetServerAdapter"/> when MQTTnet's server starts.</summary>
+    public Func<IMqttChannelAdapter, Task>? ClientHandler { get; set; }
+
+    public async Task RunAsync(IMqttChannel channel, string listener, string? certificateDeviceId)
+    {
+        var handler = ClientHandler ?? throw new InvalidOperationException("The MQTT server is not started.");
+        var guarded = new PacketSizeGuardChannel(channel, _maxPacketBytes);
+        var formatter = new MqttPacketFormatterAdapter(new MqttBufferWriter(4096, 65535));
+        var inner = new MqttChannelAdapter(guarded, formatter, mqttLogger) { AllowPacketFragmentation = true };
+        using var connection = new DeviceConnection(inner, listener, certificateDeviceId, ingest, _maxInFlight);
+        try
+        {
+            await handler(connection).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (connection.Session is { } session)
+            {
+                connected.Remove(session.DeviceId, connection);
+                BridgeMetrics.Connections.WithLabels(listener).Dec();
+            }
+        }
+    }
+}

@@ -1,0 +1,205 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MQTTnet.Adapter;
+using MQTTnet.Diagnostics.Logger;
+using MQTTnet.Implementations;
+using MQTTnet.Server;
+using Pipeline.DeviceRegistry;
+using Pipeline.MqttBridge.Auth;
+using Pipeline.MqttBridge.Hosting;
+using Pipeline.MqttBridge.Options;
+
+namespace Pipeline.MqttBridge.Listeners;
+
+/// <summary>
+/// The TCP (1883) and TLS (8883) listeners, in place of MQTTnet's own: the bridge binds the sockets
+/// itself so that port 0 works and bind failures stop the start, refuses throttled addresses before
+/// any TLS work, bounds the TLS handshake in time, and checks client certificates against the fleet
+/// CA (never against the system's roots).
+/// </summary>
+public sealed class FleetServerAdapter(
+    IOptions<ListenersOptions> options,
+    TlsMaterialProvider tls,
+    ConnectThrottle throttle,
+    ConnectionFactory connections,
+    ILogger<FleetServerAdapter> logger) : IMqttServerAdapter
+{
+    private readonly ListenersOptions _options = options.Value;
+    private readonly List<Socket> _sockets = [];
+    private CancellationTokenSource? _stop;
+    private SslStreamCertificateContext? _serverCertificate;
+
+    public Func<IMqttChannelAdapter, Task>? ClientHandler
+    {
+        get => connections.ClientHandler;
+        set => connections.ClientHandler = value;
+    }
+
+    /// <summary>The bound ports (null when the listener is off), known once the server started.</summary>
+    public int? TcpPort { get; private set; }
+
+    public int? TlsPort { get; private set; }
+
+    public Task StartAsync(MqttServerOptions serverOptions, IMqttNetLogger mqttLogger)
+    {
+        _stop = new CancellationTokenSource();
+        var address = IPAddress.Parse(_options.BindAddress);
+        if (_options.TcpPort >= 0)
+            TcpPort = Listen(new IPEndPoint(address, _options.TcpPort), tlsListener: false);
+        if (_options.TlsPort >= 0)
+        {
+            var material = tls.Material;
+            _serverCertificate = SslStreamCertificateContext.Create(material.ServerCertificate!, additionalCertificates: null, offline: true);
+            TlsPort = Listen(new IPEndPoint(address, _options.TlsPort), tlsListener: true);
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync()
+    {
+        _stop?.Cancel();
+        foreach (var socket in _sockets)
+            socket.Dispose();
+        _sockets.Clear();
+        return Task.CompletedTask;
+    }
+
+    public void Dispose() => StopAsync();
+
+    private int Listen(IPEndPoint endPoint, bool tlsListener)
+    {
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.Bind(endPoint);
+            socket.Listen(1024);
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            throw new InvalidOperationException(
+                $"Cannot listen for MQTT{(tlsListener ? " over TLS" : "")} on {endPoint}: {e.Message}. Set Listeners:{(tlsListener ? "TlsPort" : "TcpPort")} to a free port (0 = any, -1 = off).", e);
+        }
+        _sockets.Add(socket);
+        var port = ((IPEndPoint)socket.LocalEndPoint!).Port;
+        logger.LogInformation("MQTT{Tls} listening on {Address}:{Port}", tlsListener ? " over TLS" : "", endPoint.Address, port);
+        _ = AcceptLoopAsync(socket, tlsListener, _stop!.Token);
+        return port;
+    }
+
+    private async Task AcceptLoopAsync(Socket listener, bool tlsListener, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException e)
+            {
+                logger.LogWarning("Accepting an MQTT connection failed: {Reason}", e.Message);
+                continue;
+            }
+            _ = Task.Run(() => HandleAsync(client, tlsListener), CancellationToken.None);
+        }
+    }
+
+    private async Task HandleAsync(Socket socket, bool tlsListener)
+    {
+        var remote = (IPEndPoint)socket.RemoteEndPoint!;
+        var local = socket.LocalEndPoint!;
+        if (throttle.IsThrottled(remote.Address))
+        {
+            BridgeMetrics.ConnectsRefused.WithLabels("throttled").Inc();
+            socket.Dispose();
+            return;
+        }
+        socket.NoDelay = true;
+        var network = new NetworkStream(socket, ownsSocket: true);
+        Stream stream = network;
+        try
+        {
+            string? certificateDeviceId = null;
+            X509Certificate2? clientCertificate = null;
+            if (tlsListener)
+            {
+                var (ssl, check) = await AuthenticateTlsAsync(stream, remote).ConfigureAwait(false);
+                if (ssl is null)
+                    return;
+                stream = ssl;
+                certificateDeviceId = check?.DeviceId;
+                clientCertificate = ssl.RemoteCertificate as X509Certificate2;
+            }
+            var channel = new MqttTcpChannel(stream, local, remote, clientCertificate!);
+            await connections.RunAsync(channel, tlsListener ? "tls" : "tcp", certificateDeviceId).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            logger.LogDebug("MQTT connection from {Remote} ended: {Reason}", remote, e.Message);
+        }
+        finally
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            await network.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task<(SslStream? Stream, ClientCertificateCheck? Check)> AuthenticateTlsAsync(Stream stream, IPEndPoint remote)
+    {
+        var material = tls.Material;
+        ClientCertificateCheck? check = null;
+        var ssl = new SslStream(stream, leaveInnerStreamOpen: true);
+        var authentication = new SslServerAuthenticationOptions
+        {
+            ServerCertificateContext = _serverCertificate,
+            // Always ask for a certificate; without one the device may still use its token unless certificates are mandatory.
+            ClientCertificateRequired = true,
+            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+            RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+            {
+                if (certificate is null)
+                {
+                    check = _options.RequireClientCertificate ? ClientCertificateCheck.Invalid("a client certificate is required") : null;
+                    return !_options.RequireClientCertificate;
+                }
+                // The platform's verdict (errors) is ignored on purpose: it judges against the system roots.
+                // The fleet CA is the only trust anchor for devices.
+                check = material.Ca.ValidateClientCertificate(certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
+                return check.IsValid;
+            },
+        };
+        using var timeout = new CancellationTokenSource(_options.HandshakeTimeout);
+        try
+        {
+            await ssl.AuthenticateAsServerAsync(authentication, timeout.Token).ConfigureAwait(false);
+            return (ssl, check);
+        }
+        catch (Exception e)
+        {
+            var reason = check is { IsValid: false } ? check.Failure! : timeout.IsCancellationRequested ? "TLS handshake timed out" : e.Message;
+            var label = check is { IsValid: false } ? CertificateLabel(check.Failure!) : timeout.IsCancellationRequested ? "tls_timeout" : "tls_failed";
+            BridgeMetrics.ConnectsRefused.WithLabels(label).Inc();
+            throttle.RecordFailure(remote.Address);
+            logger.LogInformation("TLS connection from {Remote} refused: {Reason}", remote, reason);
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            return (null, check);
+        }
+    }
+
+    private static string CertificateLabel(string failure) =>
+        failure.Contains("expired", StringComparison.Ordinal) ? "certificate_expired"
+        : failure.Contains("fleet CA", StringComparison.Ordinal) ? "certificate_untrusted"
+        : failure.Contains("required", StringComparison.Ordinal) ? "certificate_missing"
+        : "certificate_invalid";
+}

@@ -1,0 +1,36 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Pipeline.MqttBridge.Options;
+
+/// <summary>The bridge instance itself. Section "Bridge".</summary>
+public sealed class BridgeOptions
+{
+    public const string SectionName = "Bridge";
+
+    /// <summary>Written into every record (bridge_instance); defaults to host name and process id.</summary>
+    [Required(ErrorMessage = "Bridge:InstanceId must name this bridge instance.")]
+    [RegularExpression("^[A-Za-z0-9_.:-]{1,128}$", ErrorMessage = "Bridge:InstanceId must be 1-128 characters of A-Z a-z 0-9 _ . : -")]
+    public string InstanceId { get; set; } = $"{Environment.MachineName}-{Environment.ProcessId}";
+
+    /// <summary>Bytes of accepted payload that may wait for Kafka; beyond it MQTT 5 publishes get 0x97 and MQTT 3.1.1 connections stop being read.</summary>
+    [Range(64 * 1024, long.MaxValue, ErrorMessage = "Bridge:BufferBytes must be at least 65536.")]
+    public long BufferBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>How long a record may wait for Kafka before the bridge gives up on it and disconnects the device (which then resends).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00", ErrorMessage = "Bridge:DeliveryTimeout must be between 1 s and 1 day.")]
+    public TimeSpan DeliveryTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Kafka compression for the records the bridge writes (none, gzip, snappy, lz4, zstd).</summary>
+    [RegularExpression("^(none|gzip|snappy|lz4|zstd)$", ErrorMessage = "Bridge:Compression must be one of none, gzip, snappy, lz4, zstd.")]
+    public string Compression { get; set; } = "lz4";
+
+    [Range(0, 1000, ErrorMessage = "Bridge:LingerMs must be between 0 and 1000.")]
+    public int LingerMs { get; set; } = 2;
+
+    /// <summary>Consumer group for iot.commands; defaults to mqtt-bridge-commands-&lt;InstanceId&gt; so each instance sees every command.</summary>
+    public string? CommandsGroupId { get; set; }
+
+    /// <summary>How long shutdown waits for records already accepted to reach Kafka.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00", ErrorMessage = "Bridge:DrainTimeout must be between 0 and 10 min.")]
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(20);
+}
