@@ -265,7 +265,10 @@ public sealed unsafe partial class ChdbEngine : IDisposable
             if (_disposed)
                 return;
             _disposed = true;
-            _native.Close(_connectionPointer);
+            // Shutting the engine down may touch signal handlers as connecting does; keep .NET's.
+            var saved = SignalDispositions.Save();
+            try { _native.Close(_connectionPointer); }
+            finally { SignalDispositions.Restore(saved); }
         }
         lock (s_processLock)
             s_open = null;
