@@ -45,6 +45,8 @@ public static class ListTopicsCommand
         services.AddSingleton(configuration);
         services.AddRulesTopology();
         using var provider = services.BuildServiceProvider();
+        // The same checks as at host start: a bad setting of any module is refused here too.
+        provider.GetService<IStartupValidator>()?.Validate();
         return provider.GetRequiredService<RulesTopology>();
     }
 }

@@ -1,0 +1,75 @@
+using static Pipeline.RulesProcessor.UnitTests.Readings;
+using Reason = Pipeline.Contracts.RejectedMessage.Types.Reason;
+
+namespace Pipeline.RulesProcessor.UnitTests;
+
+public sealed class EnrichModuleTests
+{
+    [Fact]
+    public void The_device_attributes_are_added()
+    {
+        using var h = new TopologyHarness([TopologyHarness.Enrich()]);
+        h.Register("dev-1", false, ("site", "plant-7"), ("model", "th-100"));
+
+        h.Send(Of("dev-1", T0, 3, ("temperature", 22)));
+
+        var enriched = Assert.Single(h.Enriched.ReadValueList());
+        Assert.Equal("plant-7", enriched.Attributes["site"]);
+        Assert.Equal("th-100", enriched.Attributes["model"]);
+        Assert.Equal(22, enriched.Record.Metrics["temperature"]);
+    }
+
+    [Fact]
+    public void Telemetry_of_an_unknown_device_is_rejected()
+    {
+        using var h = new TopologyHarness([TopologyHarness.Enrich()]);
+
+        h.Send(Of("ghost", T0));
+
+        var rejected = Assert.Single(h.Rejected.ReadValueList());
+        Assert.Equal(Reason.UnknownDevice, rejected.Reason);
+        Assert.Equal("ghost", rejected.DeviceId);
+        Assert.Equal("devices/ghost/telemetry", rejected.Topic);
+        Assert.Empty(h.Enriched.ReadValueList());
+    }
+
+    [Fact]
+    public void Telemetry_of_a_revoked_device_is_rejected()
+    {
+        using var h = new TopologyHarness([TopologyHarness.Enrich()]);
+        h.Register("dev-1");
+        h.Send(Of("dev-1", T0));
+        h.Register("dev-1", revoked: true);
+
+        h.Send(Of("dev-1", T0 + 1));
+
+        Assert.Single(h.Enriched.ReadValueList());
+        Assert.Equal(Reason.RevokedDevice, Assert.Single(h.Rejected.ReadValueList()).Reason);
+    }
+
+    [Fact]
+    public void A_deleted_device_is_unknown()
+    {
+        using var h = new TopologyHarness([TopologyHarness.Enrich()]);
+        h.Register("dev-1");
+        h.Delete("dev-1");
+
+        h.Send(Of("dev-1", T0));
+
+        Assert.Equal(Reason.UnknownDevice, Assert.Single(h.Rejected.ReadValueList()).Reason);
+    }
+
+    [Fact]
+    public void An_unreadable_registry_record_counts_as_absent_and_does_not_stop_the_stream()
+    {
+        using var h = new TopologyHarness([TopologyHarness.Enrich()]);
+        h.DevicesIn.PipeInput("dev-1", [0, 0, 0, 0, 7, 0, 0xFF, 0xFF]);
+        h.Register("dev-2");
+
+        h.Send(Of("dev-1", T0));
+        h.Send(Of("dev-2", T0));
+
+        Assert.Equal(Reason.UnknownDevice, Assert.Single(h.Rejected.ReadValueList()).Reason);
+        Assert.Equal("dev-2", Assert.Single(h.Enriched.ReadValueList()).Record.DeviceId);
+    }
+}
