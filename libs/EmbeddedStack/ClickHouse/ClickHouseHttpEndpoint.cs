@@ -72,6 +72,9 @@ public sealed class ClickHouseHttpEndpoint : IAsyncDisposable
             {
                 kestrel.Listen(IPAddress.Loopback, _port);
                 kestrel.Limits.MaxRequestBodySize = null; // insert bodies are as large as a batch
+                // Queries and param_* values may travel in the URL; ClickHouse accepts URLs up to 1 MiB.
+                kestrel.Limits.MaxRequestLineSize = 512 * 1024;
+                kestrel.Limits.MaxRequestHeadersTotalSize = 512 * 1024;
                 kestrel.AddServerHeader = false;
             });
             if (_loggers is not null)

@@ -46,7 +46,7 @@ internal sealed class ClickHouseRequestHandler(ChdbEngine engine, EngineExecutor
         catch (InvalidDataException e) when (!context.Response.HasStarted)
         {
             // A body that does not decompress per its Content-Encoding.
-            await WriteErrorAsync(context, 400, 271, $"Code: 271. DB::Exception: Cannot decompress the request body: {e.Message}. (CANNOT_DECOMPRESS) (version {engine.Version} (chDB))\n");
+            await WriteErrorAsync(context, 400, 271, $"Code: 271. DB::Exception: Cannot decompress the request body: {e.Message.TrimEnd('.')}. (CANNOT_DECOMPRESS) (version {engine.Version} (chDB))\n");
         }
     }
 
