@@ -55,6 +55,8 @@ public sealed class EmbeddedStackHost : IAsyncDisposable
         var watch = Stopwatch.StartNew();
 
         Kafka = MockKafkaCluster.Start(options.KafkaBrokers);
+        // A new consumer group gets its partitions at once instead of after the mock's 3 s delay.
+        Kafka.SetGroupInitialRebalanceDelay(TimeSpan.Zero);
         Kafka.CreateTopics(topics.All.Concat(options.ExtraTopics).Distinct(), options.Partitions);
         _logger.LogInformation("Kafka (mock cluster, {Brokers} broker(s), {Partitions} partitions per topic) at {Bootstrap}",
             options.KafkaBrokers, options.Partitions, Kafka.BootstrapServers);
