@@ -202,9 +202,15 @@ public sealed class FleetCertificateAuthority : IDisposable
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, critical: true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, critical: false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(_ca, includeKeyIdentifier: true, includeIssuerAndSerial: false));
+        // A certificate cannot outlive (or predate) the CA that signs it.
         var caNotAfter = new DateTimeOffset(_ca.NotAfter.ToUniversalTime());
+        var caNotBefore = new DateTimeOffset(_ca.NotBefore.ToUniversalTime());
         if (notAfter > caNotAfter)
             notAfter = caNotAfter;
+        if (notBefore < caNotBefore)
+            notBefore = caNotBefore;
+        if (notAfter <= notBefore)
+            throw new ArgumentException($"The validity period ends ({notAfter:u}) before it starts ({notBefore:u}, the CA's start at the earliest).");
         using var publicOnly = request.Create(_ca, notBefore, notAfter, RandomNumberGenerator.GetBytes(16));
         return publicOnly.CopyWithPrivateKey(key);
     }
@@ -217,7 +223,7 @@ public sealed class FleetCertificateAuthority : IDisposable
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, critical: true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, critical: false));
         var now = DateTimeOffset.UtcNow;
-        using var cert = request.CreateSelfSigned(now.AddMinutes(-5), now.AddYears(10));
+        using var cert = request.CreateSelfSigned(now.AddDays(-1), now.AddYears(10));
         // Round-trip through PEM so the key is a plain exportable key on every platform.
         return X509Certificate2.CreateFromPem(cert.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
     }

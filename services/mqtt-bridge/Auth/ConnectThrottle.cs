@@ -39,14 +39,14 @@ public sealed class ConnectThrottle(int failuresPerMinute, Func<long>? clock = n
     private sealed class Counter
     {
         private readonly Lock _lock = new();
-        private long _windowStart = long.MinValue;
+        private long _windowStart;
         private int _count;
 
         public void Increment(long now)
         {
             lock (_lock)
             {
-                if (now - _windowStart >= Window)
+                if (_count == 0 || now - _windowStart >= Window)
                 {
                     _windowStart = now;
                     _count = 0;
@@ -58,7 +58,7 @@ public sealed class ConnectThrottle(int failuresPerMinute, Func<long>? clock = n
         public int Count(long now)
         {
             lock (_lock)
-                return now - _windowStart >= Window ? 0 : _count;
+                return _count == 0 || now - _windowStart >= Window ? 0 : _count;
         }
     }
 }
