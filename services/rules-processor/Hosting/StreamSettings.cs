@@ -18,6 +18,6 @@ public static class StreamSettings
         CommitIntervalMs = (long)rules.CommitInterval.TotalMilliseconds,
         // A new application starts at the beginning of iot.telemetry.raw: nothing accepted before it started is skipped.
         AutoOffsetReset = AutoOffsetReset.Earliest,
-        Logger = loggerFactory,
+        Logger = loggerFactory is null ? null : new StreamLoggerFactory(loggerFactory),
     };
 }

@@ -1,0 +1,141 @@
+using Confluent.Kafka;
+using Confluent.SchemaRegistry;
+using Google.Protobuf;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Pipeline.Contracts;
+using Pipeline.Contracts.Serialization;
+using Pipeline.RulesProcessor.Hosting;
+using Pipeline.ServiceDefaults;
+using Pipeline.TestSupport;
+using Pipeline.TestSupport.Fixtures;
+
+namespace Pipeline.RulesProcessor.IntegrationTests;
+
+/// <summary>
+/// One test's own topics (unique names, configured through Topics:*), its Streamiz application id, and the
+/// service itself (the same registration as Program.cs) started in-process on an ephemeral HTTP port.
+/// </summary>
+public sealed class RulesStack : IAsyncDisposable
+{
+    private readonly List<string> _stateDirs = [];
+    private readonly ISchemaRegistryClient _registry = SchemaRegistryFixture.Shared.CreateClient();
+    private readonly IProducer<string, byte[]> _producer;
+
+    public RulesStack(string name, params (string Key, string Value)[] settings)
+    {
+        Settings = new Dictionary<string, string>
+        {
+            ["Kafka:BootstrapServers"] = KafkaFixture.Shared.BootstrapServers,
+            ["Kafka:SchemaRegistryUrl"] = SchemaRegistryFixture.Shared.Url,
+            ["Http:Url"] = "http://127.0.0.1:0",
+            ["Rules:ApplicationId"] = KafkaFixture.UniqueName($"rules-{name}"),
+            ["Rules:CommitInterval"] = "00:00:00.100",
+        };
+        foreach (var property in typeof(KafkaTopics).GetProperties().Where(p => p.PropertyType == typeof(string)))
+            Settings[$"{KafkaTopics.SectionName}:{property.Name}"] = KafkaFixture.UniqueName($"{name}-{property.Name.ToLowerInvariant()}");
+        foreach (var (key, value) in settings)
+            Settings[key] = value;
+        Topics = new ConfigurationBuilder().AddInMemoryCollection(Settings!).Build().GetSection(KafkaTopics.SectionName).Get<KafkaTopics>()!;
+        // The embedded Kafka cannot create topics on demand: create what --list-topics names, as `./pipeline up` does.
+        KafkaFixture.Shared.CreateTopics(ListTopicsCommand.Topics(Configuration()), partitions: 2);
+        _producer = new ProducerBuilder<string, byte[]>(new ProducerConfig
+        {
+            BootstrapServers = KafkaFixture.Shared.BootstrapServers, Acks = Acks.All, EnableIdempotence = true, LingerMs = 0,
+        }).Build();
+    }
+
+    public Dictionary<string, string> Settings { get; }
+
+    public KafkaTopics Topics { get; }
+
+    public WebApplication? Service { get; private set; }
+
+    public string HttpUrl => Service!.Urls.First();
+
+    public IConfiguration Configuration() => new ConfigurationBuilder().AddInMemoryCollection(Settings!).Build();
+
+    /// <summary>Starts the service; each start gets a fresh state folder unless <paramref name="stateDir"/> is given.</summary>
+    public async Task<string> StartAsync(string? stateDir = null)
+    {
+        stateDir ??= Path.Combine(Path.GetTempPath(), $"rules-it-{Guid.NewGuid():N}");
+        _stateDirs.Add(stateDir);
+        var args = Settings.Select(s => $"--{s.Key}={s.Value}").Append($"--Rules:StateDir={stateDir}").ToArray();
+        var builder = ServiceDefaultsExtensions.CreateServiceBuilder(args, "http://127.0.0.1:0");
+        builder.AddRulesProcessor();
+        Service = builder.Build();
+        Service.MapServiceEndpoints();
+        await Service.StartAsync();
+        return stateDir;
+    }
+
+    /// <summary>What SIGTERM does: the host stops, the stream drains and commits.</summary>
+    public async Task StopAsync()
+    {
+        if (Service is null)
+            return;
+        await Service.StopAsync();
+        await Service.DisposeAsync();
+        Service = null;
+    }
+
+    public async Task<int> SchemaIdAsync(string topic) =>
+        await new ProtobufSerializer<TelemetryRecord>(_registry).SchemaIdForAsync(topic);
+
+    public async Task SendAsync(TelemetryRecord record) =>
+        await ProduceAsync(Topics.TelemetryRaw, record.DeviceId, ProtobufSerializer<TelemetryRecord>.Encode(record, await SchemaIdAsync(Topics.TelemetryRaw)));
+
+    public async Task RegisterAsync(string deviceId, params (string Key, string Value)[] attributes)
+    {
+        var device = new DeviceRecord { DeviceId = deviceId, CreatedTsMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
+        foreach (var (key, value) in attributes)
+            device.Attributes[key] = value;
+        await ProduceAsync(Topics.Devices, deviceId, ProtobufSerializer<DeviceRecord>.Encode(device, await SchemaIdAsync(Topics.Devices)));
+    }
+
+    public async Task ProduceAsync(string topic, string? key, byte[] value) =>
+        await _producer.ProduceAsync(topic, new Message<string, byte[]> { Key = key!, Value = value });
+
+    /// <summary>Reads a topic from the start (committed records only) until <paramref name="done"/> holds for what was read.</summary>
+    public async Task<List<T>> ReadUntilAsync<T>(string topic, Func<List<T>, bool> done, string what) where T : class, IMessage<T>, new()
+    {
+        using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = KafkaFixture.Shared.BootstrapServers,
+            GroupId = KafkaFixture.UniqueName("rules-it-reader"),
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            IsolationLevel = IsolationLevel.ReadCommitted,
+            EnableAutoCommit = false,
+        }).Build();
+        consumer.Subscribe(topic);
+        var read = new List<T>();
+        try
+        {
+            return await Eventually.HoldsAsync(() =>
+            {
+                while (consumer.Consume(TimeSpan.FromMilliseconds(100)) is { } result)
+                    read.Add(ProtobufDeserializer<T>.Decode(result.Message.Value));
+                return Task.FromResult(read);
+            }, done, TimeSpan.FromSeconds(90), what);
+        }
+        finally
+        {
+            consumer.Close();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _producer.Dispose();
+        _registry.Dispose();
+        foreach (var dir in _stateDirs)
+            try
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (DirectoryNotFoundException)
+            {
+            }
+    }
+}
