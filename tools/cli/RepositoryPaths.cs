@@ -5,8 +5,9 @@ public static class RepositoryPaths
 {
     public static string Root { get; } = FindRoot();
 
-    /// <summary>Runtime state of embedded runs (.pipeline/): data, CA, engines, endpoints file.</summary>
-    public static string StateDir => Path.Combine(Root, ".pipeline");
+    /// <summary>Runtime state of embedded runs (.pipeline/ unless PIPELINE_STATE_DIR says otherwise): data, CA, engines, endpoints file.</summary>
+    public static string StateDir =>
+        Environment.GetEnvironmentVariable("PIPELINE_STATE_DIR") is { Length: > 0 } dir ? Path.GetFullPath(dir) : Path.Combine(Root, ".pipeline");
 
     public static string EndpointsFile => Path.Combine(StateDir, "endpoints.json");
 

@@ -126,7 +126,8 @@ public sealed class ClickHouseFixture
         }
     }
 
-    private static string FindLibrary()
+    /// <summary>libchdb.so: PIPELINE_CHDB_LIBRARY, else the copy the ./pipeline set-up fetched above the test binaries.</summary>
+    public static string FindLibrary()
     {
         var configured = Environment.GetEnvironmentVariable(LibraryEnvironmentVariable);
         if (!string.IsNullOrWhiteSpace(configured))

@@ -1,0 +1,31 @@
+namespace Pipeline.Cli.IntegrationTests;
+
+/// <summary>
+/// A private state folder for one CLI run, and the environment that points the CLI at it: every
+/// embedded endpoint on an ephemeral port, the ClickHouse engine the repository's set-up fetched.
+/// </summary>
+public sealed class CliHome : IDisposable
+{
+    public CliHome()
+    {
+        StateDir = Path.Combine(Path.GetTempPath(), "pipeline-cli-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(StateDir);
+        Environment = new Dictionary<string, string>
+        {
+            ["PIPELINE_STATE_DIR"] = StateDir,
+            ["PIPELINE_CHDB_LIBRARY"] = Pipeline.TestSupport.Fixtures.ClickHouseFixture.FindLibrary(),
+            ["PIPELINE__EmbeddedStack__StateDir"] = StateDir,
+            ["PIPELINE__EmbeddedStack__SchemaRegistryUrl"] = "http://127.0.0.1:0",
+            ["PIPELINE__EmbeddedStack__ClickHouseUrl"] = "http://127.0.0.1:0",
+        };
+    }
+
+    public string StateDir { get; }
+    public string EndpointsFile => Path.Combine(StateDir, "endpoints.json");
+    public Dictionary<string, string> Environment { get; }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(StateDir, recursive: true); } catch (IOException) { }
+    }
+}

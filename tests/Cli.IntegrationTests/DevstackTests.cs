@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Confluent.Kafka;
+using Pipeline.TestSupport;
+
+namespace Pipeline.Cli.IntegrationTests;
+
+/// <summary>`./pipeline devstack`, `migrate` and `query` as a user runs them, checked with curl and kcat too.</summary>
+public sealed class DevstackTests
+{
+    [Fact]
+    public async Task Query_and_migrate_without_a_running_pipeline_exit_non_zero_and_say_so()
+    {
+        using var home = new CliHome();
+        foreach (var args in new[] { new[] { "query", "SELECT 1" }, ["migrate"] })
+        {
+            await using var cli = await CliProcess.RunAsync(home, args);
+            Assert.NotEqual(0, cli.ExitCode);
+            Assert.Contains("No pipeline is running", cli.Stderr);
+        }
+    }
+
+    [Fact]
+    public async Task Devstack_serves_kafka_schema_registry_and_clickhouse_and_stops_cleanly_on_sigint()
+    {
+        using var home = new CliHome();
+        await using var devstack = CliProcess.Start(home, "devstack");
+        var endpoints = await WaitForEndpointsAsync(home, devstack);
+
+        // ClickHouse answers curl as ClickHouse's HTTP interface does.
+        Assert.Equal("1", (await RunToolAsync("curl", "-sf", $"{endpoints.GetProperty("clickhouse").GetString()}/?query=SELECT%201")).Trim());
+
+        // Every product topic exists with 6 partitions, seen by a Kafka client we did not write.
+        var metadata = await RunToolAsync("kcat", "-b", endpoints.GetProperty("kafka").GetString()!, "-L");
+        foreach (var topic in new Pipeline.Contracts.KafkaTopics().All)
+            Assert.Contains($"topic \"{topic}\" with 6 partitions", metadata);
+
+        // The Schema Registry answers its REST API.
+        Assert.Equal("[]", (await RunToolAsync("curl", "-sf", $"{endpoints.GetProperty("schemaRegistry").GetString()}/subjects")).Trim());
+
+        await using (var migrate = await CliProcess.RunAsync(home, "migrate"))
+        {
+            Assert.True(migrate.ExitCode == 0, migrate.Stderr);
+            Assert.Contains("0006_shadow_history", migrate.Stdout);
+        }
+        await using (var again = await CliProcess.RunAsync(home, "migrate"))
+            Assert.Contains("up to date", again.Stdout, StringComparison.OrdinalIgnoreCase);
+
+        await using (var count = await CliProcess.RunAsync(home, "query", "SELECT count() AS n FROM iot.telemetry", "--format", "csv"))
+        {
+            Assert.True(count.ExitCode == 0, count.Stderr);
+            Assert.Equal(["n", "0"], count.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        }
+        await using (var json = await CliProcess.RunAsync(home, "query", "SELECT 1 AS a, 'x,\"y' AS b", "--format", "json"))
+            Assert.Equal("[{\"a\":1,\"b\":\"x,\\u0022y\"}]", json.Stdout.Trim());
+        await using (var bad = await CliProcess.RunAsync(home, "query", "SELECT * FROM iot.no_such_table"))
+        {
+            Assert.Equal(1, bad.ExitCode);
+            Assert.Contains("Code: 60. DB::Exception", bad.Stderr);
+        }
+
+        var watch = Stopwatch.StartNew();
+        devstack.Signal(CliProcess.SigInt);
+        await devstack.WaitForExitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(0, devstack.ExitCode);
+        Assert.False(File.Exists(home.EndpointsFile), "the endpoints file of a stopped stack must be gone");
+    }
+
+    [Fact]
+    public async Task Registry_topic_and_clickhouse_data_survive_a_restart_and_fresh_starts_empty()
+    {
+        using var home = new CliHome();
+        await using (var first = CliProcess.Start(home, "devstack"))
+        {
+            var endpoints = await WaitForEndpointsAsync(home, first);
+            using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = endpoints.GetProperty("kafka").GetString(), Acks = Acks.All }).Build();
+            await producer.ProduceAsync("iot.devices", new Message<string, byte[]> { Key = "dev-1", Value = [1, 2, 3] });
+            await producer.ProduceAsync("iot.devices", new Message<string, byte[]> { Key = "dev-2", Value = [4] });
+            await using (var migrate = await CliProcess.RunAsync(home, "migrate"))
+                Assert.True(migrate.ExitCode == 0, migrate.Stderr);
+            await using (var create = await CliProcess.RunAsync(home, "query", "CREATE TABLE default.kept (x UInt8) ENGINE = MergeTree ORDER BY x"))
+                Assert.True(create.ExitCode == 0, create.Stderr);
+            await using (var insert = await CliProcess.RunAsync(home, "query", "INSERT INTO default.kept VALUES (7)"))
+                Assert.True(insert.ExitCode == 0, insert.Stderr);
+            first.Signal(CliProcess.SigInt);
+            await first.WaitForExitAsync(TimeSpan.FromSeconds(20));
+        }
+
+        await using (var second = CliProcess.Start(home, "devstack"))
+        {
+            var endpoints = await WaitForEndpointsAsync(home, second);
+            var restored = ReadAll(endpoints.GetProperty("kafka").GetString()!, "iot.devices", expected: 2);
+            Assert.Equal([1, 2, 3], restored["dev-1"]);
+            Assert.Equal([4], restored["dev-2"]);
+            await using var kept = await CliProcess.RunAsync(home, "query", "SELECT x FROM default.kept", "--format", "csv");
+            Assert.Contains("7", kept.Stdout);
+            second.Signal(CliProcess.SigInt);
+            await second.WaitForExitAsync(TimeSpan.FromSeconds(20));
+        }
+
+        await using (var fresh = CliProcess.Start(home, "devstack", "--fresh"))
+        {
+            await WaitForEndpointsAsync(home, fresh);
+            await using (var migrate = await CliProcess.RunAsync(home, "migrate"))
+                Assert.Contains("from version 0", migrate.Stdout);
+            await using var gone = await CliProcess.RunAsync(home, "query", "EXISTS TABLE default.kept", "--format", "csv");
+            Assert.Contains("0", gone.Stdout.Split('\n')[1]);
+        }
+    }
+
+    private static async Task<JsonElement> WaitForEndpointsAsync(CliHome home, CliProcess stack)
+    {
+        await Eventually.HoldsAsync(() => File.Exists(home.EndpointsFile) || stack.HasExited, TimeSpan.FromSeconds(60),
+            "devstack writes the endpoints file");
+        Assert.False(stack.HasExited, $"devstack exited early: {stack.Stderr}{stack.Stdout}");
+        return JsonDocument.Parse(File.ReadAllText(home.EndpointsFile)).RootElement.Clone();
+    }
+
+    private static Dictionary<string, byte[]> ReadAll(string bootstrap, string topic, int expected)
+    {
+        using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrap,
+            GroupId = "cli-test-" + Guid.NewGuid().ToString("N"),
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+        }).Build();
+        consumer.Subscribe(topic);
+        var records = new Dictionary<string, byte[]>();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (records.Count < expected && DateTime.UtcNow < deadline)
+            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { } r)
+                records[r.Message.Key] = r.Message.Value;
+        consumer.Close();
+        return records;
+    }
+
+    private static async Task<string> RunToolAsync(string tool, params string[] args)
+    {
+        var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args) start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"{tool} {string.Join(' ', args)} failed: {await process.StandardError.ReadToEndAsync()}");
+        return output;
+    }
+}
