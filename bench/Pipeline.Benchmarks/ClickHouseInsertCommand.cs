@@ -7,9 +7,9 @@ internal static class ClickHouseInsertCommand
 {
     public static Command Create()
     {
-        var rows = new Option<int>("--rows") { Description = "Rows each path inserts per round.", DefaultValueFactory = _ => 500_000 };
+        var rows = new Option<int>("--rows") { Description = "Rows each path inserts per round.", DefaultValueFactory = _ => 200_000 };
         var batch = new Option<int>("--batch") { Description = "Rows per insert (one HTTP request / one INSERT).", DefaultValueFactory = _ => 50_000 };
-        var rounds = new Option<int>("--rounds") { Description = "Measured rounds; the paths alternate within each.", DefaultValueFactory = _ => 3 };
+        var rounds = new Option<int>("--rounds") { Description = "Measured rounds; the paths alternate within each.", DefaultValueFactory = _ => 5 };
         var library = new Option<string?>("--chdb-library") { Description = "libchdb.so (default: PIPELINE_CHDB_LIBRARY, else .pipeline/engines/chdb/... above the current folder)." };
         foreach (var option in new[] { rows, batch, rounds })
             option.Validators.Add(result =>

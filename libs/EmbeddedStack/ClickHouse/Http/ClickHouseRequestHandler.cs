@@ -58,10 +58,12 @@ internal sealed class ClickHouseRequestHandler(ChdbEngine engine, EngineExecutor
         var request = ClickHouseRequest.From(http, form);
         context.Response.Headers["X-ClickHouse-Query-Id"] = request.QueryId;
 
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         var body = form is null ? RequestBody.Open(http) : Stream.Null;
         await using var _ = body == http.Body ? null : body;
         using var statement = await PreparedStatement.ReadAsync(request.QueryText, body, request.Settings, engine.NewInsertFilePath, ct);
         var info = statement.Info;
+        var readMs = watch.Elapsed.TotalMilliseconds;
         if (info.Kind.Length == 0)
             throw new ChdbQueryException("Code: 62. DB::Exception: Empty query. (SYNTAX_ERROR)");
 
@@ -82,6 +84,8 @@ internal sealed class ClickHouseRequestHandler(ChdbEngine engine, EngineExecutor
             };
             result = await executor.RunAsync(() => engine.Query(statement.Sql, format, options));
         }
+        if (logger.IsEnabled(LogLevel.Debug))
+            logger.LogDebug("ClickHouse HTTP {Kind}: body read {ReadMs:0.0} ms, engine {EngineMs:0.0} ms", info.Kind, readMs, watch.Elapsed.TotalMilliseconds - readMs);
 
         var response = context.Response;
         response.StatusCode = 200;
