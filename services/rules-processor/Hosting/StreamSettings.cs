@@ -18,6 +18,11 @@ public static class StreamSettings
         CommitIntervalMs = (long)rules.CommitInterval.TotalMilliseconds,
         // A new application starts at the beginning of iot.telemetry.raw: nothing accepted before it started is skipped.
         AutoOffsetReset = AutoOffsetReset.Earliest,
+        // A restarted or killed instance gets its partitions back after the session timeout when its old
+        // member did not leave the group (kill -9; and on the embedded mock cluster even after a clean close,
+        // observed: the rejoin waited the full 45 s default). 10 s keeps that wait short; brokers allow >= 6 s.
+        SessionTimeoutMs = 10_000,
+        HeartbeatIntervalMs = 3_000,
         Logger = loggerFactory is null ? null : new StreamLoggerFactory(loggerFactory),
     };
 }
