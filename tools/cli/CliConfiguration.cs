@@ -27,6 +27,26 @@ public static class CliConfiguration
         return options;
     }
 
+    /// <summary>Kafka and the Schema Registry as configured, else the running pipeline's; null when neither exists.</summary>
+    public static KafkaOptions? Kafka(IConfiguration configuration)
+    {
+        var section = configuration.GetSection(KafkaOptions.SectionName);
+        var options = new KafkaOptions();
+        section.Bind(options);
+        if (section["BootstrapServers"] is null)
+        {
+            var live = StackEndpoints.ReadLive(RepositoryPaths.EndpointsFile);
+            if (live is null) return null;
+            options.BootstrapServers = live.Kafka;
+            options.SchemaRegistryUrl = live.SchemaRegistry;
+        }
+        OptionsValidation.ThrowIfInvalid(options);
+        return options;
+    }
+
+    public const string NotRunning =
+        "No pipeline is running (no live .pipeline/endpoints.json) and no address is configured. Start one with ./pipeline up.";
+
     /// <summary>ClickHouse as configured, else the running pipeline's; null when neither exists.</summary>
     public static ClickHouseOptions? ClickHouse(IConfiguration configuration)
     {

@@ -7,6 +7,7 @@ var root = new RootCommand("IoT ingestion pipeline: MQTT bridge -> Kafka -> rule
     DevstackCommand.Create(),
     MigrateCommand.Create(),
     QueryCommand.Create(),
+    DevicesCommand.Create(),
     TestCommand.Create(),
 };
 // Long-running commands (up, devstack) handle SIGINT/SIGTERM themselves so they can drain first.

@@ -17,7 +17,7 @@ public static class QueryCommand
         command.SetAction((parse, ct) => CliRun.GuardAsync(async () =>
         {
             var options = CliConfiguration.ClickHouse(CliConfiguration.Load())
-                ?? throw new CliException("No pipeline is running (no live .pipeline/endpoints.json) and PIPELINE__ClickHouse__Url is not set. Start one with ./pipeline up.");
+                ?? throw new CliException(CliConfiguration.NotRunning);
             await using var connection = new ClickHouseConnection(options.ConnectionString);
             try
             {
