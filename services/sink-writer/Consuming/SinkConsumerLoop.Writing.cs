@@ -15,6 +15,7 @@ internal sealed partial class SinkConsumerLoop
         if (_inflight is not null || !_buffers.HasClosed)
             return;
         var batches = _buffers.TakeClosed();
+        _logger.LogDebug("Writing {Batches} batches ({Rows} rows)", batches.Count, batches.Sum(b => b.Rows.Count));
         var cancel = new CancellationTokenSource();
         _inflight = new WriteRound(Task.Run(() => WriteAllAsync(batches, cancel.Token)), batches.Sum(b => b.Bytes), cancel);
     }
@@ -32,6 +33,7 @@ internal sealed partial class SinkConsumerLoop
             {
                 await _writer.WriteAsync(batch, _consumer, cancellationToken).ConfigureAwait(false);
                 _committed[partition] = batch.LastOffset + 1;
+                _logger.LogDebug("Wrote {Token} ({Rows} rows) and committed", batch.Token, batch.Rows.Count);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
