@@ -80,12 +80,14 @@ public sealed class ClickHouseDriverTests : IAsyncLifetime, IDisposable
     public async Task The_same_batch_sent_twice_with_one_deduplication_token_is_stored_once()
     {
         var ts = new DateTime(2026, 11, 2, 0, 0, 0, DateTimeKind.Utc);
-        var batch = Enumerable.Range(0, 50).Select(i => Row("dedup-device", "humidity", ts.AddSeconds(i), i, (ulong)i)).ToList();
+        // Without seq (NULL), as for devices that send none.
+        var batch = Enumerable.Range(0, 50).Select(i => Row("dedup-device", "humidity", ts.AddSeconds(i), i, seq: null)).ToList();
         InsertOptions WithToken(string token) => new() { CustomSettings = new Dictionary<string, object> { ["insert_deduplication_token"] = token } };
 
         await _client.InsertBinaryAsync("telemetry", s_columns, batch, WithToken("batch-1"));
         await _client.InsertBinaryAsync("telemetry", s_columns, batch, WithToken("batch-1"));
         Assert.Equal(50UL, await CountAsync("dedup-device"));
+        Assert.Equal("50\n", await _clickHouse.ExecuteAsync("SELECT countIf(seq IS NULL) FROM telemetry WHERE device_id = 'dedup-device'", _database));
 
         await _client.InsertBinaryAsync("telemetry", s_columns, batch, WithToken("batch-2"));
         Assert.Equal(100UL, await CountAsync("dedup-device"));
@@ -113,6 +115,6 @@ public sealed class ClickHouseDriverTests : IAsyncLifetime, IDisposable
         return (ulong)(await _client.ExecuteScalarAsync("SELECT count() FROM telemetry WHERE device_id = {device:String}", parameters))!;
     }
 
-    private static object[] Row(string device, string metric, DateTime ts, double value, ulong seq) =>
-        [device, metric, ts, value, seq, ts.AddMilliseconds(5), "site-a", new Dictionary<string, string> { ["model"] = "m1" }];
+    private static object[] Row(string device, string metric, DateTime ts, double value, ulong? seq) =>
+        [device, metric, ts, value, seq!, ts.AddMilliseconds(5), "site-a", new Dictionary<string, string> { ["model"] = "m1" }];
 }
