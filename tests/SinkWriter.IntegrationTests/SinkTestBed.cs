@@ -97,6 +97,19 @@ public sealed class SinkTestBed : IAsyncDisposable
     public async Task ProduceRawAsync(string topic, string key, byte[]? value) =>
         await _producer.ProduceAsync(topic, new Message<string, byte[]> { Key = key, Value = value! });
 
+    public async Task ProduceRawAsync(TopicPartition partition, string key, byte[] value) =>
+        await _producer.ProduceAsync(partition, new Message<string, byte[]> { Key = key, Value = value });
+
+    /// <summary>Produces records first..first+count-1 in chunks, so a sink sees them arrive over a while rather than all at once.</summary>
+    public async Task ProduceTelemetryInChunksAsync(int first, int count, int metrics, int chunk, TimeSpan pause)
+    {
+        for (var start = first; start < first + count; start += chunk)
+        {
+            await ProduceTelemetryAsync(start, Math.Min(chunk, first + count - start), metrics);
+            await Task.Delay(pause); // pacing the stream, not waiting for anything
+        }
+    }
+
     public async Task<byte[]> FrameAsync<T>(string topic, T message) where T : IMessage<T>, new()
     {
         var serializer = new ProtobufSerializer<T>(_registry);
@@ -166,6 +179,21 @@ public sealed class SinkTestBed : IAsyncDisposable
         _producer.Flush(TimeSpan.FromSeconds(5));
         _producer.Dispose();
         _registry.Dispose();
+    }
+
+    /// <summary>Waits until the sink reports no uncommitted records left for <paramref name="table"/> (lag 0 on every partition).</summary>
+    public static async Task WaitForNoLagAsync(SinkProcess sink, string table, TimeSpan timeout)
+    {
+        await Eventually.HoldsAsync(async () => LagOf(await sink.GetAsync("/metrics"), table), lag => lag == 0, timeout, $"the sink's consumer lag for {table} is 0");
+    }
+
+    /// <summary>Sum of sink_consumer_lag over the table's partitions; -1 while none is reported yet.</summary>
+    public static long LagOf(string metrics, string table)
+    {
+        var prefix = $"sink_consumer_lag{{table=\"{table}\"";
+        var values = metrics.Split('\n').Where(l => l.StartsWith(prefix, StringComparison.Ordinal))
+            .Select(l => (long)double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture)).ToList();
+        return values.Count == 0 ? -1 : values.Sum();
     }
 
     public static string Tail(string text, int chars) => text.Length <= chars ? text : text[^chars..];
