@@ -45,4 +45,31 @@ public sealed class KillTests
                 Directory.Delete(stateDir, recursive: true);
         }
     }
+
+    [Fact]
+    public async Task Sigterm_drains_commits_and_exits_cleanly()
+    {
+        await using var stack = new RulesStack("term");
+        await stack.RegisterAsync("dev-t");
+        var stateDir = Path.Combine(Path.GetTempPath(), $"rules-it-term-{Guid.NewGuid():N}");
+        var args = stack.Settings.Select(s => $"--{s.Key}={s.Value}").Append($"--Rules:StateDir={stateDir}");
+        try
+        {
+            using var service = ServiceProcess.Start(args);
+            for (ulong seq = 1; seq <= 20; seq++)
+                await stack.SendAsync(Of("dev-t", RecentMinute() + (long)seq, seq, ("temperature", 1)));
+            await stack.ReadUntilAsync<EnrichedTelemetry>(stack.Topics.TelemetryEnriched, e => e.Count == 20, "20 records processed");
+
+            var exitCode = await service.TerminateAsync(TimeSpan.FromSeconds(60));
+
+            Assert.True(exitCode == 0, $"exit code {exitCode?.ToString() ?? "none (still running)"}; output:\n{service.Output}");
+            Assert.Contains("Draining", service.Output);
+            Assert.Contains("NOT_RUNNING", service.Output);
+        }
+        finally
+        {
+            if (Directory.Exists(stateDir))
+                Directory.Delete(stateDir, recursive: true);
+        }
+    }
 }

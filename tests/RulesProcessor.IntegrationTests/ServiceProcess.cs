@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Pipeline.RulesProcessor.IntegrationTests;
@@ -44,6 +45,23 @@ public sealed class ServiceProcess : IDisposable
         _process.WaitForExit();
     }
 
+    /// <summary>SIGTERM, what a service manager or Ctrl-C sends; returns the exit code, or null if it did not exit in time.</summary>
+    public async Task<int?> TerminateAsync(TimeSpan timeout)
+    {
+        if (Kill(_process.Id, 15) != 0)
+            throw new InvalidOperationException($"kill(SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}");
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+            return _process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
     public void Dispose()
     {
         if (!_process.HasExited)
@@ -58,4 +76,7 @@ public sealed class ServiceProcess : IDisposable
         lock (_output)
             _output.AppendLine(line);
     }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
 }
