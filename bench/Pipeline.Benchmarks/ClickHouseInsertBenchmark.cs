@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using ClickHouse.Driver;
+using ClickHouse.Driver.Compression;
 using Pipeline.ClickHouseSchema;
 using Pipeline.EmbeddedStack.ClickHouse;
 
@@ -13,15 +14,23 @@ namespace Pipeline.Benchmarks;
 /// already in RowBinary, inserted with chDB's INSERT ... FROM INFILE. Both write into
 /// iot.telemetry's shape in one database, in one process, alternating order each round.
 /// </summary>
-internal sealed class ClickHouseInsertBenchmark(int rowsPerRound, int batchSize, int rounds, string chdbLibrary)
+internal sealed class ClickHouseInsertBenchmark(int rowsPerRound, int batchSize, int rounds, string compression, string chdbLibrary)
 {
+    private readonly IClickHouseCompressor? _compressor = compression switch
+    {
+        "zstd" => ZstdCompressor.Default,
+        "lz4" => Lz4Compressor.Default,
+        "gzip" => GZipCompressor.Default,
+        _ => null,
+    };
+
     private long _nextOffset;
     private long _tokens;
 
     public async Task<int> RunAsync(CancellationToken ct)
     {
         var dataDir = Path.Combine(Path.GetTempPath(), $"pipeline-bench-clickhouse-{Guid.NewGuid():N}");
-        Console.WriteLine($"clickhouse-insert: {rowsPerRound:N0} rows per path per round, batches of {batchSize:N0}, {rounds} round(s) after a warm-up");
+        Console.WriteLine($"clickhouse-insert: {rowsPerRound:N0} rows per path per round, batches of {batchSize:N0}, {rounds} round(s) after a warm-up, driver bodies {compression}");
         Console.WriteLine($"  engine {chdbLibrary}");
         try
         {
@@ -101,6 +110,7 @@ internal sealed class ClickHouseInsertBenchmark(int rowsPerRound, int batchSize,
             {
                 BatchSize = batch.Length,
                 UseSchemaCache = true,
+                Compressor = _compressor,
                 CustomSettings = new Dictionary<string, object> { ["insert_deduplication_token"] = NextToken() },
             };
             written += await client.InsertBinaryAsync("telemetry", TelemetryRows.Columns, batch, options, ct);

@@ -1,5 +1,6 @@
 using ClickHouse.Driver;
 using ClickHouse.Driver.ADO.Parameters;
+using ClickHouse.Driver.Compression;
 using ClickHouse.Driver.Utility;
 using Pipeline.ClickHouseSchema;
 using Pipeline.TestSupport.Fixtures;
@@ -49,6 +50,31 @@ public sealed class ClickHouseDriverTests : IAsyncLifetime, IDisposable
         Assert.Equal(100_000UL, reader.GetFieldValue<ulong>(0));
         Assert.Equal(Enumerable.Range(0, 100_000).Sum(i => i * 0.25), reader.GetDouble(1));
         Assert.Equal(1_000UL, reader.GetFieldValue<ulong>(2));
+    }
+
+    [Theory]
+    [InlineData("zstd")]
+    [InlineData("lz4")]
+    [InlineData("gzip")]
+    [InlineData("br")]
+    [InlineData("none")]
+    public async Task Inserts_land_whole_with_every_body_compression_the_driver_offers(string compression)
+    {
+        IClickHouseCompressor? compressor = compression switch
+        {
+            "zstd" => ZstdCompressor.Default,
+            "lz4" => Lz4Compressor.Default,
+            "gzip" => GZipCompressor.Default,
+            "br" => BrotliCompressor.Default,
+            _ => null,
+        };
+        var device = "compression-" + compression;
+        var ts = new DateTime(2026, 11, 3, 0, 0, 0, DateTimeKind.Utc);
+        var rows = Enumerable.Range(0, 5_000).Select(i => Row(device, "voltage", ts.AddMilliseconds(i), 1.5, (ulong)i));
+
+        await _client.InsertBinaryAsync("telemetry", s_columns, rows, new InsertOptions { Compressor = compressor });
+
+        Assert.Equal(5_000UL, await CountAsync(device));
     }
 
     [Fact]
