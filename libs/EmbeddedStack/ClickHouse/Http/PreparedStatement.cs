@@ -7,7 +7,10 @@ namespace Pipeline.EmbeddedStack.ClickHouse.Http;
 /// One request's statement, split the way ClickHouse splits it: the text of `query=` plus a line
 /// break, then the body. For an INSERT whose rows follow the statement, the rows are spooled to
 /// a file (chDB cuts data inlined in the query text short) and the statement is rewritten to
-/// read them with FROM INFILE.
+/// read them with FROM INFILE. The insert starts only once the whole body has arrived: a client
+/// that drops mid-body must insert nothing, or its retry (same deduplication token) would be
+/// dropped as a duplicate of the partial insert. Streaming into chDB through a pipe would
+/// overlap upload and insert but lose that all-or-nothing property.
 /// </summary>
 internal sealed class PreparedStatement : IDisposable
 {
