@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using MQTTnet.Diagnostics.Logger;
+using MQTTnet.Exceptions;
 
 namespace Pipeline.MqttBridge.Hosting;
 
@@ -19,6 +20,8 @@ public sealed class MqttNetLogger(ILogger<MqttNetLogger> logger) : IMqttNetLogge
             MqttNetLogLevel.Verbose => LogLevel.None,
             MqttNetLogLevel.Info => LogLevel.Debug,
             MqttNetLogLevel.Warning => LogLevel.Debug,
+            // A peer that sends garbage or drops the connection mid-CONNECT is the peer's problem, not the bridge's.
+            _ when IsPeerProblem(exception) => LogLevel.Debug,
             _ => LogLevel.Error,
         };
         if (level == LogLevel.None || !logger.IsEnabled(level))
@@ -27,6 +30,14 @@ public sealed class MqttNetLogger(ILogger<MqttNetLogger> logger) : IMqttNetLogge
 #pragma warning disable CA2254 // MQTTnet's messages are already formatted text
         logger.Log(level, exception, "MQTTnet {Source}: {Message}", source, text);
 #pragma warning restore CA2254
+    }
+
+    private static bool IsPeerProblem(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+            if (e is MqttCommunicationException or MqttProtocolViolationException or IOException or System.Net.Sockets.SocketException)
+                return true;
+        return false;
     }
 
     private static string SafeFormat(string message, object[] parameters)

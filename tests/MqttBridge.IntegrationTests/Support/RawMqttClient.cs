@@ -23,6 +23,9 @@ public sealed class RawMqttClient : IDisposable
 
     public Task SendRawAsync(byte[] bytes) => _stream.WriteAsync(bytes).AsTask();
 
+    /// <summary>Half-closes the connection: the server reads end-of-stream after what was sent.</summary>
+    public void FinishSending() => _tcp.Client.Shutdown(SocketShutdown.Send);
+
     /// <summary>MQTT 5 CONNECT with username/password; returns the CONNACK reason code.</summary>
     public async Task<byte> ConnectV5Async(string clientId, string username, string password)
     {
