@@ -29,9 +29,12 @@ public sealed class SinkWriterOptions
     /// <summary>A partition's batch is written at this age even when small: about one insert per second.</summary>
     public TimeSpan BatchMaxAge { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Per destination: above this many buffered record bytes every partition is paused until inserts catch up.</summary>
+    /// <summary>
+    /// Per destination: when the batches held (estimated heap: record bytes + about 200 bytes per row) pass this,
+    /// open batches are written at once and every partition is paused until the inserts catch up.
+    /// </summary>
     [Range(1024, long.MaxValue, ErrorMessage = "SinkWriter:MaxBufferedBytes must be at least 1 KiB.")]
-    public long MaxBufferedBytes { get; set; } = 64L * 1024 * 1024;
+    public long MaxBufferedBytes { get; set; } = 128L * 1024 * 1024;
 
     /// <summary>First retry delay for a transient ClickHouse failure; doubles (with jitter) up to RetryMaxDelay, forever.</summary>
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);

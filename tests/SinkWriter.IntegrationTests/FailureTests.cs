@@ -26,6 +26,7 @@ public class FailureTests
         {
             // What an operator sees meanwhile: /healthz says degraded and why.
             await Eventually.HoldsAsync(() => sink.GetAsync("/healthz"), h => h.Contains("Degraded"), Timeout, "the sink reports itself degraded");
+            await Eventually.HoldsAsync(() => sink.GetAsync("/metrics"), m => m.Contains("sink_paused{table=\"telemetry\"} 1"), Timeout, "the sink pauses its partitions");
             await Task.Delay(TimeSpan.FromSeconds(20)); // the outage itself, not a wait for anything
         }
         finally

@@ -12,7 +12,7 @@ internal sealed class PartitionBuffers(BatchLimits limits)
 {
     private readonly Dictionary<TopicPartition, PartitionBuffer> _partitions = [];
 
-    /// <summary>Record bytes held in open and closed batches (not those already handed to the writer).</summary>
+    /// <summary>Estimated memory of open and closed batches (not those already handed to the writer).</summary>
     public long BufferedBytes { get; private set; }
 
     public IEnumerable<TopicPartition> Partitions => _partitions.Keys;
@@ -34,12 +34,12 @@ internal sealed class PartitionBuffers(BatchLimits limits)
         {
             // Written now it would carry another token than the range a previous owner may have inserted;
             // left uncommitted, the next owner replays the whole range instead.
-            BufferedBytes -= unfinished.Bytes;
+            BufferedBytes -= unfinished.MemoryBytes;
             buffer.Open = null;
         }
         CloseOpen(buffer);
         var batches = buffer.Closed.ToList();
-        BufferedBytes -= batches.Sum(b => b.Bytes);
+        BufferedBytes -= batches.Sum(b => b.MemoryBytes);
         return batches;
     }
 
@@ -65,10 +65,10 @@ internal sealed class PartitionBuffers(BatchLimits limits)
         return buffer.Open;
     }
 
-    /// <summary>Accounts a record just added to <paramref name="batch"/> and closes the batch when it is complete.</summary>
-    public void Added(TopicPartition partition, PendingBatch batch, int valueBytes)
+    /// <summary>Accounts a record just added to <paramref name="batch"/> (with its rows) and closes the batch when it is complete.</summary>
+    public void Added(TopicPartition partition, PendingBatch batch, int valueBytes, int rows)
     {
-        BufferedBytes += valueBytes;
+        BufferedBytes += valueBytes + (long)rows * PendingBatch.RowOverheadBytes;
         var buffer = _partitions[partition];
         if (batch.IsReplay)
         {
@@ -105,7 +105,7 @@ internal sealed class PartitionBuffers(BatchLimits limits)
         foreach (var buffer in _partitions.Values)
             while (buffer.Closed.TryDequeue(out var batch))
             {
-                BufferedBytes -= batch.Bytes;
+                BufferedBytes -= batch.MemoryBytes;
                 taken.Add(batch);
             }
         return taken;

@@ -14,7 +14,16 @@ internal sealed class PendingBatch(string topic, int partition, long firstOffset
     public List<object[]> Rows { get; } = [];
     public List<BatchRecord> Records { get; } = [];
     public List<Rejection> Rejections { get; } = [];
+    /// <summary>Kafka record bytes in the batch (what <see cref="BatchLimits.MaxBytes"/> limits).</summary>
     public long Bytes { get; private set; }
+
+    /// <summary>
+    /// Rough heap size of the batch for the memory bound: the record bytes kept for iot.rejected plus the rows
+    /// (an object[] with boxed values is about 200 bytes per row for telemetry).
+    /// </summary>
+    public long MemoryBytes => Bytes + Rows.Count * RowOverheadBytes;
+
+    public const int RowOverheadBytes = 200;
 
     /// <summary>True when the batch must end exactly at a recorded in-flight range (a replay after a crash).</summary>
     public bool IsReplay { get; init; }

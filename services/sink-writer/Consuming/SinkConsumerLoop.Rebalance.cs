@@ -47,7 +47,7 @@ internal sealed partial class SinkConsumerLoop
         if (held.Count > 0)
         {
             var cancel = new CancellationTokenSource();
-            _inflight = new WriteRound(Task.Run(() => WriteAllAsync(held, cancel.Token)), held.Sum(b => b.Bytes), cancel);
+            _inflight = new WriteRound(Task.Run(() => WriteAllAsync(held, cancel.Token)), held.Sum(b => b.MemoryBytes), cancel);
             WaitForWrite(deadline);
         }
         Forget(revoked);

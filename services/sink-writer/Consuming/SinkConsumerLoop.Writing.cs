@@ -17,7 +17,7 @@ internal sealed partial class SinkConsumerLoop
         var batches = _buffers.TakeClosed();
         _logger.LogDebug("Writing {Batches} batches ({Rows} rows)", batches.Count, batches.Sum(b => b.Rows.Count));
         var cancel = new CancellationTokenSource();
-        _inflight = new WriteRound(Task.Run(() => WriteAllAsync(batches, cancel.Token)), batches.Sum(b => b.Bytes), cancel);
+        _inflight = new WriteRound(Task.Run(() => WriteAllAsync(batches, cancel.Token)), batches.Sum(b => b.MemoryBytes), cancel);
     }
 
     /// <summary>Writes batches in order; a partition whose batch failed is skipped from then on and rewound by the loop.</summary>

@@ -142,7 +142,7 @@ internal sealed partial class SinkConsumerLoop : IDisposable
         }
         else
             batch.Add(new BatchRecord(offset, value!, result.Message.Key, timestamp, firstRow, conversion.RowCount), bytes);
-        _buffers.Added(partition, batch, bytes);
+        _buffers.Added(partition, batch, bytes, batch.Rows.Count - firstRow);
     }
 
     private void UpdatePause()
