@@ -69,7 +69,9 @@ public sealed class ClickHouseHttpEndpointTests
     public async Task A_stopped_endpoint_refuses_connections_and_serves_again_on_the_same_port()
     {
         // Its own endpoint on the shared engine, so other tests keep theirs while this one is down.
-        await using var endpoint = await ClickHouseHttpEndpoint.StartAsync(ClickHouseFixture.EmbeddedEngine, "http://127.0.0.1:0");
+        await using var endpoint = _clickHouse.IsEmbedded
+            ? await _clickHouse.StartPrivateEndpointAsync()
+            : await ClickHouseHttpEndpoint.StartAsync(ClickHouseFixture.EmbeddedEngine, "http://127.0.0.1:0");
         var port = endpoint.Port;
         using var client = new ClickHouseClient($"Host=127.0.0.1;Port={port};Database=default");
         Assert.Equal((byte)1, await client.ExecuteScalarAsync("SELECT toUInt8(1)"));

@@ -44,6 +44,18 @@ public sealed class ClickHouseFixture
     /// </summary>
     public static ChdbEngine EmbeddedEngine => _embeddedEngine.Value;
 
+    /// <summary>
+    /// A second HTTP endpoint (own ephemeral port) on the shared embedded engine, for a test that
+    /// takes ClickHouse down: stopping it leaves <see cref="Endpoint"/> serving the other tests
+    /// that run at the same time. Same data, so the test can still check results through either.
+    /// </summary>
+    public async Task<ClickHouseHttpEndpoint> StartPrivateEndpointAsync()
+    {
+        var engine = Engine ?? throw new InvalidOperationException(
+            $"A private endpoint serves the embedded engine; this run uses the real server at {Url} ({EnvironmentVariable}), which tests cannot stop.");
+        return await ClickHouseHttpEndpoint.StartAsync(engine, "http://127.0.0.1:0");
+    }
+
     /// <summary>A ClickHouse.Driver connection string for <paramref name="database"/> on this server.</summary>
     public string ConnectionString(string database)
     {
