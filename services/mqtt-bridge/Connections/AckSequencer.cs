@@ -4,10 +4,12 @@ using MQTTnet.Protocol;
 namespace Pipeline.MqttBridge.Connections;
 
 /// <summary>
-/// Sends QoS 1/2 acknowledgements in the order the PUBLISH packets arrived (MQTT-4.6.0-2), even
-/// though Kafka confirms them later and a refusal is known at once. Each publish takes a ticket on
-/// arrival; completing a ticket flushes every completed ticket at the head of the queue.
-/// One flusher at a time keeps the wire order.
+/// Sends the acknowledgements of accepted QoS 1/2 publishes in the order the PUBLISH packets
+/// arrived, although Kafka may confirm records of different topics out of order. Each publish
+/// takes a ticket on arrival; completing a ticket flushes every completed ticket at the head of the
+/// queue, one flusher at a time. A refusal is sent at once, ahead of publishes still waiting for
+/// Kafka: when the buffer is full, the device must hear "quota exceeded" now, not after Kafka
+/// returns (MQTT 5 matches acknowledgements by packet id, so clients accept this order).
 /// </summary>
 public sealed class AckSequencer(Func<AckSequencer.Ticket, Task> send)
 {
@@ -23,12 +25,14 @@ public sealed class AckSequencer(Func<AckSequencer.Ticket, Task> send)
         public MqttPubAckReasonCode Code { get; private set; }
         public string? ReasonString { get; private set; }
         internal bool IsCompleted { get; private set; }
+        internal bool SentOutOfOrder { get; private set; }
 
-        internal void Set(MqttPubAckReasonCode code, string? reason)
+        internal void Set(MqttPubAckReasonCode code, string? reason, bool immediately)
         {
             Code = code;
             ReasonString = reason;
             IsCompleted = true;
+            SentOutOfOrder = immediately;
         }
     }
 
@@ -49,12 +53,27 @@ public sealed class AckSequencer(Func<AckSequencer.Ticket, Task> send)
         return ticket;
     }
 
-    /// <summary>Marks the ticket done and sends what can be sent; safe to call from any thread.</summary>
+    /// <summary>An accepted publish: its acknowledgement goes out after those of earlier publishes. Safe from any thread.</summary>
     public void Complete(Ticket ticket, MqttPubAckReasonCode code, string? reason = null)
     {
         lock (_lock)
-            ticket.Set(code, reason);
+            ticket.Set(code, reason, immediately: false);
         _ = FlushAsync();
+    }
+
+    /// <summary>A refused publish: its acknowledgement goes out now.</summary>
+    public void CompleteImmediately(Ticket ticket, MqttPubAckReasonCode code, string? reason = null)
+    {
+        lock (_lock)
+            ticket.Set(code, reason, immediately: true);
+        _ = SendAndFlushAsync(ticket);
+    }
+
+    private async Task SendAndFlushAsync(Ticket ticket)
+    {
+        await send(ticket).ConfigureAwait(false);
+        // It may have been the head holding back completed tickets behind it.
+        await FlushAsync().ConfigureAwait(false);
     }
 
     private async Task FlushAsync()
@@ -81,10 +100,11 @@ public sealed class AckSequencer(Func<AckSequencer.Ticket, Task> send)
     {
         lock (_lock)
         {
-            if (_queue.TryPeek(out ticket!) && ticket.IsCompleted)
+            while (_queue.TryPeek(out ticket!) && ticket.IsCompleted)
             {
                 _queue.Dequeue();
-                return true;
+                if (!ticket.SentOutOfOrder)
+                    return true;
             }
             return false;
         }

@@ -152,7 +152,7 @@ public sealed class PublishIngest(
         if (ticket is null)
             return;
         var code = connection.ProtocolVersion == MqttProtocolVersion.V500 ? refusal.Code : MqttPubAckReasonCode.Success;
-        connection.Acks.Complete(ticket, code, refusal.Detail);
+        connection.Acks.CompleteImmediately(ticket, code, refusal.Detail);
     }
 
     /// <summary>Writes a refusal to iot.rejected, best effort and within the same byte budget as accepted records.</summary>

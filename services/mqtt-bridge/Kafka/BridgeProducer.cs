@@ -42,6 +42,8 @@ public sealed class BridgeProducer : IDisposable
             QueueBufferingMaxKbytes = (int)Math.Min(int.MaxValue, options.BufferBytes / 1024 * 2 + 16 * 1024),
             QueueBufferingMaxMessages = (int)Math.Min(int.MaxValue / 2, Math.Max(100_000, options.BufferBytes / 16)),
             ClientId = $"mqtt-bridge-{options.InstanceId}",
+            // Come back quickly after a Kafka outage: acknowledgements are waiting on it.
+            ReconnectBackoffMaxMs = 2000,
         };
         _producer = new ProducerBuilder<string, byte[]>(config)
             .SetErrorHandler((_, e) =>

@@ -44,9 +44,11 @@ public static class DeviceClients
     }
 
     /// <summary>Connects and returns the CONNACK result (MQTTnet 5 reports a refusal in the result; older behaviour threw).</summary>
-    public static async Task<(IMqttClient Client, MqttClientConnectResult? Result, Exception? Error)> ConnectAsync(MqttClientOptions options)
+    public static async Task<(IMqttClient Client, MqttClientConnectResult? Result, Exception? Error)> ConnectAsync(
+        MqttClientOptions options, Action<MqttClient>? beforeConnect = null)
     {
         var client = new MqttClientFactory().CreateMqttClient();
+        beforeConnect?.Invoke((MqttClient)client);
         try
         {
             var result = await client.ConnectAsync(options, CancellationToken.None);
@@ -58,9 +60,9 @@ public static class DeviceClients
         }
     }
 
-    public static async Task<IMqttClient> ConnectOrThrowAsync(MqttClientOptions options)
+    public static async Task<IMqttClient> ConnectOrThrowAsync(MqttClientOptions options, Action<MqttClient>? beforeConnect = null)
     {
-        var (client, result, error) = await ConnectAsync(options);
+        var (client, result, error) = await ConnectAsync(options, beforeConnect);
         if (error is not null)
             throw new InvalidOperationException($"connect failed: {error.Message}", error);
         if (result!.ResultCode != MqttClientConnectResultCode.Success)
