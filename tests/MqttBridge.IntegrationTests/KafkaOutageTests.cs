@@ -110,4 +110,37 @@ public sealed class KafkaOutageTests
             .WithTopic($"devices/{device.DeviceId}/events").WithPayload("""{"after":1}""").WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
         Assert.True(after.IsSuccess);
     }
+
+    [Fact]
+    public async Task Shutdown_waits_for_kafka_to_take_what_was_accepted_before_it_disconnects_devices()
+    {
+        var (cluster, bridge) = await StartAsync();
+        using var clusterLifetime = cluster;
+        var device = await bridge.AddDeviceAsync();
+        using var client = await DeviceClients.ConnectOrThrowAsync(
+            DeviceClients.Tcp(bridge.Endpoints, device.DeviceId).WithToken(device.DeviceId, device.Token).Build());
+        MqttClientDisconnectReason? reason = null;
+        client.DisconnectedAsync += e =>
+        {
+            reason = e.Reason;
+            return Task.CompletedTask;
+        };
+        var buffer = bridge.Services.GetRequiredService<IngestBuffer>();
+
+        cluster.SetAllBrokersDown();
+        var publish = client.PublishAsync(new MqttApplicationMessageBuilder()
+            .WithTopic($"devices/{device.DeviceId}/telemetry").WithPayload("""{"seq":7,"v":1}""")
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
+        await Eventually.HoldsAsync(() => buffer.UsedBytes > 0, TimeSpan.FromSeconds(10), "the bridge holds the record for Kafka");
+
+        var stopping = bridge.DisposeAsync().AsTask();
+        cluster.SetAllBrokersUp();
+        await stopping.WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.True((await publish).IsSuccess);
+        await Eventually.HoldsAsync(() => reason is not null, TimeSpan.FromSeconds(10), "the device is disconnected");
+        Assert.Equal(MqttClientDisconnectReason.ServerShuttingDown, reason);
+        var stored = await KafkaRecords.ReadAllNowAsync<TelemetryRecord>(cluster.BootstrapServers, bridge.Topics.TelemetryRaw, r => r.DeviceId == device.DeviceId);
+        Assert.Single(stored);
+    }
 }
