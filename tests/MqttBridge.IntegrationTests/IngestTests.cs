@@ -113,6 +113,58 @@ public sealed class IngestTests(BridgeFixture fixture) : IClassFixture<BridgeFix
         Assert.Equal(Enumerable.Range(0, 200).Select(i => (ulong)i), records.Select(r => r.Value.Seq));
     }
 
+    [Fact]
+    public async Task Qos2_publishes_complete_their_handshake_after_kafka_took_them()
+    {
+        var device = await Bridge.AddDeviceAsync();
+        using var client = await Connect(device);
+        var result = await client.PublishAsync(new MqttApplicationMessageBuilder()
+            .WithTopic($"devices/{device.DeviceId}/telemetry").WithPayload("""{"q2":1}""")
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.ExactlyOnce).Build());
+        Assert.True(result.IsSuccess, result.ReasonString);
+        await Bridge.WaitForRecordsAsync<TelemetryRecord>(Bridge.Topics.TelemetryRaw, r => r.DeviceId == device.DeviceId);
+    }
+
+    [Fact]
+    public async Task Topic_aliases_are_resolved()
+    {
+        var device = await Bridge.AddDeviceAsync();
+        using var client = await Connect(device);
+        var topic = $"devices/{device.DeviceId}/telemetry";
+        var first = await client.PublishAsync(new MqttApplicationMessageBuilder()
+            .WithTopic(topic).WithTopicAlias(3).WithPayload("""{"a":1}""").WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
+        var second = await client.PublishAsync(new MqttApplicationMessageBuilder()
+            .WithTopicAlias(3).WithPayload("""{"a":2}""").WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
+        Assert.True(first.IsSuccess && second.IsSuccess, $"{first.ReasonString} {second.ReasonString}");
+        var records = await Bridge.WaitForRecordsAsync<TelemetryRecord>(Bridge.Topics.TelemetryRaw, r => r.DeviceId == device.DeviceId, count: 2);
+        Assert.All(records, r => Assert.Equal(topic, r.Value.Topic));
+    }
+
+    [Fact]
+    public async Task A_device_that_only_publishes_is_not_dropped_by_the_keep_alive_check()
+    {
+        var device = await Bridge.AddDeviceAsync();
+        using var client = await DeviceClients.ConnectOrThrowAsync(DeviceClients.Tcp(Bridge.Endpoints, device.DeviceId)
+            .WithToken(device.DeviceId, device.Token).WithKeepAlivePeriod(TimeSpan.FromSeconds(1)).Build());
+        var disconnected = false;
+        client.DisconnectedAsync += _ =>
+        {
+            disconnected = true;
+            return Task.CompletedTask;
+        };
+        // Publishing keeps the client from sending PINGREQ; the bridge must count the publishes as activity.
+        var until = DateTime.UtcNow.AddSeconds(4);
+        var i = 0;
+        while (DateTime.UtcNow < until && !disconnected)
+        {
+            await client.PublishAsync(new MqttApplicationMessageBuilder()
+                .WithTopic($"devices/{device.DeviceId}/telemetry").WithPayload($$"""{"i":{{i++}}}""").Build());
+            await Task.Delay(50);
+        }
+        Assert.False(disconnected);
+        Assert.True(client.IsConnected);
+    }
+
     private Task<IMqttClient> Connect(DeviceRegistry.DeviceAdded device) =>
         DeviceClients.ConnectOrThrowAsync(DeviceClients.Tcp(Bridge.Endpoints, device.DeviceId).WithToken(device.DeviceId, device.Token).Build());
 

@@ -30,6 +30,7 @@ public sealed class DeviceConnection : IMqttChannelAdapter
     private readonly IPublishIngest _ingest;
     private readonly CancellationTokenSource _closed = new();
     private long _lastSurfaced = Stopwatch.GetTimestamp();
+    private Dictionary<ushort, string>? _topicAliases;
 
     public DeviceConnection(IMqttChannelAdapter inner, string listener, string? certificateDeviceId, IPublishIngest ingest, int maxInFlight)
     {
@@ -70,6 +71,7 @@ public sealed class DeviceConnection : IMqttChannelAdapter
                 _lastSurfaced = Stopwatch.GetTimestamp();
                 return packet;
             }
+            ResolveTopicAlias(publish);
             await _ingest.HandleAsync(this, publish, cancellationToken).ConfigureAwait(false);
             var now = Stopwatch.GetTimestamp();
             if (now - _lastSurfaced >= SurfaceInterval)
@@ -77,6 +79,24 @@ public sealed class DeviceConnection : IMqttChannelAdapter
                 _lastSurfaced = now;
                 return KeepAliveTouch;
             }
+        }
+    }
+
+    // MQTT 5 topic aliases are resolved by MQTTnet's connection loop, which these publishes bypass.
+    // An alias the device never defined leaves the topic empty, which the policy refuses.
+    private void ResolveTopicAlias(MqttPublishPacket publish)
+    {
+        if (publish.TopicAlias == 0)
+            return;
+        _topicAliases ??= [];
+        if (!string.IsNullOrEmpty(publish.Topic))
+        {
+            if (_topicAliases.Count < 1024 || _topicAliases.ContainsKey(publish.TopicAlias))
+                _topicAliases[publish.TopicAlias] = publish.Topic;
+        }
+        else if (_topicAliases.TryGetValue(publish.TopicAlias, out var topic))
+        {
+            publish.Topic = topic;
         }
     }
 
