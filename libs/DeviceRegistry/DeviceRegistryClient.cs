@@ -41,6 +41,14 @@ public sealed class DeviceRegistryClient(
             throw new DeviceRegistryException(DeviceRegistryError.DuplicateId,
                 current.Revoked ? $"Device '{id}' already exists (revoked); choose another id." : $"Device '{id}' already exists.");
 
+        var added = NewDevice(id, attributes, issueCertificate);
+        await WriteAsync(added.Record, cancellationToken).ConfigureAwait(false);
+        logger?.LogInformation("Device {DeviceId} added{Certificate}", id, issueCertificate ? " with a client certificate" : "");
+        return added;
+    }
+
+    private DeviceAdded NewDevice(string id, IReadOnlyDictionary<string, string> attributes, bool issueCertificate)
+    {
         var token = DeviceTokens.NewToken();
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var record = new DeviceRecord
@@ -58,9 +66,35 @@ public sealed class DeviceRegistryClient(
             certificate = certificateAuthority!.IssueDeviceCertificate(id);
             record.CertificateThumbprint = certificate.Sha256Thumbprint;
         }
-        await WriteAsync(record, cancellationToken).ConfigureAwait(false);
-        logger?.LogInformation("Device {DeviceId} added{Certificate}", id, issueCertificate ? " with a client certificate" : "");
         return new DeviceAdded(id, token, certificate, issueCertificate ? certificateAuthority!.CertificatePem : null, record);
+    }
+
+    /// <summary>
+    /// Adds many devices with one read of the registry (what `simulate --register` needs; one
+    /// <see cref="AddAsync"/> per device would read the whole registry each time). All ids are
+    /// checked before anything is written; tokens are hashed in parallel.
+    /// </summary>
+    public async Task<IReadOnlyList<DeviceAdded>> AddManyAsync(IReadOnlyList<string> ids, IReadOnlyDictionary<string, string> attributes,
+        bool issueCertificate, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        foreach (var id in ids)
+            DeviceIds.Validate(id);
+        DeviceAttributes.Validate(attributes);
+        if (issueCertificate && certificateAuthority is not { CanIssue: true })
+            throw new InvalidOperationException("A certificate was requested but this registry client has no fleet CA that can issue.");
+        if (ids.Distinct(StringComparer.Ordinal).Count() != ids.Count)
+            throw new DeviceRegistryException(DeviceRegistryError.DuplicateId, "The same device id appears twice in the list.");
+        var existing = await ReadAsync(cancellationToken).ConfigureAwait(false);
+        var taken = ids.Where(existing.ContainsKey).Take(5).ToList();
+        if (taken.Count > 0)
+            throw new DeviceRegistryException(DeviceRegistryError.DuplicateId, $"Already registered: {string.Join(", ", taken)}{(taken.Count == 5 ? ", ..." : "")}.");
+
+        var added = new DeviceAdded[ids.Count];
+        Parallel.For(0, ids.Count, new ParallelOptions { CancellationToken = cancellationToken }, i => added[i] = NewDevice(ids[i], attributes, issueCertificate));
+        await WriteAllAsync(added.Select(d => d.Record).ToList(), cancellationToken).ConfigureAwait(false);
+        logger?.LogInformation("{Count} devices added", ids.Count);
+        return added;
     }
 
     /// <summary>Marks the device revoked: every bridge refuses it from then on and closes its live sessions.</summary>
@@ -109,7 +143,10 @@ public sealed class DeviceRegistryClient(
         return view.Snapshot().ToDictionary(d => d.DeviceId, StringComparer.Ordinal);
     }
 
-    private async Task WriteAsync(DeviceRecord record, CancellationToken cancellationToken)
+    private Task WriteAsync(DeviceRecord record, CancellationToken cancellationToken) => WriteAllAsync([record], cancellationToken);
+
+    /// <summary>Writes the records and waits until Kafka acknowledged every one (acks=all).</summary>
+    private async Task WriteAllAsync(IReadOnlyList<DeviceRecord> records, CancellationToken cancellationToken)
     {
         _producer ??= new ProducerBuilder<string, byte[]>(new ProducerConfig
         {
@@ -121,13 +158,15 @@ public sealed class DeviceRegistryClient(
         try
         {
             var schemaId = await _serializer.SchemaIdForAsync(topic).WaitAsync(Timeout, cancellationToken).ConfigureAwait(false);
-            var value = ProtobufSerializer<DeviceRecord>.Encode(record, schemaId);
-            await _producer.ProduceAsync(topic, new Message<string, byte[]> { Key = record.DeviceId, Value = value }, cancellationToken).ConfigureAwait(false);
+            var deliveries = records.Select(record => _producer.ProduceAsync(topic,
+                new Message<string, byte[]> { Key = record.DeviceId, Value = ProtobufSerializer<DeviceRecord>.Encode(record, schemaId) },
+                cancellationToken)).ToList();
+            await Task.WhenAll(deliveries).ConfigureAwait(false);
         }
         catch (Exception e) when (e is ProduceException<string, byte[]> or KafkaException or TimeoutException or SchemaRegistryException or HttpRequestException)
         {
             throw new DeviceRegistryException(DeviceRegistryError.RegistryUnavailable,
-                $"Writing device '{record.DeviceId}' to {topic} failed: {e.Message}", e);
+                $"Writing {(records.Count == 1 ? $"device '{records[0].DeviceId}'" : $"{records.Count} devices")} to {topic} failed: {e.Message}", e);
         }
     }
 }

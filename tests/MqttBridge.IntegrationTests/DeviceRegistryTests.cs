@@ -72,6 +72,24 @@ public sealed class DeviceRegistryTests : IDisposable
     }
 
     [Fact]
+    public async Task Many_devices_are_added_with_one_call_and_each_gets_its_own_token()
+    {
+        var ids = Enumerable.Range(0, 200).Select(i => $"sim-{i:00000}").ToList();
+        var added = await _client.AddManyAsync(ids, new Dictionary<string, string> { ["site"] = "lab" }, issueCertificate: false, CancellationToken.None);
+        Assert.Equal(ids, added.Select(a => a.DeviceId));
+        Assert.Equal(200, added.Select(a => a.Token).Distinct().Count());
+        var listed = await _client.ListAsync(CancellationToken.None);
+        Assert.Equal(200, listed.Count);
+        Assert.True(DeviceTokens.Verify(added[123].Token, listed.Single(d => d.DeviceId == "sim-00123").Token));
+
+        var error = await Assert.ThrowsAsync<DeviceRegistryException>(() =>
+            _client.AddManyAsync(["sim-00001", "new-one"], new Dictionary<string, string>(), false, CancellationToken.None));
+        Assert.Equal(DeviceRegistryError.DuplicateId, error.Error);
+        Assert.Contains("sim-00001", error.Message);
+        Assert.Equal(200, (await _client.ListAsync(CancellationToken.None)).Count);
+    }
+
+    [Fact]
     public async Task Revoking_an_unknown_device_is_an_error()
     {
         var error = await Assert.ThrowsAsync<DeviceRegistryException>(() => _client.RevokeAsync("ghost", CancellationToken.None));
