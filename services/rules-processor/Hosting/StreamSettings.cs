@@ -23,6 +23,6 @@ public static class StreamSettings
         // observed: the rejoin waited the full 45 s default). 10 s keeps that wait short; brokers allow >= 6 s.
         SessionTimeoutMs = 10_000,
         HeartbeatIntervalMs = 3_000,
-        Logger = loggerFactory is null ? null : new StreamLoggerFactory(loggerFactory),
+        Logger = new StreamLoggerFactory(loggerFactory ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance),
     };
 }

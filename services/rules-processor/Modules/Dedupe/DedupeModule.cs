@@ -23,12 +23,13 @@ public sealed class DedupeModule(IOptions<DedupeOptions> options) : ITopologyMod
     public void Build(StreamBuilder builder, ModuleContext context)
     {
         var window = options.Value.Window;
-        // Segments of half the window: an entry is dropped at most half a window after it expired.
-        var segment = (long)Math.Max(60_000, window.TotalMilliseconds / 2);
+        // Entries sit in window-long buckets (see DedupeTransformer); keep three buckets, in segments of one bucket.
+        var bucket = (long)window.TotalMilliseconds;
         var store = Stores.WindowStoreBuilder(
-                Stores.PersistentWindowStore(StoreName, window + TimeSpan.FromMilliseconds(segment), TimeSpan.FromMilliseconds(1), segment),
+                Stores.PersistentWindowStore(StoreName, 3 * window, window, bucket),
                 new StringSerDes(), new Int64SerDes())
-            .WithLoggingEnabled(null);
+            .WithLoggingEnabled(null)
+            .WithCachingEnabled(); // writes reach RocksDB and the changelog once per key per commit
         var metrics = context.Metrics;
         context.Telemetry = context.Telemetry.Transform(
             FactoryTransformer<string, EnrichedTelemetry, string, EnrichedTelemetry>.Supplier(

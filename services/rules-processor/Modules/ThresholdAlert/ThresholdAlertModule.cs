@@ -26,7 +26,8 @@ public sealed class ThresholdAlertModule(IOptions<ThresholdAlertOptions> options
     {
         var rules = options.Value.Rules.ToList();
         var store = Stores.KeyValueStoreBuilder(Stores.PersistentKeyValueStore(StoreName), new StringSerDes(), new StateSerDes<ThresholdRun>())
-            .WithLoggingEnabled(null);
+            .WithLoggingEnabled(null)
+            .WithCachingEnabled(); // writes reach RocksDB and the changelog once per key per commit
         var alerts = context.Telemetry.Transform(
             FactoryTransformer<string, EnrichedTelemetry, string, DeviceEvent>.Supplier(
                 () => new ThresholdTransformer(StoreName, rules), store));

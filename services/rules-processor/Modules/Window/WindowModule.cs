@@ -28,7 +28,8 @@ public sealed class WindowModule(IOptions<WindowOptions> options) : ITopologyMod
     {
         var o = options.Value;
         var store = Stores.KeyValueStoreBuilder(Stores.PersistentKeyValueStore(StoreName), new StringSerDes(), new StateSerDes<DeviceWindows>())
-            .WithLoggingEnabled(null);
+            .WithLoggingEnabled(null)
+            .WithCachingEnabled(); // writes reach RocksDB and the changelog once per key per commit
         var metrics = context.Metrics;
         var routed = context.Telemetry.Transform(
             FactoryTransformer<string, EnrichedTelemetry, string, Routed<MetricAggregate>>.Supplier(

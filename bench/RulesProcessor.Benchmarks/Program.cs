@@ -1,0 +1,79 @@
+using System.Text.Json;
+using Pipeline.Contracts;
+using Pipeline.Contracts.Serialization;
+using Pipeline.EmbeddedStack.Kafka;
+using Pipeline.EmbeddedStack.SchemaRegistry;
+using Pipeline.RulesProcessor;
+using Pipeline.RulesProcessor.Benchmarks;
+using Pipeline.RulesProcessor.Serialization;
+
+// dotnet run -c Release --project bench/RulesProcessor.Benchmarks -- [--records N] [--devices D] [--partitions P] [--variants a,b]
+// Records/s through the rules processor vs a plain Confluent.Kafka consume-and-produce passthrough of the
+// same records on the same broker (the embedded mock cluster, in this process). One run; ratios vary with
+// what else the machine is doing.
+var options = BenchOptions.Parse(args);
+using var cluster = MockKafkaCluster.Start();
+var registryDir = Directory.CreateTempSubdirectory("bench-registry-").FullName;
+await using var registry = await EmbeddedSchemaRegistry.StartAsync("http://127.0.0.1:0", registryDir);
+using var registryClient = new Confluent.SchemaRegistry.CachedSchemaRegistryClient(new Confluent.SchemaRegistry.SchemaRegistryConfig { Url = registry.Url });
+
+var raw = "bench.telemetry.raw";
+var devices = "bench.devices";
+cluster.CreateTopics([raw, devices], options.Partitions);
+var schemaId = await new ProtobufSerializer<TelemetryRecord>(registryClient).SchemaIdForAsync(raw);
+await new ProtobufSerializer<DeviceRecord>(registryClient).SchemaIdForAsync(devices);
+await BenchData.RegisterDevicesAsync(cluster.BootstrapServers, devices, schemaId, options.Devices);
+BenchData.ProduceTelemetry(cluster.BootstrapServers, raw, schemaId, options.Records, options.Devices);
+Console.WriteLine($"{options.Records} records of {options.Devices} devices in {raw} ({options.Partitions} partitions), commit interval {options.CommitInterval.TotalMilliseconds} ms; one run per variant after a warm-up.");
+
+// Warm-up (not reported): the first run of the topology pays for JIT compilation and RocksDB's native load.
+{
+    var warm = new KafkaTopics { TelemetryRaw = raw, Devices = devices, TelemetryEnriched = "bench.warm.enriched", TelemetryAgg1m = "bench.warm.agg", EventsRaw = "bench.warm.events", Rejected = "bench.warm.rejected" };
+    var warmSchemas = await RegistrySchemaCatalog.CreateAsync(registryClient, [warm.TelemetryEnriched, warm.TelemetryAgg1m, warm.EventsRaw, warm.Rejected], CancellationToken.None);
+    ProcessorRun.Run(cluster, cluster.BootstrapServers, warmSchemas, warm, ProcessorRun.Modules(5), ProcessingMode.ExactlyOnce, options.Partitions, options.Records, options.CommitInterval);
+}
+
+var results = new List<(string Variant, double RecordsPerSecond)>();
+foreach (var variant in options.Variants)
+{
+    var n = results.Count;
+    var topics = new KafkaTopics
+    {
+        TelemetryRaw = raw, Devices = devices,
+        TelemetryEnriched = $"bench.{n}.enriched", TelemetryAgg1m = $"bench.{n}.agg", EventsRaw = $"bench.{n}.events", Rejected = $"bench.{n}.rejected",
+    };
+    var schemas = await RegistrySchemaCatalog.CreateAsync(registryClient,
+        [topics.TelemetryEnriched, topics.TelemetryAgg1m, topics.EventsRaw, topics.Rejected], CancellationToken.None);
+    TimeSpan elapsed;
+    if (variant == "passthrough")
+    {
+        cluster.CreateTopic(topics.TelemetryEnriched, options.Partitions);
+        elapsed = Passthrough.Run(cluster.BootstrapServers, raw, topics.TelemetryEnriched, options.Records);
+    }
+    else
+    {
+        var (moduleCount, guarantee) = variant switch
+        {
+            "source-only/at-least-once" => (0, ProcessingMode.AtLeastOnce),
+            "source-only/exactly-once" => (0, ProcessingMode.ExactlyOnce),
+            "+validate" => (1, ProcessingMode.ExactlyOnce),
+            "+dedupe" => (2, ProcessingMode.ExactlyOnce),
+            "+enrich" => (3, ProcessingMode.ExactlyOnce),
+            "+window" => (4, ProcessingMode.ExactlyOnce),
+            "+threshold-alert" => (5, ProcessingMode.ExactlyOnce),
+            _ => (5, ProcessingMode.AtLeastOnce),
+        };
+        elapsed = ProcessorRun.Run(cluster, cluster.BootstrapServers, schemas, topics, ProcessorRun.Modules(moduleCount), guarantee,
+            options.Partitions, options.Records, options.CommitInterval);
+    }
+    var rate = options.Records / elapsed.TotalSeconds;
+    results.Add((variant, rate));
+    Console.WriteLine($"{variant,-28} {rate,10:N0} records/s  ({elapsed.TotalSeconds:N2} s)");
+}
+
+var passthrough = results.FirstOrDefault(r => r.Variant == "passthrough").RecordsPerSecond;
+if (passthrough > 0)
+    foreach (var (variant, rate) in results.Where(r => r.Variant != "passthrough"))
+        Console.WriteLine($"{variant,-28} {rate / passthrough,6:N2}x passthrough");
+Console.WriteLine(JsonSerializer.Serialize(results.ToDictionary(r => r.Variant, r => Math.Round(r.RecordsPerSecond))));
+Directory.Delete(registryDir, recursive: true);
