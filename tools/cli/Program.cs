@@ -8,6 +8,7 @@ var root = new RootCommand("IoT ingestion pipeline: MQTT bridge -> Kafka -> rule
     MigrateCommand.Create(),
     QueryCommand.Create(),
     DevicesCommand.Create(),
+    SimulateCommand.Create(),
     TestCommand.Create(),
 };
 // Long-running commands (up, devstack) handle SIGINT/SIGTERM themselves so they can drain first.

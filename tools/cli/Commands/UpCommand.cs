@@ -27,7 +27,8 @@ public static class UpCommand
             using var loggers = CliLogging.Create();
             await using var stack = await EmbeddedStackHost.StartAsync(options, new KafkaTopics(), loggers, ct);
             var log = new ConsoleLog();
-            var services = PipelineServices.Specs(stack.Endpoints, options.StateDir).Select(s => new ServiceProcess(s, log)).ToList();
+            var pipeline = new PipelineServices(configuration, stack.Endpoints, options.StateDir);
+            var services = pipeline.Specs().Select(s => new ServiceProcess(s, log)).ToList();
             try
             {
                 foreach (var service in services)
@@ -36,7 +37,7 @@ public static class UpCommand
                     await service.WaitHealthyAsync(TimeSpan.FromSeconds(90), ct);
                     log.Line("up", $"{service.Spec.Name} is healthy");
                 }
-                var endpoints = PipelineServices.Endpoints(stack.Endpoints, options.StateDir);
+                var endpoints = pipeline.Endpoints();
                 endpoints.WriteTo(RepositoryPaths.EndpointsFile);
                 EndpointsPrinter.Print(endpoints);
                 await ShutdownSignal.WaitAsync(ct);
@@ -45,12 +46,29 @@ public static class UpCommand
             finally
             {
                 File.Delete(RepositoryPaths.EndpointsFile);
-                foreach (var service in services)
-                    await service.StopAsync(TimeSpan.FromSeconds(30));
+                await StopInOrderAsync(services, pipeline, new PipelineDrain(stack.Kafka.BootstrapServers, log));
             }
             log.Line("up", "stopped");
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>
+    /// Bridge first (no new data; it flushes what devices sent), then each stage once the previous
+    /// one's output is consumed, so nothing is left in the in-memory Kafka when it stops.
+    /// </summary>
+    private static async Task StopInOrderAsync(List<ServiceProcess> services, PipelineServices pipeline, PipelineDrain drain)
+    {
+        var drainTimeout = TimeSpan.FromSeconds(30);
+        var stopGrace = TimeSpan.FromSeconds(30);
+        var bridge = services.Single(s => s.Spec.Name == "mqtt-bridge");
+        var rules = services.Single(s => s.Spec.Name == "rules-processor");
+        var sink = services.Single(s => s.Spec.Name == "sink-writer");
+        await bridge.StopAsync(stopGrace);
+        await drain.WaitForGroupsAsync(pipeline.RulesGroups, "rules-processor", drainTimeout);
+        await rules.StopAsync(stopGrace);
+        await drain.WaitForGroupsAsync(pipeline.SinkGroups, "sink-writer", drainTimeout);
+        await sink.StopAsync(stopGrace);
     }
 }

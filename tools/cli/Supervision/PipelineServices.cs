@@ -1,15 +1,21 @@
+using Microsoft.Extensions.Configuration;
 using Pipeline.EmbeddedStack;
 
 namespace Pipeline.Cli.Supervision;
 
-/// <summary>The three services `up` runs, in start order, and the configuration each gets from the embedded stack.</summary>
-public static class PipelineServices
+/// <summary>
+/// The three services `up` runs, in start order, and the configuration each gets from the embedded
+/// stack. Services inherit this process's environment, so a PIPELINE__ override set for `up`
+/// reaches them too; the listener ports read here only decide what the endpoints file says.
+/// </summary>
+public sealed class PipelineServices(IConfiguration configuration, StackEndpoints stack, string stateDir)
 {
-    private const string BridgeHttp = "http://127.0.0.1:9101";
-    private const string RulesHttp = "http://127.0.0.1:9102";
-    private const string SinkHttp = "http://127.0.0.1:9103";
+    private string BridgeHttp => configuration["Services:BridgeHttpUrl"] ?? "http://127.0.0.1:9101";
+    private string RulesHttp => configuration["Services:RulesHttpUrl"] ?? "http://127.0.0.1:9102";
+    private string SinkHttp => configuration["Services:SinkHttpUrl"] ?? "http://127.0.0.1:9103";
+    private string CaDirectory => Path.Combine(Path.GetFullPath(stateDir), "ca");
 
-    public static IReadOnlyList<ServiceSpec> Specs(StackEndpoints stack, string stateDir)
+    public IReadOnlyList<ServiceSpec> Specs()
     {
         var common = new Dictionary<string, string>
         {
@@ -18,29 +24,64 @@ public static class PipelineServices
             ["PIPELINE__ClickHouse__Url"] = stack.Clickhouse,
             ["PIPELINE__StateDir"] = Path.GetFullPath(stateDir),
         };
-        ServiceSpec Spec(string name, string folder, string assembly, string http) =>
-            new(name, Binary(folder, assembly), http, new Dictionary<string, string>(common) { ["PIPELINE__Http__Url"] = http });
+        ServiceSpec Spec(string name, string folder, string assembly, string http, params (string Key, string Value)[] extra)
+        {
+            var environment = new Dictionary<string, string>(common) { ["PIPELINE__Http__Url"] = http };
+            foreach (var (key, value) in extra) environment[key] = value;
+            return new ServiceSpec(name, Binary(folder, assembly), http, environment);
+        }
         return
         [
-            Spec("mqtt-bridge", "mqtt-bridge", "Pipeline.MqttBridge", BridgeHttp),
+            Spec("mqtt-bridge", "mqtt-bridge", "Pipeline.MqttBridge", BridgeHttp, ("PIPELINE__Listeners__CaDirectory", CaDirectory)),
             Spec("rules-processor", "rules-processor", "Pipeline.RulesProcessor", RulesHttp),
             Spec("sink-writer", "sink-writer", "Pipeline.SinkWriter", SinkHttp),
         ];
     }
 
-    public static StackEndpoints Endpoints(StackEndpoints stack, string stateDir) => stack with
+    public StackEndpoints Endpoints()
     {
-        Metrics = new Dictionary<string, string>
+        var host = configuration["Listeners:BindAddress"] is { Length: > 0 } bind && bind != "0.0.0.0" ? bind : "127.0.0.1";
+        return stack with
         {
-            ["bridge"] = BridgeHttp + "/metrics",
-            ["rules"] = RulesHttp + "/metrics",
-            ["sink"] = SinkHttp + "/metrics",
-        },
-    };
+            Mqtt = $"{host}:{configuration["Listeners:TcpPort"] ?? "1883"}",
+            Mqtts = $"{host}:{configuration["Listeners:TlsPort"] ?? "8883"}",
+            MqttWs = $"ws://{host}:{configuration["Listeners:WebSocketPort"] ?? "8083"}{configuration["Listeners:WebSocketPath"] ?? "/mqtt"}",
+            CaCert = Path.Combine(CaDirectory, "ca.crt"),
+            Metrics = new Dictionary<string, string>
+            {
+                ["bridge"] = BridgeHttp + "/metrics",
+                ["rules"] = RulesHttp + "/metrics",
+                ["sink"] = SinkHttp + "/metrics",
+            },
+        };
+    }
 
-    /// <summary>The service's build output for the same configuration (Release/Debug) as this CLI.</summary>
+    /// <summary>The processor's consumer group (its Streamiz application id) and the stream it reads.</summary>
+    public IReadOnlyList<PipelineDrain.GroupTopics> RulesGroups =>
+        [new(configuration["Rules:ApplicationId"] ?? "rules-processor", Topics.TelemetryRaw)];
+
+    /// <summary>The sink's groups, "&lt;prefix&gt;.&lt;table&gt;", one per destination table, and the topic each reads.</summary>
+    public IReadOnlyList<PipelineDrain.GroupTopics> SinkGroups
+    {
+        get
+        {
+            var prefix = configuration["SinkWriter:ConsumerGroupPrefix"] ?? "sink-writer";
+            return
+            [
+                new($"{prefix}.telemetry", Topics.TelemetryEnriched),
+                new($"{prefix}.telemetry_1m", Topics.TelemetryAgg1m),
+                new($"{prefix}.events", Topics.EventsRaw),
+                new($"{prefix}.rejected", Topics.Rejected),
+                new($"{prefix}.devices", Topics.Devices),
+            ];
+        }
+    }
+
+    private static Pipeline.Contracts.KafkaTopics Topics { get; } = new();
+
     public static string RulesProcessorBinary => Binary("rules-processor", "Pipeline.RulesProcessor");
 
+    /// <summary>The service's build output for the same configuration (Release/Debug) as this CLI.</summary>
     private static string Binary(string folder, string assembly)
     {
         var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent?.Name ?? "Release";

@@ -39,13 +39,17 @@ public sealed partial class ServiceProcess(ServiceSpec spec, ConsoleLog log) : I
 
     private Process Launch()
     {
-        var start = new ProcessStartInfo("dotnet")
+        // setsid: its own session, so the terminal's Ctrl-C reaches only `up`, which stops the
+        // services in order; SupervisorWatch stops the service if `up` itself dies.
+        var start = new ProcessStartInfo(File.Exists("/usr/bin/setsid") ? "/usr/bin/setsid" : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (start.FileName != "dotnet") start.ArgumentList.Add("dotnet");
         start.ArgumentList.Add(spec.Assembly);
+        start.Environment["PIPELINE_SUPERVISOR_PID"] = Environment.ProcessId.ToString();
         foreach (var (key, value) in spec.Environment)
             start.Environment[key] = value;
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };

@@ -1,0 +1,39 @@
+namespace Pipeline.Cli.Simulation;
+
+/// <summary>Thread-safe tallies of a simulation run; acknowledged metric values are what `SELECT count()` must show.</summary>
+public sealed class SimulationCounters
+{
+    private long _sent, _acknowledged, _refused, _failed, _acknowledgedMetricValues, _duplicatesSent, _malformedSent, _connected;
+
+    public long Sent => Interlocked.Read(ref _sent);
+    public long Acknowledged => Interlocked.Read(ref _acknowledged);
+    public long Refused => Interlocked.Read(ref _refused);
+    public long Failed => Interlocked.Read(ref _failed);
+    public long AcknowledgedMetricValues => Interlocked.Read(ref _acknowledgedMetricValues);
+    public long DuplicatesSent => Interlocked.Read(ref _duplicatesSent);
+    public long MalformedSent => Interlocked.Read(ref _malformedSent);
+    public long Connected => Interlocked.Read(ref _connected);
+
+    public void OnConnected() => Interlocked.Increment(ref _connected);
+    public void OnDisconnected() => Interlocked.Decrement(ref _connected);
+    public void OnSent(SimulatedMessage message)
+    {
+        Interlocked.Increment(ref _sent);
+        if (message.IsDuplicate) Interlocked.Increment(ref _duplicatesSent);
+        if (message.IsMalformed) Interlocked.Increment(ref _malformedSent);
+    }
+
+    /// <summary>
+    /// <paramref name="firstAckOfSeq"/>: the device had no earlier acknowledgement of this seq. A
+    /// resend of an acknowledged seq is stored once by the pipeline, so its values count once.
+    /// </summary>
+    public void OnAcknowledged(SimulatedMessage message, bool firstAckOfSeq)
+    {
+        Interlocked.Increment(ref _acknowledged);
+        if (firstAckOfSeq && !message.IsMalformed)
+            Interlocked.Add(ref _acknowledgedMetricValues, message.MetricCount);
+    }
+
+    public void OnRefused() => Interlocked.Increment(ref _refused);
+    public void OnFailed() => Interlocked.Increment(ref _failed);
+}

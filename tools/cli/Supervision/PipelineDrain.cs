@@ -1,0 +1,63 @@
+using Confluent.Kafka;
+using Confluent.Kafka.Admin;
+
+namespace Pipeline.Cli.Supervision;
+
+/// <summary>
+/// Waits until the consumer groups have committed everything that is in their topics (lag 0).
+/// `up` stops the bridge, waits for the processor's groups, stops the processor, waits for the
+/// sink's groups, stops the sink: the embedded Kafka keeps records in memory only, so whatever a
+/// stage had not consumed when Kafka stopped would be lost.
+/// </summary>
+public sealed class PipelineDrain(string bootstrapServers, ConsoleLog log)
+{
+    /// <summary>A consumer group and the topics it must have consumed to the end.</summary>
+    public sealed record GroupTopics(string Group, params string[] Topics);
+
+    public async Task WaitForGroupsAsync(IReadOnlyList<GroupTopics> groups, string stage, TimeSpan timeout)
+    {
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrapServers }).Build();
+        using var probe = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = bootstrapServers, GroupId = "pipeline-up-drain-probe" }).Build();
+        var deadline = DateTime.UtcNow + timeout;
+        long lastLag = -1;
+        while (true)
+        {
+            long lag = 0;
+            foreach (var group in groups)
+                lag += await LagAsync(admin, probe, group);
+            if (lag == 0) return;
+            if (DateTime.UtcNow > deadline)
+            {
+                log.Error("up", $"{stage} still had {lag} record(s) to consume after {timeout.TotalSeconds:0} s; stopping it anyway");
+                return;
+            }
+            if (lag != lastLag) log.Line("up", $"waiting for {stage} to drain: {lag} record(s) left");
+            lastLag = lag;
+            await Task.Delay(250);
+        }
+    }
+
+    /// <summary>
+    /// Records in the group's topics past its committed offsets. A partition the group never
+    /// committed counts from its start (the services read from the earliest offset).
+    /// </summary>
+    private static async Task<long> LagAsync(IAdminClient admin, IConsumer<Ignore, Ignore> probe, GroupTopics group)
+    {
+        var metadata = admin.GetMetadata(TimeSpan.FromSeconds(5));
+        var partitions = metadata.Topics
+            .Where(t => group.Topics.Contains(t.Topic))
+            .SelectMany(t => t.Partitions.Select(p => new TopicPartition(t.Topic, p.PartitionId)))
+            .ToList();
+        var committed = (await admin.ListConsumerGroupOffsetsAsync([new ConsumerGroupTopicPartitions(group.Group, partitions)]))
+            .SelectMany(c => c.Partitions)
+            .ToDictionary(p => p.TopicPartition, p => p.Offset);
+        long lag = 0;
+        foreach (var partition in partitions)
+        {
+            var end = probe.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(5)).High.Value;
+            var position = committed.TryGetValue(partition, out var offset) && offset != Offset.Unset ? offset.Value : 0;
+            lag += Math.Max(0, end - position);
+        }
+        return lag;
+    }
+}
