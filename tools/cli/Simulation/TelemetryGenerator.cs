@@ -12,7 +12,10 @@ public sealed class TelemetryGenerator(int deviceIndex, double malformedShare, d
 {
     private readonly Random _random = new(seed);
     private readonly double _phase = deviceIndex * 0.7;
-    private ulong _seq;
+    // A device's seq keeps growing across runs, as a real device's counter does (the pipeline drops a
+    // (device, seq) it saw within its de-duplication window). A device sends at most 100 msg/s (the
+    // bridge's default limit), so starting at 1000 x the start time in seconds never repeats one.
+    private ulong _seq = (ulong)DateTimeOffset.UtcNow.ToUnixTimeSeconds() * 1000;
     private SimulatedMessage? _previous;
 
     public SimulatedMessage Next(DateTimeOffset now)

@@ -22,16 +22,18 @@ public sealed class PipelineDrain(string bootstrapServers, ConsoleLog log)
         long lastLag = -1;
         while (true)
         {
-            long lag = 0;
+            var perGroup = new Dictionary<string, long>();
             foreach (var group in groups)
-                lag += await LagAsync(admin, probe, group);
+                perGroup[group.Group] = await LagAsync(admin, probe, group);
+            var lag = perGroup.Values.Sum();
             if (lag == 0) return;
+            var detail = string.Join(", ", perGroup.Where(g => g.Value > 0).Select(g => $"{g.Key}: {g.Value}"));
             if (DateTime.UtcNow > deadline)
             {
-                log.Error("up", $"{stage} still had {lag} record(s) to consume after {timeout.TotalSeconds:0} s; stopping it anyway");
+                log.Error("up", $"{stage} still had {lag} record(s) to consume after {timeout.TotalSeconds:0} s ({detail}); stopping it anyway");
                 return;
             }
-            if (lag != lastLag) log.Line("up", $"waiting for {stage} to drain: {lag} record(s) left");
+            if (lag != lastLag) log.Line("up", $"waiting for {stage} to drain: {lag} record(s) left ({detail})");
             lastLag = lag;
             await Task.Delay(250);
         }

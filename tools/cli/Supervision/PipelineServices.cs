@@ -33,7 +33,11 @@ public sealed class PipelineServices(IConfiguration configuration, StackEndpoint
         return
         [
             Spec("mqtt-bridge", "mqtt-bridge", "Pipeline.MqttBridge", BridgeHttp, ("PIPELINE__Listeners__CaDirectory", CaDirectory)),
-            Spec("rules-processor", "rules-processor", "Pipeline.RulesProcessor", RulesHttp),
+            // At-least-once on the embedded stack: librdkafka's mock cluster does not keep offsets
+            // committed inside transactions (exactly-once), so a restarted processor would start
+            // over; the dedupe module and the sink's deduplication tokens make the replay harmless.
+            Spec("rules-processor", "rules-processor", "Pipeline.RulesProcessor", RulesHttp,
+                ("PIPELINE__Rules__Guarantee", configuration["Rules:Guarantee"] ?? "AtLeastOnce")),
             Spec("sink-writer", "sink-writer", "Pipeline.SinkWriter", SinkHttp),
         ];
     }
