@@ -59,8 +59,10 @@ public sealed class ModuleContext(StreamBuilder builder, KafkaTopics topics, ISc
     /// <summary>Sends the rejections of a routed stream to the rejected topic and returns the records that passed.</summary>
     public IKStream<string, T> SplitRejections<T>(IKStream<string, Routed<T>> routed) where T : class
     {
-        Reject(routed.Filter((_, r, _) => r.Rejection is not null).MapValues((r, _) => r.Rejection!));
-        return routed.Filter((_, r, _) => r.Value is not null).MapValues((r, _) => r.Value!);
+        // One branch node instead of two filters: every node a record passes costs (see docs/topologies.md, Performance).
+        var branches = routed.Branch((_, r, _) => r.Rejection is not null, (_, _, _) => true);
+        Reject(branches[0].MapValues((r, _) => r.Rejection!));
+        return branches[1].MapValues((r, _) => r.Value!);
     }
 
     /// <summary>Writes a module's output to <paramref name="topic"/>, counting it as the module's output and its lag.</summary>

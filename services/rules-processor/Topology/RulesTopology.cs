@@ -39,26 +39,38 @@ public sealed class RulesTopology(IReadOnlyList<ITopologyModule> modules, KafkaT
         var builder = new StreamBuilder();
         var raw = builder.Stream(topics.TelemetryRaw, new StringSerDes(), new DecodingSerDes<TelemetryRecord>(schemas));
         var context = new ModuleContext(builder, topics, schemas, metrics) { Telemetry = null!, Module = SourceModule };
-        var checkedRecords = raw
-            .Peek((_, _, _) => metrics.RecordIn(SourceModule))
-            .MapValues((key, decoded, record) => SourceCheck(key, decoded, record.Topic));
+        var checkedRecords = raw.MapValues((key, decoded, record) =>
+        {
+            metrics.RecordIn(SourceModule);
+            return SourceCheck(key, decoded, record.Topic);
+        });
         context.Telemetry = context.SplitRejections(checkedRecords);
 
+        // One counting node between two modules: the output of the module before (if it works on the chain)
+        // and the input of the module after.
+        string? passedOnBy = null;
         foreach (var module in Modules)
         {
-            var name = module.Name;
-            context.Module = name;
-            var input = context.Telemetry.Peek((_, _, _) => metrics.RecordIn(name));
+            var (previous, name) = (passedOnBy, module.Name);
+            var input = context.Telemetry.Peek((_, _, _) =>
+            {
+                if (previous is not null)
+                    metrics.RecordOut(previous);
+                metrics.RecordIn(name);
+            });
             context.Telemetry = input;
+            context.Module = name;
             module.Build(builder, context);
-            if (!ReferenceEquals(context.Telemetry, input))
-                context.Telemetry = context.Telemetry.Peek((_, _, _) => metrics.RecordOut(name));
+            passedOnBy = ReferenceEquals(context.Telemetry, input) ? null : name;
         }
 
         context.Module = SourceModule;
+        var last = passedOnBy;
         context.Produce(
             context.Telemetry.MapValues((v, _) =>
             {
+                if (last is not null)
+                    metrics.RecordOut(last);
                 v.ProcessedTsMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
                 return v;
             }),
