@@ -1,0 +1,92 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Pipeline.TestSupport;
+
+namespace Pipeline.Cli.IntegrationTests;
+
+/// <summary>
+/// The product's promise end to end: `up`, a simulated fleet, every acknowledged metric value once
+/// in ClickHouse, a clean stop, and nothing missing after the next `up`.
+/// </summary>
+public sealed class UpTests
+{
+    [Fact]
+    public async Task Acknowledged_values_land_once_in_clickhouse_and_survive_a_stop_and_start()
+    {
+        using var home = new CliHome();
+        UseFreePorts(home);
+
+        long acknowledged;
+        await using (var up = CliProcess.Start(home, "up", "--fresh"))
+        {
+            await WaitForEndpointsAsync(home, up);
+            var endpoints = JsonDocument.Parse(File.ReadAllText(home.EndpointsFile)).RootElement;
+            Assert.Equal($"127.0.0.1:{home.Environment["PIPELINE__Listeners__TcpPort"]}", endpoints.GetProperty("mqtt").GetString());
+            Assert.True(File.Exists(endpoints.GetProperty("caCert").GetString()), "the fleet CA certificate exists where the endpoints file says");
+
+            await using var simulate = await CliProcess.RunAsync(home, "simulate", "--devices", "5", "--rate", "50", "--duration", "4s",
+                "--register", "--json", "--duplicates", "0.1", "--malformed", "0.05");
+            Assert.True(simulate.ExitCode == 0, simulate.Stderr + simulate.Stdout);
+            var summary = JsonDocument.Parse(simulate.Stdout.Trim().Split('\n')[^1]).RootElement;
+            acknowledged = summary.GetProperty("acknowledgedMetricValues").GetInt64();
+            Assert.True(acknowledged > 0, simulate.Stdout);
+            Assert.True(summary.GetProperty("refused").GetInt64() > 0, "malformed payloads are refused");
+
+            await Eventually.HoldsAsync(() => CountAsync(home, "SELECT count() FROM iot.telemetry"), n => n == acknowledged,
+                TimeSpan.FromSeconds(60), $"iot.telemetry holds the {acknowledged} acknowledged metric values");
+            Assert.Equal(acknowledged, await CountAsync(home, "SELECT uniqExact(device_id, seq, metric) FROM iot.telemetry"));
+            await Eventually.HoldsAsync(() => CountAsync(home, "SELECT count() FROM iot.rejected WHERE reason = 'MALFORMED_PAYLOAD'"), n => n > 0,
+                TimeSpan.FromSeconds(30), "refused payloads are recorded with their reason");
+
+            up.Signal(CliProcess.SigTerm);
+            await up.WaitForExitAsync(TimeSpan.FromSeconds(90));
+            Assert.True(up.ExitCode == 0, up.Stdout + up.Stderr);
+            Assert.DoesNotContain("still had", up.Stdout);
+        }
+
+        await using (var again = CliProcess.Start(home, "up"))
+        {
+            await WaitForEndpointsAsync(home, again);
+            Assert.Equal(acknowledged, await CountAsync(home, "SELECT count() FROM iot.telemetry"));
+            await using var devices = await CliProcess.RunAsync(home, "devices", "list", "--json");
+            Assert.Equal(5, JsonDocument.Parse(devices.Stdout).RootElement.GetArrayLength());
+
+            // The restored registry still admits the simulated devices: a second run adds exactly its own values.
+            await using var rerun = await CliProcess.RunAsync(home, "simulate", "--devices", "5", "--rate", "50", "--duration", "2s", "--json");
+            Assert.True(rerun.ExitCode == 0, rerun.Stderr + rerun.Stdout);
+            var more = JsonDocument.Parse(rerun.Stdout.Trim().Split('\n')[^1]).RootElement.GetProperty("acknowledgedMetricValues").GetInt64();
+            await Eventually.HoldsAsync(() => CountAsync(home, "SELECT count() FROM iot.telemetry"), n => n == acknowledged + more,
+                TimeSpan.FromSeconds(60), "the second run's values are added once");
+        }
+    }
+
+    private static void UseFreePorts(CliHome home)
+    {
+        home.Environment["PIPELINE__Listeners__TcpPort"] = FreePort().ToString();
+        home.Environment["PIPELINE__Listeners__TlsPort"] = FreePort().ToString();
+        home.Environment["PIPELINE__Listeners__WebSocketPort"] = FreePort().ToString();
+        home.Environment["PIPELINE__Services__BridgeHttpUrl"] = $"http://127.0.0.1:{FreePort()}";
+        home.Environment["PIPELINE__Services__RulesHttpUrl"] = $"http://127.0.0.1:{FreePort()}";
+        home.Environment["PIPELINE__Services__SinkHttpUrl"] = $"http://127.0.0.1:{FreePort()}";
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task<long> CountAsync(CliHome home, string sql)
+    {
+        await using var query = await CliProcess.RunAsync(home, "query", sql, "--format", "csv");
+        return query.ExitCode == 0 && long.TryParse(query.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).ElementAtOrDefault(1), out var n) ? n : -1;
+    }
+
+    private static async Task WaitForEndpointsAsync(CliHome home, CliProcess up)
+    {
+        await Eventually.HoldsAsync(() => File.Exists(home.EndpointsFile) || up.HasExited, TimeSpan.FromSeconds(120), "up writes the endpoints file");
+        Assert.False(up.HasExited, $"up exited early: {up.Stdout}{up.Stderr}");
+    }
+}
