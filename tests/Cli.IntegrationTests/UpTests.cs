@@ -39,6 +39,14 @@ public sealed class UpTests
             await Eventually.HoldsAsync(() => CountAsync(home, "SELECT count() FROM iot.rejected WHERE reason = 'MALFORMED_PAYLOAD'"), n => n > 0,
                 TimeSpan.FromSeconds(30), "refused payloads are recorded with their reason");
 
+            await using (var status = await CliProcess.RunAsync(home, "status", "--once"))
+            {
+                Assert.True(status.ExitCode == 0, status.Stderr);
+                foreach (var stage in new[] { "mqtt-bridge", "rules-processor", "sink-writer" })
+                    Assert.Contains(stage, status.Stdout);
+                Assert.DoesNotContain("not answering", status.Stdout);
+            }
+
             up.Signal(CliProcess.SigTerm);
             await up.WaitForExitAsync(TimeSpan.FromSeconds(90));
             Assert.True(up.ExitCode == 0, up.Stdout + up.Stderr);

@@ -9,6 +9,7 @@ var root = new RootCommand("IoT ingestion pipeline: MQTT bridge -> Kafka -> rule
     QueryCommand.Create(),
     DevicesCommand.Create(),
     SimulateCommand.Create(),
+    StatusCommand.Create(),
     TestCommand.Create(),
 };
 // Long-running commands (up, devstack) handle SIGINT/SIGTERM themselves so they can drain first.

@@ -1,0 +1,22 @@
+using Pipeline.Cli.Testing;
+
+namespace Pipeline.Cli.UnitTests;
+
+public sealed class TrxCountsTests
+{
+    [Fact]
+    public void Errored_timed_out_and_aborted_tests_count_as_failed()
+    {
+        var dir = Directory.CreateTempSubdirectory("trx").FullName;
+        File.WriteAllText(Path.Combine(dir, "a.trx"), """
+            <?xml version="1.0" encoding="utf-8"?>
+            <TestRun xmlns="http://microsoft.com/schemas/VisualStudio/TeamTest/2010">
+              <ResultSummary outcome="Failed">
+                <Counters total="10" executed="9" passed="5" failed="1" error="1" timeout="1" aborted="1" notExecuted="1" />
+              </ResultSummary>
+            </TestRun>
+            """);
+        Assert.Equal(new TrxCounts(5, 4, 1), TrxCounts.ReadAll(dir));
+        Assert.Null(TrxCounts.ReadAll(Path.Combine(dir, "missing")));
+    }
+}
