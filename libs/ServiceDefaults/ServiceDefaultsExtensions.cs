@@ -36,6 +36,7 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddValidatedOptions<ServiceHttpOptions>(ServiceHttpOptions.SectionName)
             .PostConfigure(o => o.Url = string.IsNullOrWhiteSpace(o.Url) ? defaultHttpUrl : o.Url);
         builder.Services.AddHealthChecks();
+        builder.Services.AddHostedService<SupervisorWatch>();
         // Drain (flush producers, commit offsets) needs more than the default 30 s on a loaded box.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(45));
 

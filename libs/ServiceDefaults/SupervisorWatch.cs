@@ -1,0 +1,43 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Pipeline.ServiceDefaults;
+
+/// <summary>
+/// When `./pipeline up` runs a service it puts it in its own session (so a Ctrl-C in the terminal
+/// reaches only the supervisor, which then stops the services in order) and names itself in
+/// PIPELINE_SUPERVISOR_PID. If the supervisor dies without stopping us (kill -9), this drains and
+/// stops the service instead of leaving an orphan holding its ports.
+/// </summary>
+public sealed class SupervisorWatch(IHostApplicationLifetime lifetime, ILogger<SupervisorWatch> logger) : BackgroundService
+{
+    public const string EnvironmentVariable = "PIPELINE_SUPERVISOR_PID";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!int.TryParse(Environment.GetEnvironmentVariable(EnvironmentVariable), out var pid))
+            return;
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        {
+            if (IsAlive(pid)) continue;
+            logger.LogWarning("Supervisor process {Pid} is gone; stopping", pid);
+            lifetime.StopApplication();
+            return;
+        }
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+}
