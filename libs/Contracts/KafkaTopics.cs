@@ -15,9 +15,12 @@ public sealed class KafkaTopics
     public string ShadowRequests { get; set; } = "iot.shadow.requests";
     public string Shadows { get; set; } = "iot.shadows";
 
+    /// <summary>Answers of the shadow writer for devices' shadow topics (accepted/rejected/delta/documents), delivered by the bridge.</summary>
+    public string ShadowResponses { get; set; } = "iot.shadow.responses";
+
     /// <summary>Topics whose history is a changelog keyed by id (kept compacted).</summary>
     public IReadOnlyList<string> Compacted => [Devices, Shadows];
 
     public IReadOnlyList<string> All =>
-        [TelemetryRaw, TelemetryEnriched, TelemetryAgg1m, EventsRaw, Rejected, Devices, Commands, ShadowRequests, Shadows];
+        [TelemetryRaw, TelemetryEnriched, TelemetryAgg1m, EventsRaw, Rejected, Devices, Commands, ShadowRequests, Shadows, ShadowResponses];
 }

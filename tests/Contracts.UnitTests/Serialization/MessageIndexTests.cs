@@ -27,7 +27,8 @@ public sealed class MessageIndexTests
     public void The_declared_order_of_iot_proto_is_the_permanent_one()
     {
         // The wire format names a message by position, so records already written depend on this order.
-        string[] expected = ["Telemetry", "TelemetryRecord", "EnrichedTelemetry", "MetricAggregate", "DeviceEvent", "RejectedMessage", "DeviceRecord", "DeviceCommand"];
+        string[] expected = ["Telemetry", "TelemetryRecord", "EnrichedTelemetry", "MetricAggregate", "DeviceEvent", "RejectedMessage", "DeviceRecord", "DeviceCommand",
+            "ShadowRequest", "ShadowDocument", "ShadowResponse"];
         Assert.Equal(expected, IotReflection.Descriptor.MessageTypes.Select(m => m.Name));
     }
 

@@ -63,6 +63,27 @@ public sealed class RoundTripTests
     });
 
     [Fact]
+    public void ShadowRequest() => RoundTrip(new ShadowRequest
+    {
+        DeviceId = "d-1", ShadowName = "config", Operation = Contracts.ShadowRequest.Types.Operation.Update,
+        Payload = ByteString.CopyFromUtf8("{\"state\":{\"desired\":{\"a\":1}}}"), ClientToken = "t", RequestId = "r-1",
+        Source = Contracts.ShadowRequest.Types.Source.Device, ReplyTo = "bridge-0", ReceivedTsMs = 1,
+    });
+
+    [Fact]
+    public void ShadowDocument() => RoundTrip(new ShadowDocument
+    {
+        DeviceId = "d-1", ShadowName = "config", Version = 7, DocumentJson = "{\"state\":{}}", Timestamp = 1764230400, Deleted = true,
+    });
+
+    [Fact]
+    public void ShadowResponse() => RoundTrip(new ShadowResponse
+    {
+        DeviceId = "d-1", ShadowName = "config", Topic = "devices/d-1/shadow/name/config/update/accepted",
+        Payload = ByteString.CopyFromUtf8("{}"), RequestId = "r-1", ReplyTo = "bridge-0", CreatedTsMs = 2,
+    });
+
+    [Fact]
     public void Empty_message_is_header_only()
     {
         var bytes = ProtobufSerializer<TelemetryRecord>.Encode(new TelemetryRecord(), 3);
