@@ -50,7 +50,8 @@ public static class Extensions
             return new RulesTopology(
                 rules.EnabledModules.Select(name => all[name]).ToList(),
                 sp.GetRequiredService<IOptions<KafkaTopics>>().Value,
-                rules.ApplicationId);
+                rules.ApplicationId,
+                rules.Guarantee);
         });
         return services;
     }

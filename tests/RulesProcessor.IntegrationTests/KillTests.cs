@@ -21,6 +21,9 @@ public sealed class KillTests
             {
                 for (ulong seq = 1; seq <= total; seq++)
                     await stack.SendAsync(Of("dev-k", t0 + (long)seq * 100, seq, ("temperature", 1)));
+                // Without seq: nothing but the committed state protects these from a second emission.
+                for (var i = 1; i <= 50; i++)
+                    await stack.SendAsync(Of("dev-k", t0 + 30_000 + i * 100, null, ("pressure", i)));
                 await stack.ReadUntilAsync<EnrichedTelemetry>(stack.Topics.TelemetryEnriched, e => e.Count >= 20,
                     "some records processed before the kill");
                 first.KillHard();
@@ -32,12 +35,15 @@ public sealed class KillTests
             await stack.SendAsync(Of("dev-k", t0 + 120_000, total + 1, ("temperature", 1)));
 
             var aggregates = await stack.ReadUntilAsync<MetricAggregate>(stack.Topics.TelemetryAgg1m, a => a.Count >= 1, "the first minute's aggregate");
-            var enriched = await stack.ReadUntilAsync<EnrichedTelemetry>(stack.Topics.TelemetryEnriched, e => e.Count >= total + 1,
-                $"{total + 1} enriched records");
+            var enriched = await stack.ReadUntilAsync<EnrichedTelemetry>(stack.Topics.TelemetryEnriched, e => e.Count >= total + 51,
+                $"{total + 51} enriched records");
 
-            Assert.Equal(Enumerable.Range(1, total + 1).Select(i => (ulong)i), enriched.Select(e => e.Record.Seq).Order());
-            var minute = Assert.Single(aggregates, a => a.WindowStartMs == t0);
+            Assert.Equal(Enumerable.Range(1, total + 1).Select(i => (ulong)i), enriched.Where(e => e.Record.HasSeq).Select(e => e.Record.Seq).Order());
+            Assert.Equal(Enumerable.Range(1, 50).Select(i => (double)i), enriched.Where(e => !e.Record.HasSeq).Select(e => e.Record.Metrics["pressure"]).Order());
+            var minute = Assert.Single(aggregates, a => a.WindowStartMs == t0 && a.Metric == "temperature");
             Assert.Equal(((ulong)total, (double)total), (minute.Count, minute.Sum));
+            var pressure = Assert.Single(aggregates, a => a.WindowStartMs == t0 && a.Metric == "pressure");
+            Assert.Equal((50UL, 1275.0), (pressure.Count, pressure.Sum));
         }
         finally
         {

@@ -15,6 +15,7 @@ public sealed class RulesMetrics
     private readonly Counter _dedupeHits;
     private readonly Counter _late;
     private readonly Counter _registryUnreadable;
+    private readonly Counter _replaySkipped;
     private readonly Histogram _lag;
 
     public RulesMetrics(CollectorRegistry? registry = null)
@@ -26,6 +27,7 @@ public sealed class RulesMetrics
         _dedupeHits = factory.CreateCounter("rules_dedupe_hits_total", "Records dropped because their (device, seq) was already seen.");
         _late = factory.CreateCounter("rules_late_records_total", "Records that arrived after their window closed.");
         _registryUnreadable = factory.CreateCounter("rules_registry_unreadable_total", "Device registry records that could not be read (treated as absent).");
+        _replaySkipped = factory.CreateCounter("rules_replay_skipped_total", "Input records skipped after a restart because their outputs were already committed.");
         _lag = factory.CreateHistogram("rules_end_to_end_lag_seconds", "Device time to output time, by output.",
             new HistogramConfiguration
             {
@@ -45,6 +47,10 @@ public sealed class RulesMetrics
     public void Late() => _late.Inc();
 
     public void RegistryRecordUnreadable() => _registryUnreadable.Inc();
+
+    public void ReplaySkipped() => _replaySkipped.Inc();
+
+    public double ReplaySkippedCount => _replaySkipped.Value;
 
     /// <summary>Lag from a device timestamp (epoch ms) to now; negative lags (device clock ahead) count as zero.</summary>
     public void ObserveLag(string output, long deviceTsMs) =>

@@ -2,6 +2,7 @@ using Pipeline.Contracts;
 using Pipeline.RulesProcessor.Serialization;
 using Streamiz.Kafka.Net;
 using Streamiz.Kafka.Net.SerDes;
+using Streamiz.Kafka.Net.State;
 using Streamiz.Kafka.Net.Stream;
 
 namespace Pipeline.RulesProcessor.Topology;
@@ -11,8 +12,12 @@ namespace Pipeline.RulesProcessor.Topology;
 /// device id), the enabled modules are added in their configured order, and whatever is left of the
 /// telemetry chain is written to iot.telemetry.enriched. Also the list of every topic that topology needs.
 /// </summary>
-public sealed class RulesTopology(IReadOnlyList<ITopologyModule> modules, KafkaTopics topics, string applicationId)
+public sealed class RulesTopology(
+    IReadOnlyList<ITopologyModule> modules, KafkaTopics topics, string applicationId, ProcessingMode guarantee = ProcessingMode.ExactlyOnce)
 {
+    /// <summary>Store of the replay guard (exactly-once only), see <see cref="ReplayGuardTransformer"/>.</summary>
+    public const string ReplayGuardStore = "source-offsets";
+
     /// <summary>The metrics label of the built-in source checks and of the final enriched sink.</summary>
     public const string SourceModule = "source";
 
@@ -29,7 +34,9 @@ public sealed class RulesTopology(IReadOnlyList<ITopologyModule> modules, KafkaT
 
     /// <summary>Changelog topics of the modules' state stores (no module needs a repartition topic).</summary>
     public IReadOnlyList<string> InternalTopics =>
-        Modules.SelectMany(m => m.Describe(topics).StateStores).Select(s => $"{ApplicationId}-{s}-changelog").Distinct().ToList();
+        (guarantee == ProcessingMode.ExactlyOnce ? [ReplayGuardStore] : Array.Empty<string>())
+            .Concat(Modules.SelectMany(m => m.Describe(topics).StateStores))
+            .Select(s => $"{ApplicationId}-{s}-changelog").Distinct().ToList();
 
     /// <summary>Every topic that must exist before the stream starts.</summary>
     public IReadOnlyList<string> AllTopics => InputTopics.Concat(OutputTopics).Concat(InternalTopics).Distinct().ToList();
@@ -39,6 +46,16 @@ public sealed class RulesTopology(IReadOnlyList<ITopologyModule> modules, KafkaT
         var builder = new StreamBuilder();
         var raw = builder.Stream(topics.TelemetryRaw, new StringSerDes(), new DecodingSerDes<TelemetryRecord>(schemas));
         var context = new ModuleContext(builder, topics, schemas, metrics) { Telemetry = null!, Module = SourceModule };
+        if (guarantee == ProcessingMode.ExactlyOnce)
+        {
+            var offsets = Stores.KeyValueStoreBuilder(Stores.PersistentKeyValueStore(ReplayGuardStore), new StringSerDes(), new Int64SerDes())
+                .WithLoggingEnabled(null)
+                .WithCachingEnabled();
+            // A stateful transformer drops records with a null key unseen, so keyless records get "" (rejected just below).
+            raw = raw.Map((key, value, _) => KeyValuePair.Create(key ?? "", value))
+                .Transform(FactoryTransformer<string, Decoded<TelemetryRecord>, string, Decoded<TelemetryRecord>>.Supplier(
+                    () => new ReplayGuardTransformer(ReplayGuardStore, metrics), offsets));
+        }
         var checkedRecords = raw.MapValues((key, decoded, record) =>
         {
             metrics.RecordIn(SourceModule);
