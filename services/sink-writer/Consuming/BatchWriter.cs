@@ -42,7 +42,9 @@ internal sealed class BatchWriter(
                 await kafkaRetry.ExecuteAsync(_ => { markers.Mark(partition, batch.LastOffset); return ValueTask.CompletedTask; }, cancellationToken).ConfigureAwait(false);
             var started = Stopwatch.GetTimestamp();
             var refused = await inserter.InsertAsync(batch.Rows, batch.Token, cancellationToken).ConfigureAwait(false);
-            metrics.InsertLatency.WithLabels(inserter.Table).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            metrics.InsertLatency.WithLabels(inserter.Table).Observe(elapsed.TotalSeconds);
+            logger.LogDebug("Inserted {Rows} rows into {Table} in {Milliseconds:0.0} ms ({Token})", batch.Rows.Count, inserter.Table, elapsed.TotalMilliseconds, batch.Token);
             metrics.RowsWritten.WithLabels(inserter.Table).Inc(batch.Rows.Count - refused.Count);
             metrics.BatchRows.WithLabels(inserter.Table).Observe(batch.Rows.Count);
             foreach (var row in refused)

@@ -17,6 +17,7 @@ namespace Pipeline.SinkWriter.Consuming;
 internal sealed partial class SinkConsumerLoop : IDisposable
 {
     private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(100);
+    private const int RecordsPerTick = 500;
     private static readonly TimeSpan KafkaQueryTimeout = TimeSpan.FromSeconds(10);
 
     private readonly SinkDestination _destination;
@@ -30,6 +31,9 @@ internal sealed partial class SinkConsumerLoop : IDisposable
     private readonly IConsumer<string, byte[]> _consumer;
     private readonly HashSet<TopicPartition> _needsReset = [];
     private readonly ConcurrentDictionary<TopicPartition, long> _committed = new();
+    private readonly Prometheus.Gauge.Child _bufferedBytes;
+    private readonly Prometheus.Gauge.Child _pausedGauge;
+    private readonly Prometheus.Counter.Child _tombstones;
     private WriteRound? _inflight;
     private bool _paused;
     private long _nextHousekeeping;
@@ -47,6 +51,9 @@ internal sealed partial class SinkConsumerLoop : IDisposable
         _metrics = metrics;
         _logger = logger;
         _buffers = new PartitionBuffers(BatchLimits.From(options));
+        _bufferedBytes = metrics.BufferedBytes.WithLabels(destination.Converter.Table);
+        _pausedGauge = metrics.Paused.WithLabels(destination.Converter.Table);
+        _tombstones = metrics.Tombstones.WithLabels(destination.Converter.Table);
         _consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
         {
             BootstrapServers = bootstrapServers,
@@ -105,8 +112,15 @@ internal sealed partial class SinkConsumerLoop : IDisposable
         UpdatePause();
         try
         {
-            if (_consumer.Consume(PollTimeout) is { IsPartitionEOF: false, Message: not null } result)
-                Add(result);
+            // Up to a slice of what librdkafka has queued per tick: the bookkeeping around it is per tick, not per record.
+            for (var i = 0; i < RecordsPerTick; i++)
+            {
+                var result = _consumer.Consume(i == 0 ? PollTimeout : TimeSpan.Zero);
+                if (result is null)
+                    break;
+                if (result is { IsPartitionEOF: false, Message: not null })
+                    Add(result);
+            }
         }
         catch (ConsumeException e)
         {
@@ -130,7 +144,7 @@ internal sealed partial class SinkConsumerLoop : IDisposable
         var conversion = _destination.Converter.Convert(value, batch.Rows);
         if (conversion.IsTombstone)
         {
-            _metrics.Tombstones.WithLabels(_destination.Converter.Table).Inc();
+            _tombstones.Inc();
             batch.Add(new BatchRecord(offset, [], result.Message.Key, timestamp, firstRow, 0), bytes);
         }
         else if (conversion.Reason is { } reason)
@@ -152,7 +166,7 @@ internal sealed partial class SinkConsumerLoop : IDisposable
         if (overMemory)
             _buffers.CloseAll(); // write early rather than wait for the age limit
         var pause = overMemory || _state.IsRetrying;
-        _metrics.BufferedBytes.WithLabels(_destination.Converter.Table).Set(buffered);
+        _bufferedBytes.Set(buffered);
         if (pause == _paused)
             return;
         var assignment = _consumer.Assignment;
@@ -161,7 +175,7 @@ internal sealed partial class SinkConsumerLoop : IDisposable
         else
             _consumer.Resume(assignment);
         _paused = pause;
-        _metrics.Paused.WithLabels(_destination.Converter.Table).Set(pause ? 1 : 0);
+        _pausedGauge.Set(pause ? 1 : 0);
         _logger.LogInformation("{Action} {Count} partitions of {Topic}: {Why}", pause ? "Paused" : "Resumed", assignment.Count, Topic,
             pause ? overMemory ? $"{buffered} bytes held" : _state.Failure : "inserts succeed again");
     }
