@@ -4,6 +4,7 @@ using Pipeline.Contracts;
 using Pipeline.RulesProcessor.Hosting;
 using Pipeline.RulesProcessor.Modules.Dedupe;
 using Pipeline.RulesProcessor.Modules.Enrich;
+using Pipeline.RulesProcessor.Modules.Shadow;
 using Pipeline.RulesProcessor.Modules.ThresholdAlert;
 using Pipeline.RulesProcessor.Modules.Validate;
 using Pipeline.RulesProcessor.Modules.Window;
@@ -42,6 +43,7 @@ public static class Extensions
         services.AddSingleton<ITopologyModule, EnrichModule>();
         services.AddModule<WindowModule, WindowOptions, WindowOptionsValidator>(WindowOptions.SectionName);
         services.AddModule<ThresholdAlertModule, ThresholdAlertOptions, ThresholdAlertOptionsValidator>(ThresholdAlertOptions.SectionName);
+        services.AddSingleton<ITopologyModule, ShadowModule>();
 
         services.AddSingleton(sp =>
         {

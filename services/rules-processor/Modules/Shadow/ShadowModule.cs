@@ -1,0 +1,48 @@
+using Pipeline.Contracts;
+using Pipeline.RulesProcessor.Serialization;
+using Pipeline.RulesProcessor.Topology;
+using Streamiz.Kafka.Net;
+using Streamiz.Kafka.Net.SerDes;
+using Streamiz.Kafka.Net.State;
+
+namespace Pipeline.RulesProcessor.Modules.Shadow;
+
+/// <summary>
+/// The one writer of every device shadow: iot.shadow.requests (keyed by device id, so one partition and one
+/// task own a device) applied in order with the AWS IoT semantics of Pipeline.Shadows against a persistent
+/// store; documents go to the compacted iot.shadows, device messages to iot.shadow.responses.
+/// Independent of the telemetry chain: it neither reads nor replaces <see cref="ModuleContext.Telemetry"/>.
+/// </summary>
+public sealed class ShadowModule : ITopologyModule
+{
+    public const string ModuleName = "shadow";
+    public const string StoreName = "shadow-documents";
+
+    public string Name => ModuleName;
+
+    public ModuleDescription Describe(KafkaTopics topics) =>
+        new([topics.ShadowRequests], [topics.Shadows, topics.ShadowResponses], [StoreName]);
+
+    public void Build(StreamBuilder builder, ModuleContext context)
+    {
+        var topics = context.Topics;
+        var store = Stores.KeyValueStoreBuilder(Stores.PersistentKeyValueStore(StoreName), new StringSerDes(), new StringSerDes())
+            .WithLoggingEnabled(null);
+        var metrics = context.Metrics;
+        var module = context.Module;
+        var outcomes = builder
+            .Stream(topics.ShadowRequests, context.Keys, new DecodingSerDes<ShadowRequest>(context.Schemas))
+            .Peek((_, _, _) => metrics.RecordIn(module))
+            .Transform(FactoryTransformer<string, Decoded<ShadowRequest>, string, ShadowOutcome>.Supplier(
+                () => new ShadowWriter(StoreName, () => DateTimeOffset.UtcNow), store));
+
+        outcomes
+            .FlatMapValues((outcome, _) => (IEnumerable<ShadowResponse>)outcome.Responses)
+            .To(topics.ShadowResponses, context.Keys, context.ValuesFor<ShadowResponse>(topics.ShadowResponses));
+        outcomes
+            .Filter((_, outcome, _) => outcome.Document is not null)
+            .Map((_, outcome, _) => KeyValuePair.Create(ShadowKeys.Document(outcome.Document!.DeviceId, outcome.Document.ShadowName), outcome.Document))
+            .Peek((_, _, _) => metrics.RecordOut(module))
+            .To(topics.Shadows, context.Keys, context.ValuesFor<ShadowDocument>(topics.Shadows));
+    }
+}
