@@ -47,7 +47,8 @@ public static class ServiceSettings
     {
         foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
         {
-            if (property.SetMethod is not { IsPublic: true } && !IsCollection(property.PropertyType)) continue;
+            // Binding sets public setters and fills mutable collections; computed read-only views are not settings.
+            if (property.SetMethod is not { IsPublic: true } && !IsMutableCollection(property.PropertyType)) continue;
             var key = $"{prefix}:{property.Name}";
             keys.Add(key);
             var t = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
@@ -55,6 +56,9 @@ public static class ServiceSettings
                 AddProperties(keys, key, t, depth + 1);
         }
     }
+
+    private static bool IsMutableCollection(Type t) =>
+        t.IsGenericType && t.GetGenericTypeDefinition() is var d && (d == typeof(List<>) || d == typeof(Dictionary<,>));
 
     private static bool IsCollection(Type t) => t != typeof(string) && typeof(System.Collections.IEnumerable).IsAssignableFrom(t);
 
