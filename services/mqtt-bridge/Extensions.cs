@@ -57,6 +57,7 @@ public static class Extensions
         services.AddSingleton(sp => new CommandOutcomes(sp.GetRequiredService<BridgeProducer>(), sp.GetRequiredService<IngestBuffer>(),
             sp.GetRequiredService<IOptions<BridgeOptions>>().Value.InstanceId));
         services.AddHostedService<CommandDispatcher>();
+        services.AddHostedService<Shadows.ShadowResponseDispatcher>();
 
         services.AddHealthChecks().AddCheck<BridgeHealthCheck>("mqtt-bridge");
         return services;

@@ -67,7 +67,7 @@ public sealed class PolicyTests(BridgeFixture fixture) : IClassFixture<BridgeFix
     }
 
     [Theory]
-    [InlineData("shadow/update", "shadows are not available")]
+    [InlineData("shadow/update/accepted", "not a shadow request topic")]
     [InlineData("status", "not a pipeline topic")]
     [InlineData("commands", "cannot publish")]
     public async Task Unknown_topics_under_the_prefix_are_refused_as_invalid(string suffix, string why)

@@ -12,6 +12,7 @@ using Pipeline.MqttBridge.Hosting;
 using Pipeline.MqttBridge.Kafka;
 using Pipeline.MqttBridge.Options;
 using Pipeline.MqttBridge.Policy;
+using Pipeline.MqttBridge.Shadows;
 
 namespace Pipeline.MqttBridge.Ingest;
 
@@ -119,6 +120,12 @@ public sealed class PublishIngest(
             var record = RecordFactory.Telemetry(deviceId, publish.Topic, parsed.Value!, receivedMs, _instance);
             return (producer.Topics.TelemetryRaw, ProtobufSerializer<TelemetryRecord>.Encode(record, producer.TelemetrySchemaId), null);
         }
+        if (kind == TopicKind.Shadow)
+        {
+            // The shadow writer answers malformed or oversized documents itself (400/413 on .../rejected), as AWS IoT does.
+            var request = ShadowRequests.From(deviceId, publish.Topic[TopicPolicy.Prefix(deviceId).Length..], publish.Payload, receivedMs, _instance);
+            return (producer.Topics.ShadowRequests, ProtobufSerializer<ShadowRequest>.Encode(request, producer.ShadowRequestSchemaId), null);
+        }
         var parsedEvent = EventParser.Parse(publish.Payload);
         if (parsedEvent.Refusal is not null)
             return (null, null, parsedEvent.Refusal);
@@ -181,7 +188,12 @@ public sealed class PublishIngest(
         }
     }
 
-    private static string KindLabel(TopicKind kind) => kind == TopicKind.Telemetry ? "telemetry" : "events";
+    private static string KindLabel(TopicKind kind) => kind switch
+    {
+        TopicKind.Telemetry => "telemetry",
+        TopicKind.Shadow => "shadow",
+        _ => "events",
+    };
 
     private static string QosLabel(MqttQualityOfServiceLevel qos) => qos switch
     {

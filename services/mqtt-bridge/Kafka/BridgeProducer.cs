@@ -59,6 +59,7 @@ public sealed class BridgeProducer : IDisposable
     public int TelemetrySchemaId { get; private set; }
     public int EventSchemaId { get; private set; }
     public int RejectedSchemaId { get; private set; }
+    public int ShadowRequestSchemaId { get; private set; }
 
     public bool IsReady { get; private set; }
 
@@ -77,6 +78,7 @@ public sealed class BridgeProducer : IDisposable
                 TelemetrySchemaId = await new ProtobufSerializer<TelemetryRecord>(_schemaRegistry).SchemaIdForAsync(_topics.TelemetryRaw).ConfigureAwait(false);
                 EventSchemaId = await new ProtobufSerializer<DeviceEvent>(_schemaRegistry).SchemaIdForAsync(_topics.EventsRaw).ConfigureAwait(false);
                 RejectedSchemaId = await new ProtobufSerializer<RejectedMessage>(_schemaRegistry).SchemaIdForAsync(_topics.Rejected).ConfigureAwait(false);
+                ShadowRequestSchemaId = await new ProtobufSerializer<ShadowRequest>(_schemaRegistry).SchemaIdForAsync(_topics.ShadowRequests).ConfigureAwait(false);
                 CheckTopicsExist();
                 IsReady = true;
                 return;

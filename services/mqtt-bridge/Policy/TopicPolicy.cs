@@ -4,6 +4,7 @@ public enum TopicKind
 {
     Telemetry,
     Events,
+    Shadow,
 }
 
 /// <summary>
@@ -14,8 +15,6 @@ public enum TopicKind
 public static class TopicPolicy
 {
     public const int MaxTopicLength = 512;
-
-    private static readonly Refusal ShadowNotAvailable = Refusal.InvalidTopic("device shadows are not available on this bridge yet");
 
     /// <summary>The topic kind, or the refusal (0x87 outside the prefix, 0x90 not a topic the pipeline knows).</summary>
     public static (TopicKind Kind, Refusal? Refusal) ClassifyPublish(string deviceId, string? topic)
@@ -30,8 +29,8 @@ public static class TopicPolicy
             "telemetry" => (TopicKind.Telemetry, null),
             "events" => (TopicKind.Events, null),
             "commands" => (default, Refusal.InvalidTopic($"devices receive commands on '{topic}'; they cannot publish to it")),
-            "shadow" => (default, ShadowNotAvailable),
-            _ when rest.StartsWith("shadow/", StringComparison.Ordinal) => (default, ShadowNotAvailable),
+            _ when rest == "shadow" || rest.StartsWith("shadow/", StringComparison.Ordinal) =>
+                Shadows.ShadowTopic.Parse(rest).Refusal is { } shadowRefusal ? (default, shadowRefusal) : (TopicKind.Shadow, null),
             _ => (default, Refusal.InvalidTopic($"'{Shown(topic)}' is not a pipeline topic; publish to {Prefix(deviceId)}telemetry or {Prefix(deviceId)}events")),
         };
     }

@@ -60,8 +60,10 @@ public sealed class TestBridge : IAsyncDisposable
             Rejected = $"bridge-test-{id}.rejected",
             Devices = $"bridge-test-{id}.devices",
             Commands = $"bridge-test-{id}.commands",
+            ShadowRequests = $"bridge-test-{id}.shadow.requests",
+            ShadowResponses = $"bridge-test-{id}.shadow.responses",
         };
-        createTopics([topics.TelemetryRaw, topics.EventsRaw, topics.Rejected, topics.Devices, topics.Commands]);
+        createTopics([topics.TelemetryRaw, topics.EventsRaw, topics.Rejected, topics.Devices, topics.Commands, topics.ShadowRequests, topics.ShadowResponses]);
         var caDirectory = Path.Combine(Path.GetTempPath(), $"bridge-test-ca-{id}");
 
         var config = new Dictionary<string, string>
@@ -73,6 +75,8 @@ public sealed class TestBridge : IAsyncDisposable
             ["Topics:Rejected"] = topics.Rejected,
             ["Topics:Devices"] = topics.Devices,
             ["Topics:Commands"] = topics.Commands,
+            ["Topics:ShadowRequests"] = topics.ShadowRequests,
+            ["Topics:ShadowResponses"] = topics.ShadowResponses,
             ["Listeners:TcpPort"] = "0",
             ["Listeners:TlsPort"] = "0",
             ["Listeners:WebSocketPort"] = "0",

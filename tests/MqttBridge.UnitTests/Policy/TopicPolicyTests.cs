@@ -46,8 +46,9 @@ public class TopicPolicyTests
     }
 
     [Theory]
-    [InlineData("devices/sensor-1/shadow/update", "shadows are not available")]
-    [InlineData("devices/sensor-1/shadow/name/x/get", "shadows are not available")]
+    [InlineData("devices/sensor-1/shadow/update/accepted", "not a shadow request topic")]
+    [InlineData("devices/sensor-1/shadow/name/x/y/get", "not a shadow request topic")]
+    [InlineData("devices/sensor-1/shadow/name/bad.name/get", "not a shadow name")]
     [InlineData("devices/sensor-1/commands", "cannot publish")]
     [InlineData("devices/sensor-1/status", "not a pipeline topic")]
     [InlineData("devices/sensor-1/telemetry/extra", "not a pipeline topic")]

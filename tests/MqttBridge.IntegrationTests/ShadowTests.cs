@@ -1,0 +1,106 @@
+using System.Text;
+using Confluent.Kafka;
+using Google.Protobuf;
+using MQTTnet;
+using MQTTnet.Protocol;
+using Pipeline.Contracts;
+using Pipeline.Contracts.Serialization;
+using Pipeline.MqttBridge.IntegrationTests.Support;
+using Pipeline.TestSupport;
+using Pipeline.TestSupport.Fixtures;
+
+namespace Pipeline.MqttBridge.IntegrationTests;
+
+/// <summary>
+/// The bridge's half of device shadows: requests from a device's shadow topics go to iot.shadow.requests,
+/// the writer's answers from iot.shadow.responses reach the device's .../accepted, .../delta topics.
+/// </summary>
+public sealed class ShadowTests(BridgeFixture fixture) : IClassFixture<BridgeFixture>
+{
+    private TestBridge Bridge => fixture.Bridge;
+
+    [Theory]
+    [InlineData("shadow/update", "", ShadowRequest.Types.Operation.Update)]
+    [InlineData("shadow/name/config/get", "config", ShadowRequest.Types.Operation.Get)]
+    [InlineData("shadow/name/cfg:2_x-y/delete", "cfg:2_x-y", ShadowRequest.Types.Operation.Delete)]
+    public async Task A_device_request_is_acknowledged_after_it_reached_the_requests_topic(
+        string suffix, string name, ShadowRequest.Types.Operation operation)
+    {
+        var device = await Bridge.AddDeviceAsync();
+        using var client = await Connect(device);
+        const string payload = """{"state":{"reported":{"color":"green"}},"clientToken":"t-1"}""";
+
+        var result = await client.PublishAsync(new MqttApplicationMessageBuilder()
+            .WithTopic($"devices/{device.DeviceId}/{suffix}").WithPayload(payload)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
+
+        Assert.Equal(MqttClientPublishReasonCode.Success, result.ReasonCode);
+        var (key, request) = Assert.Single(await Bridge.WaitForRecordsAsync<ShadowRequest>(Bridge.Topics.ShadowRequests, r => r.DeviceId == device.DeviceId));
+        Assert.Equal(device.DeviceId, key);
+        Assert.Equal(name, request.ShadowName);
+        Assert.Equal(operation, request.Operation);
+        Assert.Equal(payload, request.Payload.ToStringUtf8());
+        Assert.Equal(ShadowRequest.Types.Source.Device, request.Source);
+        Assert.False(string.IsNullOrEmpty(request.RequestId));
+    }
+
+    [Fact]
+    public async Task A_device_cannot_touch_another_devices_shadow()
+    {
+        var device = await Bridge.AddDeviceAsync();
+        var other = await Bridge.AddDeviceAsync();
+        using var client = await Connect(device);
+
+        var result = await client.PublishAsync(new MqttApplicationMessageBuilder()
+            .WithTopic($"devices/{other.DeviceId}/shadow/update").WithPayload("""{"state":{"desired":{"a":1}}}""")
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
+        var subscription = await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
+            .WithTopicFilter($"devices/{other.DeviceId}/shadow/update/accepted", MqttQualityOfServiceLevel.AtLeastOnce).Build());
+
+        Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, result.ReasonCode);
+        Assert.Equal(MqttClientSubscribeResultCode.NotAuthorized, Assert.Single(subscription.Items).ResultCode);
+        Assert.Empty(await Bridge.RecordsNowAsync<ShadowRequest>(Bridge.Topics.ShadowRequests, r => r.DeviceId == other.DeviceId));
+    }
+
+    [Fact]
+    public async Task The_writers_answers_reach_the_device_on_its_shadow_topics()
+    {
+        var device = await Bridge.AddDeviceAsync();
+        using var client = await Connect(device);
+        var received = new List<MqttApplicationMessage>();
+        client.ApplicationMessageReceivedAsync += e =>
+        {
+            lock (received)
+                received.Add(e.ApplicationMessage);
+            return Task.CompletedTask;
+        };
+        await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
+            .WithTopicFilter($"devices/{device.DeviceId}/shadow/#", MqttQualityOfServiceLevel.AtLeastOnce).Build());
+
+        await SendResponseAsync(device.DeviceId, $"devices/{device.DeviceId}/shadow/update/delta", """{"state":{"color":"red"},"version":2}""");
+
+        await Eventually.HoldsAsync(() => { lock (received) return received.Count > 0; }, TimeSpan.FromSeconds(30), "the device receives the delta");
+        var message = received[0];
+        Assert.Equal($"devices/{device.DeviceId}/shadow/update/delta", message.Topic);
+        Assert.Equal("""{"state":{"color":"red"},"version":2}""", Encoding.UTF8.GetString(message.Payload));
+    }
+
+    private Task<IMqttClient> Connect(DeviceRegistry.DeviceAdded device) =>
+        DeviceClients.ConnectOrThrowAsync(DeviceClients.Tcp(Bridge.Endpoints, device.DeviceId).WithToken(device.DeviceId, device.Token).Build());
+
+    private async Task SendResponseAsync(string deviceId, string topic, string payload)
+    {
+        using var registry = SchemaRegistryFixture.Shared.CreateClient();
+        var schemaId = await new ProtobufSerializer<ShadowResponse>(registry).SchemaIdForAsync(Bridge.Topics.ShadowResponses);
+        using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = Bridge.BootstrapServers }).Build();
+        await producer.ProduceAsync(Bridge.Topics.ShadowResponses, new Message<string, byte[]>
+        {
+            Key = deviceId,
+            Value = ProtobufSerializer<ShadowResponse>.Encode(new ShadowResponse
+            {
+                DeviceId = deviceId, Topic = topic, Payload = ByteString.CopyFromUtf8(payload),
+                RequestId = "r-1", CreatedTsMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            }, schemaId),
+        });
+    }
+}
