@@ -11,6 +11,7 @@ var root = new RootCommand("IoT ingestion pipeline: MQTT bridge -> Kafka -> rule
     SimulateCommand.Create(),
     StatusCommand.Create(),
     TestCommand.Create(),
+    BenchCommand.Create(),
 };
 // Long-running commands (up, devstack) handle SIGINT/SIGTERM themselves so they can drain first.
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

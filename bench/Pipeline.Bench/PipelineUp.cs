@@ -1,0 +1,92 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+
+namespace Pipeline.Bench;
+
+/// <summary>
+/// `./pipeline up --fresh` in a private state folder on free ports, so a benchmark never touches the
+/// user's .pipeline/ or a pipeline already running. The per-device rate limit is lifted: the bridge
+/// benchmark pushes a few connections as hard as they go.
+/// </summary>
+internal sealed class PipelineUp : IAsyncDisposable
+{
+    private readonly ChildProcess _up;
+
+    private PipelineUp(ChildProcess up, string stateDir, Dictionary<string, string> environment)
+    {
+        _up = up;
+        StateDir = stateDir;
+        Environment = environment;
+    }
+
+    public string StateDir { get; }
+    public Dictionary<string, string> Environment { get; }
+    public int MqttPort => int.Parse(Environment["PIPELINE__Listeners__TcpPort"]);
+    public string ClickHouseUrl { get; private set; } = "";
+
+    public static async Task<PipelineUp> StartAsync()
+    {
+        var stateDir = Path.Combine(Path.GetTempPath(), "pipeline-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(stateDir);
+        var environment = new Dictionary<string, string>
+        {
+            ["PIPELINE_STATE_DIR"] = stateDir,
+            ["PIPELINE__EmbeddedStack__StateDir"] = stateDir,
+            ["PIPELINE__EmbeddedStack__SchemaRegistryUrl"] = "http://127.0.0.1:0",
+            ["PIPELINE__EmbeddedStack__ClickHouseUrl"] = "http://127.0.0.1:0",
+            ["PIPELINE__Listeners__TcpPort"] = FreePort().ToString(),
+            ["PIPELINE__Listeners__TlsPort"] = FreePort().ToString(),
+            ["PIPELINE__Listeners__WebSocketPort"] = FreePort().ToString(),
+            ["PIPELINE__Services__BridgeHttpUrl"] = $"http://127.0.0.1:{FreePort()}",
+            ["PIPELINE__Services__RulesHttpUrl"] = $"http://127.0.0.1:{FreePort()}",
+            ["PIPELINE__Services__SinkHttpUrl"] = $"http://127.0.0.1:{FreePort()}",
+            ["PIPELINE__Limits__RateLimitPerSecond"] = "1000000",
+        };
+        var up = ChildProcess.Dotnet("up", BenchPaths.Cli, ["up", "--fresh"], environment, echo: false);
+        var pipeline = new PipelineUp(up, stateDir, environment);
+        var endpoints = Path.Combine(stateDir, "endpoints.json");
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while (!File.Exists(endpoints))
+        {
+            if (up.HasExited || DateTime.UtcNow > deadline)
+            {
+                await pipeline.DisposeAsync();
+                throw new InvalidOperationException($"`up` did not become ready:\n{up.Stdout}");
+            }
+            await Task.Delay(250);
+        }
+        pipeline.ClickHouseUrl = JsonDocument.Parse(File.ReadAllText(endpoints)).RootElement.GetProperty("clickhouse").GetString()!;
+        return pipeline;
+    }
+
+    /// <summary>`./pipeline simulate ...` against this pipeline; returns its JSON summary line.</summary>
+    public async Task<JsonElement> SimulateAsync(TimeSpan timeout, params string[] args)
+    {
+        await using var simulate = ChildProcess.Dotnet("simulate", BenchPaths.Cli, ["simulate", .. args, "--json"], Environment);
+        var exit = await simulate.WaitAsync(timeout);
+        var last = simulate.Stdout.Trim().Split('\n').LastOrDefault() ?? "";
+        if (exit != 0 || !last.TrimStart().StartsWith('{'))
+            throw new InvalidOperationException($"simulate exited {exit}: {simulate.Stdout}");
+        return JsonDocument.Parse(last).RootElement.Clone();
+    }
+
+    /// <summary>Tokens of the devices `simulate --register` added (it keeps them in the state folder).</summary>
+    public Dictionary<string, string> SimulatorTokens() =>
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(StateDir, "simulator", "devices.json"))).RootElement
+            .EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetProperty("Token").GetString()!);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _up.StopAsync(TimeSpan.FromSeconds(90));
+        await _up.DisposeAsync();
+        try { Directory.Delete(StateDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

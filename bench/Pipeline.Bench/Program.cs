@@ -1,0 +1,82 @@
+using System.Globalization;
+using Pipeline.Bench;
+
+// ./pipeline bench [--quick] [--rate N] [--duration SECONDS] [--only processor,sink,e2e,bridge]
+// Every benchmark next to its reference in one run; one table on stdout, bench/results/latest.md and .json.
+var options = BenchOptions.Parse(args);
+if (options is null)
+{
+    Console.Error.WriteLine("usage: bench [--quick] [--rate MSGS_PER_S] [--duration SECONDS] [--only processor,sink,e2e,bridge]");
+    return 2;
+}
+var run = RunInfo.Now(options.Quick);
+Console.Error.WriteLine($"Benchmarks ({(options.Quick ? "quick" : "full")}) on {run.Machine}");
+var results = new List<BenchResult>();
+
+async Task Part(string part, Func<Task<IReadOnlyList<BenchResult>>> body, string name)
+{
+    if (!options.Parts.Contains(part)) return;
+    Console.Error.WriteLine($"== {name}");
+    try
+    {
+        results.AddRange(await body());
+    }
+    catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or System.ComponentModel.Win32Exception)
+    {
+        results.Add(BenchResult.Failed(name, "-", e.Message.Split('\n')[0]));
+    }
+}
+
+await Part("processor", () => ServiceBenchmarks.ProcessorAsync(options.Quick), "processor vs passthrough");
+await Part("sink", () => ServiceBenchmarks.SinkAsync(options.Quick), "sink vs raw inserts");
+if (options.Parts.Contains("e2e") || options.Parts.Contains("bridge"))
+{
+    Console.Error.WriteLine("== starting the pipeline (`up --fresh` in a private state folder)");
+    PipelineUp? started = null;
+    try
+    {
+        started = await PipelineUp.StartAsync();
+    }
+    catch (InvalidOperationException e)
+    {
+        results.Add(BenchResult.Failed("pipeline start (end-to-end, bridge)", "-", e.Message.Split('\n').LastOrDefault(l => l.Length > 0) ?? e.Message));
+    }
+    if (started is not null)
+    {
+        await using var pipeline = started;
+        // Latency first, on an idle pipeline: the bridge benchmark leaves a backlog behind it.
+        await Part("e2e", async () => [await EndToEndLatency.RunAsync(pipeline, options.Rate, options.Duration, options.Devices)], "end-to-end latency");
+        await Part("bridge", async () =>
+        {
+            if (!File.Exists(Path.Combine(pipeline.StateDir, "simulator", "devices.json")))
+                await pipeline.SimulateAsync(TimeSpan.FromMinutes(2), "--devices", BridgeVsMosquitto.Connections.ToString(CultureInfo.InvariantCulture), "--rate", "8", "--duration", "1s", "--register");
+            return [await BridgeVsMosquitto.RunAsync(pipeline, options.Quick ? TimeSpan.FromSeconds(5) : TimeSpan.FromSeconds(20))];
+        }, "bridge vs Mosquitto");
+        Console.Error.WriteLine("== stopping the pipeline");
+    }
+}
+
+Console.WriteLine();
+Console.WriteLine(ResultReport.Table(results));
+Directory.CreateDirectory(BenchPaths.ResultsDir);
+File.WriteAllText(Path.Combine(BenchPaths.ResultsDir, "latest.md"), ResultReport.Markdown(results, run));
+File.WriteAllText(Path.Combine(BenchPaths.ResultsDir, "latest.json"), ResultReport.Json(results, run));
+Console.WriteLine($"Written: {Path.Combine(BenchPaths.ResultsDir, "latest.md")} and latest.json");
+return results.Any(r => r.Ours == "failed") ? 1 : 0;
+
+internal sealed record BenchOptions(bool Quick, int Rate, TimeSpan Duration, int Devices, IReadOnlySet<string> Parts)
+{
+    public static BenchOptions? Parse(string[] args)
+    {
+        var quick = args.Contains("--quick");
+        string? Value(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+        var rate = Value("--rate") is { } r ? int.TryParse(r, out var n) && n > 0 ? n : -1 : quick ? 2_000 : 10_000;
+        var seconds = Value("--duration") is { } d ? int.TryParse(d.TrimEnd('s'), out var s) && s > 0 ? s : -1 : quick ? 10 : 60;
+        if (rate < 0 || seconds < 0) return null;
+        HashSet<string> all = ["processor", "sink", "e2e", "bridge"];
+        var parts = Value("--only") is { } only ? only.Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet() : all;
+        if (!parts.IsSubsetOf(all)) return null;
+        // Each simulated device stays at 50 msg/s, well under the bridge's default per-device limit of 100.
+        return new BenchOptions(quick, rate, TimeSpan.FromSeconds(seconds), Math.Max(1, rate / 50), parts);
+    }
+}
