@@ -58,6 +58,9 @@ public static class Extensions
             sp.GetRequiredService<IOptions<BridgeOptions>>().Value.InstanceId));
         services.AddHostedService<CommandDispatcher>();
         services.AddHostedService<Shadows.ShadowResponseDispatcher>();
+        services.AddSingleton<Shadows.ShadowDocumentsView>();
+        services.AddHostedService(sp => sp.GetRequiredService<Shadows.ShadowDocumentsView>());
+        services.AddHostedService<Shadows.PendingDeltaOnSubscribe>();
 
         services.AddHealthChecks().AddCheck<BridgeHealthCheck>("mqtt-bridge");
         return services;

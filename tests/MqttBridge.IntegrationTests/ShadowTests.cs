@@ -1,6 +1,7 @@
 using System.Text;
 using Confluent.Kafka;
 using Google.Protobuf;
+using Microsoft.Extensions.DependencyInjection;
 using MQTTnet;
 using MQTTnet.Protocol;
 using Pipeline.Contracts;
@@ -85,22 +86,55 @@ public sealed class ShadowTests(BridgeFixture fixture) : IClassFixture<BridgeFix
         Assert.Equal("""{"state":{"color":"red"},"version":2}""", Encoding.UTF8.GetString(message.Payload));
     }
 
+    [Fact]
+    public async Task A_device_that_was_offline_gets_the_pending_delta_when_it_subscribes()
+    {
+        var device = await Bridge.AddDeviceAsync();
+        const string document = """
+            {"state":{"desired":{"color":"red","fan":1},"reported":{"color":"green","fan":1}},
+             "metadata":{"desired":{"color":{"timestamp":100},"fan":{"timestamp":100}},"reported":{"color":{"timestamp":90},"fan":{"timestamp":90}}},
+             "version":4,"timestamp":100}
+            """;
+        await ProduceAsync(Bridge.Topics.Shadows, $"{device.DeviceId}/config", new ShadowDocument
+        {
+            DeviceId = device.DeviceId, ShadowName = "config", Version = 4, DocumentJson = document, Timestamp = 100,
+        });
+        var view = Bridge.Services.GetRequiredService<Shadows.ShadowDocumentsView>();
+        await Eventually.HoldsAsync(() => view.Of(device.DeviceId).Count == 1, TimeSpan.FromSeconds(30), "the bridge has read the document");
+        using var client = await Connect(device);
+        var received = new List<MqttApplicationMessage>();
+        client.ApplicationMessageReceivedAsync += e =>
+        {
+            lock (received)
+                received.Add(e.ApplicationMessage);
+            return Task.CompletedTask;
+        };
+
+        await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
+            .WithTopicFilter($"devices/{device.DeviceId}/shadow/name/config/update/delta", MqttQualityOfServiceLevel.AtLeastOnce).Build());
+
+        await Eventually.HoldsAsync(() => { lock (received) return received.Count > 0; }, TimeSpan.FromSeconds(30), "the device receives its pending delta");
+        var delta = System.Text.Json.Nodes.JsonNode.Parse(Encoding.UTF8.GetString(received[0].Payload))!;
+        Assert.Equal($"devices/{device.DeviceId}/shadow/name/config/update/delta", received[0].Topic);
+        Assert.Equal("""{"color":"red"}""", delta["state"]!.ToJsonString());
+        Assert.Equal(4, delta["version"]!.GetValue<long>());
+    }
+
     private Task<IMqttClient> Connect(DeviceRegistry.DeviceAdded device) =>
         DeviceClients.ConnectOrThrowAsync(DeviceClients.Tcp(Bridge.Endpoints, device.DeviceId).WithToken(device.DeviceId, device.Token).Build());
 
-    private async Task SendResponseAsync(string deviceId, string topic, string payload)
+    private Task SendResponseAsync(string deviceId, string topic, string payload) =>
+        ProduceAsync(Bridge.Topics.ShadowResponses, deviceId, new ShadowResponse
+        {
+            DeviceId = deviceId, Topic = topic, Payload = ByteString.CopyFromUtf8(payload),
+            RequestId = "r-1", CreatedTsMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+        });
+
+    private async Task ProduceAsync<T>(string topic, string key, T value) where T : class, IMessage<T>, new()
     {
         using var registry = SchemaRegistryFixture.Shared.CreateClient();
-        var schemaId = await new ProtobufSerializer<ShadowResponse>(registry).SchemaIdForAsync(Bridge.Topics.ShadowResponses);
+        var schemaId = await new ProtobufSerializer<T>(registry).SchemaIdForAsync(topic);
         using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = Bridge.BootstrapServers }).Build();
-        await producer.ProduceAsync(Bridge.Topics.ShadowResponses, new Message<string, byte[]>
-        {
-            Key = deviceId,
-            Value = ProtobufSerializer<ShadowResponse>.Encode(new ShadowResponse
-            {
-                DeviceId = deviceId, Topic = topic, Payload = ByteString.CopyFromUtf8(payload),
-                RequestId = "r-1", CreatedTsMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
-            }, schemaId),
-        });
+        await producer.ProduceAsync(topic, new Message<string, byte[]> { Key = key, Value = ProtobufSerializer<T>.Encode(value, schemaId) });
     }
 }

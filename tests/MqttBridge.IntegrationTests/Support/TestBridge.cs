@@ -62,8 +62,10 @@ public sealed class TestBridge : IAsyncDisposable
             Commands = $"bridge-test-{id}.commands",
             ShadowRequests = $"bridge-test-{id}.shadow.requests",
             ShadowResponses = $"bridge-test-{id}.shadow.responses",
+            Shadows = $"bridge-test-{id}.shadows",
         };
-        createTopics([topics.TelemetryRaw, topics.EventsRaw, topics.Rejected, topics.Devices, topics.Commands, topics.ShadowRequests, topics.ShadowResponses]);
+        createTopics([topics.TelemetryRaw, topics.EventsRaw, topics.Rejected, topics.Devices, topics.Commands,
+            topics.ShadowRequests, topics.ShadowResponses, topics.Shadows]);
         var caDirectory = Path.Combine(Path.GetTempPath(), $"bridge-test-ca-{id}");
 
         var config = new Dictionary<string, string>
@@ -77,6 +79,7 @@ public sealed class TestBridge : IAsyncDisposable
             ["Topics:Commands"] = topics.Commands,
             ["Topics:ShadowRequests"] = topics.ShadowRequests,
             ["Topics:ShadowResponses"] = topics.ShadowResponses,
+            ["Topics:Shadows"] = topics.Shadows,
             ["Listeners:TcpPort"] = "0",
             ["Listeners:TlsPort"] = "0",
             ["Listeners:WebSocketPort"] = "0",
