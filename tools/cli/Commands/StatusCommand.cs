@@ -14,6 +14,8 @@ public static class StatusCommand
         var command = new Command("status", "Show live per-stage rates, rejects by reason, consumer lag and errors of the running pipeline.") { once };
         command.SetAction((parse, ct) => CliRun.GuardAsync(async () =>
         {
+            // Piped output has no terminal width; keep each stage on one line for scripts and logs.
+            if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 240;
             var endpoints = StackEndpoints.ReadLive(RepositoryPaths.EndpointsFile) ?? throw new CliException(CliConfiguration.NotRunning);
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
             var scraper = new Scraper(http, endpoints.Metrics);

@@ -33,6 +33,8 @@ public abstract class ResultWriter
         public override void Write(QueryResult result, TextWriter output)
         {
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
+            // Piped output has no terminal width: do not wrap rows at 80 columns.
+            if (Console.IsOutputRedirected) console.Profile.Width = 240;
             var table = new Table().Border(TableBorder.Rounded);
             foreach (var column in result.Columns)
                 table.AddColumn(Markup.Escape(column));
