@@ -8,6 +8,7 @@ var root = new RootCommand("IoT ingestion pipeline: MQTT bridge -> Kafka -> rule
     MigrateCommand.Create(),
     QueryCommand.Create(),
     DevicesCommand.Create(),
+    ShadowCommand.Create(),
     SimulateCommand.Create(),
     StatusCommand.Create(),
     TestCommand.Create(),
