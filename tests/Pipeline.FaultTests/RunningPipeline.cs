@@ -1,0 +1,120 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Pipeline.Cli.IntegrationTests;
+using Pipeline.TestSupport;
+
+namespace Pipeline.FaultTests;
+
+/// <summary>
+/// `up --fresh` in a private state folder on free ports, with what the fault tests need: ClickHouse
+/// counts over HTTP, and the process id of a service `up` supervises (found by its state folder).
+/// </summary>
+public sealed class RunningPipeline : IAsyncDisposable
+{
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(20) };
+
+    private RunningPipeline(CliHome home, CliProcess up)
+    {
+        Home = home;
+        Up = up;
+    }
+
+    public CliHome Home { get; }
+    public CliProcess Up { get; }
+
+    public static async Task<RunningPipeline> StartAsync(IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var home = new CliHome();
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+            home.Environment[key] = value;
+        foreach (var key in new[] { "PIPELINE__Listeners__TcpPort", "PIPELINE__Listeners__TlsPort", "PIPELINE__Listeners__WebSocketPort" })
+            home.Environment[key] = FreePort().ToString(CultureInfo.InvariantCulture);
+        foreach (var key in new[] { "PIPELINE__Services__BridgeHttpUrl", "PIPELINE__Services__RulesHttpUrl", "PIPELINE__Services__SinkHttpUrl" })
+            home.Environment[key] = $"http://127.0.0.1:{FreePort()}";
+        var up = CliProcess.Start(home, "up", "--fresh");
+        var pipeline = new RunningPipeline(home, up);
+        await Eventually.HoldsAsync(() => File.Exists(home.EndpointsFile) || up.HasExited, TimeSpan.FromSeconds(120), "up writes the endpoints file");
+        Assert.False(up.HasExited, $"up exited early: {up.Stdout}{up.Stderr}");
+        var clickhouse = JsonDocument.Parse(File.ReadAllText(home.EndpointsFile)).RootElement.GetProperty("clickhouse").GetString()!;
+        pipeline._http.BaseAddress = new Uri(clickhouse);
+        return pipeline;
+    }
+
+    /// <summary>A single number from ClickHouse, or -1 while it does not answer (during a fault).</summary>
+    public async Task<long> CountAsync(string sql)
+    {
+        try
+        {
+            using var response = await _http.PostAsync("/", new StringContent(sql + " FORMAT TabSeparated", Encoding.UTF8));
+            var body = await response.Content.ReadAsStringAsync();
+            return response.IsSuccessStatusCode && long.TryParse(body.Trim(), out var n) ? n : -1;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return -1;
+        }
+    }
+
+    /// <summary>Rows as JSON objects (FORMAT JSONEachRow), or none while ClickHouse does not answer.</summary>
+    public async Task<IReadOnlyList<JsonElement>> RowsAsync(string sql)
+    {
+        try
+        {
+            using var response = await _http.PostAsync("/", new StringContent(sql + " FORMAT JSONEachRow", Encoding.UTF8));
+            if (!response.IsSuccessStatusCode) return [];
+            var body = await response.Content.ReadAsStringAsync();
+            return body.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return [];
+        }
+    }
+
+    public int MqttPort => int.Parse(Home.Environment["PIPELINE__Listeners__TcpPort"], CultureInfo.InvariantCulture);
+
+    /// <summary>Registers a device with `devices add --json` and returns its token.</summary>
+    public async Task<string> AddDeviceAsync(string deviceId)
+    {
+        await using var add = await CliProcess.RunAsync(Home, "devices", "add", deviceId, "--json");
+        Assert.True(add.ExitCode == 0, add.Stderr + add.Stdout);
+        return JsonDocument.Parse(add.Stdout.Trim().Split('\n')[^1]).RootElement.GetProperty("token").GetString()!;
+    }
+
+    /// <summary>The process id of a supervised service (its assembly is e.g. Pipeline.SinkWriter), if one is running.</summary>
+    public int? ServicePid(string assembly)
+    {
+        var marker = "PIPELINE_STATE_DIR=" + Home.StateDir + "\0";
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            try
+            {
+                if (!File.ReadAllText(Path.Combine(dir, "cmdline")).Contains(assembly + ".dll", StringComparison.Ordinal)) continue;
+                if (File.ReadAllText(Path.Combine(dir, "environ")).Contains(marker, StringComparison.Ordinal)) return pid;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The process ended while we looked, or is not ours.
+            }
+        }
+        return null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Up.DisposeAsync();
+        _http.Dispose();
+        Home.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
