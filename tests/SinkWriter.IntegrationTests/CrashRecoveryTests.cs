@@ -64,6 +64,47 @@ public class CrashRecoveryTests
         Assert.Contains("rebuilding exactly that range", sink.Output);
     }
 
+    [Fact]
+    public async Task Offset_commits_that_Kafka_refuses_mid_stream_are_replayed_without_duplicates()
+    {
+        const int chunk = 1_000, metrics = 2;
+        const short offsetCommitApi = 8;
+        var cluster = KafkaFixture.Shared.Cluster
+            ?? throw new InvalidOperationException("This test injects errors into the embedded Kafka; it cannot do that to a real cluster.");
+        await using var bed = new SinkTestBed();
+        // Small batches, so that more are waiting behind the one whose commit is refused.
+        var sink = await bed.StartSinkAsync(("SinkWriter:BatchMaxRows", "100"));
+
+        // Records flow in chunks, and at a random moment after each the next offset commit is refused: in turn the
+        // sink's in-flight markers, ownership checks and commits after inserts meet a refusal. It goes on until the
+        // sink had to rewind a partition at least once.
+        var records = 0;
+        var random = new Random(5);
+        try
+        {
+            while (records < 6 * chunk || !sink.Output.Contains(RefusedCommit))
+            {
+                Assert.True(records < 60 * chunk, "No commit of the sink was refused; the injected errors did not reach it.");
+                await bed.ProduceTelemetryAsync(records, chunk, metrics);
+                records += chunk;
+                await Task.Delay(TimeSpan.FromMilliseconds(random.Next(0, 250))); // pacing the faults, not waiting for anything
+                cluster.PushRequestErrors(offsetCommitApi, ErrorCode.RebalanceInProgress);
+                await Task.Delay(TimeSpan.FromMilliseconds(300));
+            }
+        }
+        finally
+        {
+            cluster.ClearRequestErrors(offsetCommitApi);
+        }
+
+        await bed.WaitForCountAsync("telemetry", records * metrics, Timeout);
+        await SinkTestBed.WaitForNoLagAsync(sink, "telemetry", Timeout);
+        Assert.Equal(records * metrics, await bed.CountAsync("telemetry"));
+        Assert.Equal($"{records}", (await bed.QueryAsync("SELECT uniqExact(device_id, seq) FROM telemetry")).Trim());
+    }
+
+    private const string RefusedCommit = "rewinding to the committed offset";
+
     private static async Task InsertLikeTheSinkAsync(SinkTestBed bed, IEnumerable<byte[]> values, string token)
     {
         var converter = new Mapping.RecordConverter<EnrichedTelemetry>(new Mapping.TelemetryMapping());

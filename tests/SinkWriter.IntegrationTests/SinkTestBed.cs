@@ -169,7 +169,8 @@ public sealed class SinkTestBed : IAsyncDisposable
         {
             throw new TimeoutException($"{e.Message}\nSink output (last 6000 chars):\n{Tail(SinkOutput, 6000)}", e);
         }
-        Assert.Equal(expected, count);
+        if (count != expected)
+            Assert.Fail($"{Database}.{table} holds {count} rows, expected {expected}.\nSink output (last 20000 chars):\n{Tail(SinkOutput, 20000)}");
     }
 
     public async ValueTask DisposeAsync()

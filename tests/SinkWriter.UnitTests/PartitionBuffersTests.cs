@@ -10,7 +10,7 @@ public class PartitionBuffersTests
 
     private static void Add(PartitionBuffers buffers, TopicPartition partition, long offset, int rows = 1, int bytes = 10)
     {
-        var batch = buffers.BatchFor(partition, offset);
+        var batch = buffers.BatchFor(partition, offset)!;
         var first = batch.Rows.Count;
         for (var i = 0; i < rows; i++)
             batch.Rows.Add([offset, i]);
@@ -121,6 +121,16 @@ public class PartitionBuffersTests
         Assert.Equal([(0L, 0L)], buffers.Revoke(P0).Select(b => (b.FirstOffset, b.LastOffset)));
         Assert.Empty(buffers.Revoke(P1));
         Assert.Equal(0, buffers.BufferedBytes);
+    }
+
+    [Fact]
+    public void Records_of_a_partition_not_held_are_not_taken()
+    {
+        var buffers = Buffers();
+        Assert.Null(buffers.BatchFor(P0, 0));
+        buffers.Assign(P0, null);
+        buffers.Revoke(P0);
+        Assert.Null(buffers.BatchFor(P0, 1));
     }
 
     [Fact]

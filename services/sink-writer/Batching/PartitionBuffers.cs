@@ -43,10 +43,14 @@ internal sealed class PartitionBuffers(BatchLimits limits)
         return batches;
     }
 
-    /// <summary>The batch a record at <paramref name="offset"/> goes into; closes the open batch first when the record must not join it.</summary>
-    public PendingBatch BatchFor(TopicPartition partition, long offset)
+    /// <summary>
+    /// The batch a record at <paramref name="offset"/> goes into (closing the open batch first when the record must
+    /// not join it), or null for a partition that is not held: its owner reads the record again.
+    /// </summary>
+    public PendingBatch? BatchFor(TopicPartition partition, long offset)
     {
-        var buffer = _partitions.TryGetValue(partition, out var existing) ? existing : Track(partition);
+        if (!_partitions.TryGetValue(partition, out var buffer))
+            return null;
         if (buffer.Open is { } open && open.IsReplay && offset > buffer.ReplayEndOffset)
         {
             // The recorded range ended inside a gap (transaction markers): it is complete without this record.
@@ -112,13 +116,6 @@ internal sealed class PartitionBuffers(BatchLimits limits)
     }
 
     public bool HasClosed => _partitions.Values.Any(b => b.Closed.Count > 0);
-
-    private PartitionBuffer Track(TopicPartition partition)
-    {
-        var buffer = new PartitionBuffer();
-        _partitions[partition] = buffer;
-        return buffer;
-    }
 
     private static void CloseOpen(PartitionBuffer buffer)
     {

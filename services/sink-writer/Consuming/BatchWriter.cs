@@ -14,9 +14,10 @@ namespace Pipeline.SinkWriter.Consuming;
 /// <summary>
 /// Makes one batch durable, in the order that keeps it exactly-once:
 /// 1. mark the batch's end in the in-flight group (so a crash after the insert replays this exact range),
-/// 2. insert with the batch's deduplication token (retried; refused rows split off),
-/// 3. publish refusals to iot.rejected and wait for Kafka's acknowledgement,
-/// 4. commit the offsets after the batch.
+/// 2. check it still owns the partition (re-commit the offset it stands at; fails once the group moved on),
+/// 3. insert with the batch's deduplication token (retried; refused rows split off),
+/// 4. publish refusals to iot.rejected and wait for Kafka's acknowledgement,
+/// 5. commit the offsets after the batch.
 /// A failed commit throws <see cref="PartitionCommitException"/>: the loop rewinds the partition, and the
 /// replayed batch is the same range with the same token, so ClickHouse ignores it and the commit is retried.
 /// </summary>
@@ -40,6 +41,11 @@ internal sealed class BatchWriter(
         {
             if (!batch.IsReplay)
                 await kafkaRetry.ExecuteAsync(_ => { markers.Mark(partition, batch.LastOffset); return ValueTask.CompletedTask; }, cancellationToken).ConfigureAwait(false);
+            // Fencing: committing the offset the partition already stands at succeeds only while this instance still
+            // owns the partition in the group's current generation. An instance that lost it (evicted after a stall)
+            // stops here instead of inserting a range the new owner batches differently; and because the marker was
+            // written first, a new owner that took over after this point reads it and rebuilds this exact range.
+            Commit(consumer, new TopicPartitionOffset(partition, batch.FirstOffset));
             var started = Stopwatch.GetTimestamp();
             var refused = await inserter.InsertAsync(batch.Rows, batch.Token, cancellationToken).ConfigureAwait(false);
             var elapsed = Stopwatch.GetElapsedTime(started);
@@ -56,15 +62,20 @@ internal sealed class BatchWriter(
         await kafkaRetry.ExecuteAsync(async ct => await publisher.PublishAsync(rejections, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         state.Recovered();
 
+        Commit(consumer, new TopicPartitionOffset(partition, batch.LastOffset + 1));
+        metrics.BatchAge.WithLabels(inserter.Table).Observe(Stopwatch.GetElapsedTime(batch.StartedTicks).TotalSeconds);
+    }
+
+    private static void Commit(IConsumer<string, byte[]> consumer, TopicPartitionOffset offset)
+    {
         try
         {
-            consumer.Commit([new TopicPartitionOffset(partition, batch.LastOffset + 1)]);
+            consumer.Commit([offset]);
         }
         catch (KafkaException e)
         {
-            throw new PartitionCommitException(partition, e);
+            throw new PartitionCommitException(offset.TopicPartition, e);
         }
-        metrics.BatchAge.WithLabels(inserter.Table).Observe(Stopwatch.GetElapsedTime(batch.StartedTicks).TotalSeconds);
     }
 
     private Rejection? ToRejection(PendingBatch batch, RefusedRow row)

@@ -63,8 +63,15 @@ internal sealed partial class SinkConsumerLoop
         _inflight = null;
         round.Cancel.Dispose();
         foreach (var partition in round.Failed.Result)
-            if (_consumer.Assignment.Contains(partition))
-                _needsReset.Add(partition);
+        {
+            if (!_consumer.Assignment.Contains(partition))
+                continue;
+            // What is held no longer starts at the committed offset: written now, a later batch would carry a token
+            // no replay reproduces. Dropped at once; the partition is read again from its committed offset.
+            _buffers.Revoke(partition);
+            _buffers.Assign(partition, null);
+            _needsReset.Add(partition);
+        }
     }
 
     /// <summary>Waits for the running write until <paramref name="deadlineTicks"/>, then cancels it (its batches stay uncommitted).</summary>

@@ -122,7 +122,7 @@ internal sealed partial class SinkConsumerLoop : IDisposable
                     Add(result);
             }
         }
-        catch (ConsumeException e)
+        catch (ConsumeException e) when (!e.Error.IsFatal)
         {
             _logger.LogWarning("Consuming {Topic} failed: {Reason}", Topic, e.Error.Reason);
         }
@@ -139,7 +139,8 @@ internal sealed partial class SinkConsumerLoop : IDisposable
         var value = result.Message.Value;
         var bytes = value?.Length ?? 0;
         var timestamp = result.Message.Timestamp.UnixTimestampMs;
-        var batch = _buffers.BatchFor(partition, offset);
+        if (_buffers.BatchFor(partition, offset) is not { } batch)
+            return;
         var firstRow = batch.Rows.Count;
         var conversion = _destination.Converter.Convert(value, batch.Rows);
         if (conversion.IsTombstone)

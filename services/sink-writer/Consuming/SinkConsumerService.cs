@@ -22,6 +22,8 @@ internal sealed class SinkConsumerService(SinkDestination destination, SinkLoopF
             {
                 health.Failed(destination.Name, e);
                 logger.LogCritical(e, "The {Destination} consumer stopped: {Message}", destination.Name, e.Message);
+                // The host stops (BackgroundServiceExceptionBehavior.StopHost); a supervisor must see a failure, not a clean exit.
+                Environment.ExitCode = 1;
                 throw;
             }
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
