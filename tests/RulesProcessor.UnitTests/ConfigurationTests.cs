@@ -17,7 +17,7 @@ public sealed class ConfigurationTests
 
         Assert.Equal(
             ["iot.telemetry.raw", "iot.devices", "iot.telemetry.enriched", "iot.rejected", "iot.telemetry.agg.1m", "iot.events.raw",
-             "rules-processor-source-offsets-changelog", "rules-processor-dedupe-seen-changelog",
+             "rules-processor-source-offsets-iot.telemetry.raw-changelog", "rules-processor-dedupe-seen-changelog",
              "rules-processor-window-open-changelog", "rules-processor-threshold-alert-runs-changelog"],
             topics);
     }
@@ -31,7 +31,7 @@ public sealed class ConfigurationTests
             ("Topics:TelemetryRaw", "raw-x"),
             ("Topics:TelemetryEnriched", "enriched-x")));
 
-        Assert.Equal(["raw-x", "enriched-x", "iot.rejected", "rp-test-source-offsets-changelog", "rp-test-dedupe-seen-changelog"], topics);
+        Assert.Equal(["raw-x", "enriched-x", "iot.rejected", "rp-test-source-offsets-raw-x-changelog", "rp-test-dedupe-seen-changelog"], topics);
     }
 
     [Fact]
@@ -39,7 +39,7 @@ public sealed class ConfigurationTests
     {
         var topics = ListTopicsCommand.Topics(Config(("Rules:Guarantee", "AtLeastOnce"), ("Rules:Modules:0", "dedupe")));
 
-        Assert.DoesNotContain("rules-processor-source-offsets-changelog", topics);
+        Assert.DoesNotContain("rules-processor-source-offsets-iot.telemetry.raw-changelog", topics);
         Assert.Contains("rules-processor-dedupe-seen-changelog", topics);
     }
 

@@ -32,7 +32,10 @@ public sealed class RulesStreamService(
         var kafka = kafkaOptions.Value;
         _registry = new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = kafka.SchemaRegistryUrl });
         var schemas = await RegistrySchemaCatalog.CreateAsync(_registry, topology.OutputTopics, cancellationToken);
-        var config = StreamSettings.Create(rules, kafka.BootstrapServers, StateDirectory(rules), loggerFactory);
+        var stateDir = StateDirectory(rules);
+        if (LocalState.PrepareForStart(stateDir, rules.ApplicationId, rules.Guarantee))
+            log.LogWarning("The last run did not stop cleanly: local state in {StateDir} wiped, restoring it from the changelog topics", stateDir);
+        var config = StreamSettings.Create(rules, kafka.BootstrapServers, stateDir, loggerFactory);
         _stream = new KafkaStream(topology.Build(schemas, metrics), config);
         _stream.StateChanged += (_, now) =>
         {
@@ -52,6 +55,7 @@ public sealed class RulesStreamService(
         // Close blocks until every stream thread has committed and stopped.
         await Task.Run(() => _stream.Dispose(), CancellationToken.None).WaitAsync(cancellationToken);
         _stream = null;
+        LocalState.MarkCleanShutdown(StateDirectory(rulesOptions.Value));
     }
 
     public void Dispose()

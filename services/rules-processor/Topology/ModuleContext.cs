@@ -3,6 +3,7 @@ using Pipeline.Contracts;
 using Pipeline.RulesProcessor.Serialization;
 using Streamiz.Kafka.Net;
 using Streamiz.Kafka.Net.SerDes;
+using Streamiz.Kafka.Net.State;
 using Streamiz.Kafka.Net.Stream;
 using Streamiz.Kafka.Net.Table;
 
@@ -14,6 +15,8 @@ namespace Pipeline.RulesProcessor.Topology;
 /// </summary>
 public sealed class ModuleContext(StreamBuilder builder, KafkaTopics topics, ISchemaCatalog schemas, RulesMetrics metrics)
 {
+    private const string ReplayGuardPrefix = "source-offsets-";
+
     private IGlobalKTable<string, DeviceRecord>? _devices;
 
     public KafkaTopics Topics { get; } = topics;
@@ -32,8 +35,37 @@ public sealed class ModuleContext(StreamBuilder builder, KafkaTopics topics, ISc
     /// </summary>
     public required IKStream<string, EnrichedTelemetry> Telemetry { get; set; }
 
+    /// <summary>The processing guarantee the stream runs with.</summary>
+    public ProcessingMode Guarantee { get; init; } = ProcessingMode.ExactlyOnce;
+
     /// <summary>The module being built (set by the processor; used as the metrics label).</summary>
     public string Module { get; internal set; } = "";
+
+    /// <summary>
+    /// Reads a topic of contract records keyed by device id; a value that cannot be read comes as a
+    /// <see cref="Decoded{T}"/> with its error instead of stopping the stream, a missing key as "".
+    /// Under exactly-once, records whose outputs a previous run already committed are skipped
+    /// (<see cref="ReplayGuardTransformer{V}"/>): list <see cref="ReplayGuardStore"/>(topic) among the
+    /// module's state stores.
+    /// </summary>
+    public IKStream<string, Decoded<T>> Stream<T>(string topic) where T : class, IMessage<T>, new()
+    {
+        var stream = builder.Stream(topic, Keys, new DecodingSerDes<T>(Schemas));
+        if (Guarantee != ProcessingMode.ExactlyOnce)
+            return stream;
+        var store = ReplayGuardStore(topic);
+        var offsets = Stores.KeyValueStoreBuilder(Stores.PersistentKeyValueStore(store), new StringSerDes(), new Int64SerDes())
+            .WithLoggingEnabled(null)
+            .WithCachingEnabled();
+        var guardMetrics = Metrics;
+        // A stateful transformer drops records with a null key unseen, so keyless records get "" (for the module to reject).
+        return stream.Map((key, value, _) => KeyValuePair.Create(key ?? "", value))
+            .Transform(FactoryTransformer<string, Decoded<T>, string, Decoded<T>>.Supplier(
+                () => new ReplayGuardTransformer<Decoded<T>>(store, guardMetrics), offsets));
+    }
+
+    /// <summary>The state store <see cref="Stream{T}"/> keeps the processed offsets of <paramref name="topic"/> in.</summary>
+    public static string ReplayGuardStore(string topic) => ReplayGuardPrefix + topic;
 
     /// <summary>A serde that writes <typeparamref name="T"/> with the schema id registered for <paramref name="topic"/>.</summary>
     public ISerDes<T> ValuesFor<T>(string topic) where T : class, IMessage<T>, new() =>

@@ -1,7 +1,5 @@
-using Pipeline.RulesProcessor.Serialization;
 using Streamiz.Kafka.Net.Processors.Public;
 using Streamiz.Kafka.Net.State;
-using Pipeline.Contracts;
 
 namespace Pipeline.RulesProcessor.Topology;
 
@@ -11,17 +9,16 @@ namespace Pipeline.RulesProcessor.Topology;
 /// processor reads iot.telemetry.raw from the start again). The last offset processed per input partition
 /// is kept in a state store whose changelog is written in the same transaction as the outputs, so after a
 /// restart exactly the records whose outputs were committed are skipped. On a broker that keeps the
-/// offsets this never skips anything.
+/// offsets this never skips anything. Modules get it through <see cref="ModuleContext.Stream{T}"/>.
 /// </summary>
-internal sealed class ReplayGuardTransformer(string storeName, RulesMetrics metrics)
-    : ITransformer<string, Decoded<TelemetryRecord>, string, Decoded<TelemetryRecord>>
+internal sealed class ReplayGuardTransformer<V>(string storeName, RulesMetrics metrics) : ITransformer<string, V, string, V>
 {
     private IKeyValueStore<string, long> _offsets = null!;
 
-    public void Init(ProcessorContext<string, Decoded<TelemetryRecord>> context) =>
+    public void Init(ProcessorContext<string, V> context) =>
         _offsets = (IKeyValueStore<string, long>)context.GetStateStore(storeName);
 
-    public Record<string, Decoded<TelemetryRecord>> Process(Record<string, Decoded<TelemetryRecord>> record)
+    public Record<string, V> Process(Record<string, V> record)
     {
         var position = record.TopicPartitionOffset;
         var key = $"{position.Topic}:{position.Partition.Value}";

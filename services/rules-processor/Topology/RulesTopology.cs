@@ -2,7 +2,6 @@ using Pipeline.Contracts;
 using Pipeline.RulesProcessor.Serialization;
 using Streamiz.Kafka.Net;
 using Streamiz.Kafka.Net.SerDes;
-using Streamiz.Kafka.Net.State;
 using Streamiz.Kafka.Net.Stream;
 
 namespace Pipeline.RulesProcessor.Topology;
@@ -15,9 +14,6 @@ namespace Pipeline.RulesProcessor.Topology;
 public sealed class RulesTopology(
     IReadOnlyList<ITopologyModule> modules, KafkaTopics topics, string applicationId, ProcessingMode guarantee = ProcessingMode.ExactlyOnce)
 {
-    /// <summary>Store of the replay guard (exactly-once only), see <see cref="ReplayGuardTransformer"/>.</summary>
-    public const string ReplayGuardStore = "source-offsets";
-
     /// <summary>The metrics label of the built-in source checks and of the final enriched sink.</summary>
     public const string SourceModule = "source";
 
@@ -32,9 +28,9 @@ public sealed class RulesTopology(
     public IReadOnlyList<string> OutputTopics =>
         new[] { topics.TelemetryEnriched, topics.Rejected }.Concat(Modules.SelectMany(m => m.Describe(topics).Writes)).Distinct().ToList();
 
-    /// <summary>Changelog topics of the modules' state stores (no module needs a repartition topic).</summary>
+    /// <summary>Changelog topics of the state stores: the modules' and, exactly-once, the replay guard's (no repartition topic is needed).</summary>
     public IReadOnlyList<string> InternalTopics =>
-        (guarantee == ProcessingMode.ExactlyOnce ? [ReplayGuardStore] : Array.Empty<string>())
+        (guarantee == ProcessingMode.ExactlyOnce ? [ModuleContext.ReplayGuardStore(topics.TelemetryRaw)] : Array.Empty<string>())
             .Concat(Modules.SelectMany(m => m.Describe(topics).StateStores))
             .Select(s => $"{ApplicationId}-{s}-changelog").Distinct().ToList();
 
@@ -44,22 +40,12 @@ public sealed class RulesTopology(
     public Streamiz.Kafka.Net.Stream.Topology Build(ISchemaCatalog schemas, RulesMetrics metrics)
     {
         var builder = new StreamBuilder();
-        var raw = builder.Stream(topics.TelemetryRaw, new StringSerDes(), new DecodingSerDes<TelemetryRecord>(schemas));
-        var context = new ModuleContext(builder, topics, schemas, metrics) { Telemetry = null!, Module = SourceModule };
-        if (guarantee == ProcessingMode.ExactlyOnce)
-        {
-            var offsets = Stores.KeyValueStoreBuilder(Stores.PersistentKeyValueStore(ReplayGuardStore), new StringSerDes(), new Int64SerDes())
-                .WithLoggingEnabled(null)
-                .WithCachingEnabled();
-            // A stateful transformer drops records with a null key unseen, so keyless records get "" (rejected just below).
-            raw = raw.Map((key, value, _) => KeyValuePair.Create(key ?? "", value))
-                .Transform(FactoryTransformer<string, Decoded<TelemetryRecord>, string, Decoded<TelemetryRecord>>.Supplier(
-                    () => new ReplayGuardTransformer(ReplayGuardStore, metrics), offsets));
-        }
+        var context = new ModuleContext(builder, topics, schemas, metrics) { Telemetry = null!, Module = SourceModule, Guarantee = guarantee };
+        var raw = context.Stream<TelemetryRecord>(topics.TelemetryRaw);
         var checkedRecords = raw.MapValues((key, decoded, record) =>
         {
             metrics.RecordIn(SourceModule);
-            return SourceCheck(key, decoded, record.Topic);
+            return SourceChecks.Check(key, decoded, record.Topic);
         });
         context.Telemetry = context.SplitRejections(checkedRecords);
 
@@ -94,20 +80,5 @@ public sealed class RulesTopology(
             topics.TelemetryEnriched,
             v => v.Record.DeviceTsMs);
         return builder.Build();
-    }
-
-    /// <summary>The checks every record gets, whichever modules are enabled: readable, keyed, key = device id.</summary>
-    private static Routed<EnrichedTelemetry> SourceCheck(string? key, Decoded<TelemetryRecord> decoded, string kafkaTopic)
-    {
-        if (decoded.Value is not { } record)
-            return Routed<EnrichedTelemetry>.Reject(Rejections.Unreadable(key, kafkaTopic, decoded.Raw,
-                RejectedMessage.Types.Reason.Undeserializable, decoded.Error ?? "unreadable record"));
-        if (string.IsNullOrEmpty(key))
-            return Routed<EnrichedTelemetry>.Reject(Rejections.Of(record, RejectedMessage.Types.Reason.ValidationFailed,
-                "record has no key; the key must be the device id"));
-        if (record.DeviceId != key)
-            return Routed<EnrichedTelemetry>.Reject(Rejections.Of(record, RejectedMessage.Types.Reason.ValidationFailed,
-                $"record key '{key}' is not its device_id '{record.DeviceId}'"));
-        return Routed<EnrichedTelemetry>.Pass(new EnrichedTelemetry { Record = record });
     }
 }
