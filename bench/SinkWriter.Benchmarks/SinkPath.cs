@@ -12,7 +12,7 @@ namespace Pipeline.SinkWriter.Benchmarks;
 /// </summary>
 internal static partial class SinkPath
 {
-    public static async Task<PathResult> RunAsync(IReadOnlyDictionary<string, string> settings, long rows, int batch, CancellationToken ct)
+    public static async Task<PathResult> RunAsync(string name, IReadOnlyDictionary<string, string> settings, long rows, CancellationToken ct)
     {
         var output = new ConcurrentQueue<string>();
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -55,7 +55,7 @@ internal static partial class SinkPath
                     var done = clock.Elapsed;
                     var latencies = output.Select(l => InsertLine().Match(l)).Where(m => m.Success)
                         .Select(m => double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).ToList();
-                    return new PathResult("sink", rows, firstRows, firstDone!.Value, done, LatencySummary.Of(latencies));
+                    return new PathResult(name, rows, firstRows, firstDone!.Value, done, LatencySummary.Of(latencies));
                 }
                 await Task.Delay(10, ct); // sampling interval of the progress counter
             }

@@ -36,6 +36,13 @@ public sealed class SinkWriterOptions
     [Range(1024, long.MaxValue, ErrorMessage = "SinkWriter:MaxBufferedBytes must be at least 1 KiB.")]
     public long MaxBufferedBytes { get; set; } = 128L * 1024 * 1024;
 
+    /// <summary>
+    /// Inserts of different partitions that may run at the same time (one partition's batches always go in order):
+    /// while ClickHouse stores one batch, the next is serialised and sent.
+    /// </summary>
+    [Range(1, 16, ErrorMessage = "SinkWriter:InsertConcurrency must be 1..16.")]
+    public int InsertConcurrency { get; set; } = 2;
+
     /// <summary>First retry delay for a transient ClickHouse failure; doubles (with jitter) up to RetryMaxDelay, forever.</summary>
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
@@ -20,40 +21,51 @@ internal sealed partial class SinkConsumerLoop
         _inflight = new WriteRound(Task.Run(() => WriteAllAsync(batches, cancel.Token)), batches.Sum(b => b.MemoryBytes), cancel);
     }
 
-    /// <summary>Writes batches in order; a partition whose batch failed is skipped from then on and rewound by the loop.</summary>
+    /// <summary>
+    /// Writes the batches: one partition's in offset order, different partitions side by side (up to
+    /// InsertConcurrency), so one batch is serialised and sent while ClickHouse stores another. A partition whose
+    /// batch failed gets nothing more written in this round; the loop rewinds it.
+    /// </summary>
     private async Task<HashSet<TopicPartition>> WriteAllAsync(List<PendingBatch> batches, CancellationToken cancellationToken)
     {
-        var failed = new HashSet<TopicPartition>();
-        foreach (var batch in batches)
+        var failed = new ConcurrentBag<TopicPartition>();
+        var chains = batches.GroupBy(b => new TopicPartition(b.Topic, b.Partition)).ToList();
+        await Parallel.ForEachAsync(chains, new ParallelOptions { MaxDegreeOfParallelism = _options.InsertConcurrency }, async (chain, _) =>
         {
-            var partition = new TopicPartition(batch.Topic, batch.Partition);
-            if (failed.Contains(partition))
-                continue;
-            try
-            {
-                await _writer.WriteAsync(batch, _consumer, cancellationToken).ConfigureAwait(false);
-                _committed[partition] = batch.LastOffset + 1;
-                _logger.LogDebug("Wrote {Token} ({Rows} rows) and committed", batch.Token, batch.Rows.Count);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                _logger.LogWarning("Gave up writing {Partition} offsets {First}-{Last}: not committed, they will be read again (same token)",
-                    partition, batch.FirstOffset, batch.LastOffset);
-                failed.Add(partition);
-            }
-            catch (PartitionCommitException e)
-            {
-                _logger.LogWarning("{Message}; rewinding to the committed offset (the batch is replayed with the same token)", e.Message);
-                failed.Add(partition);
-            }
-            catch (Exception e)
-            {
-                _logger.LogError(e, "Writing {Partition} offsets {First}-{Last} failed unexpectedly; rewinding to the committed offset",
-                    partition, batch.FirstOffset, batch.LastOffset);
-                failed.Add(partition);
-            }
+            foreach (var batch in chain)
+                if (!await WriteOneAsync(chain.Key, batch, cancellationToken).ConfigureAwait(false))
+                {
+                    failed.Add(chain.Key);
+                    return;
+                }
+        }).ConfigureAwait(false);
+        return [.. failed];
+    }
+
+    private async Task<bool> WriteOneAsync(TopicPartition partition, PendingBatch batch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _writer.WriteAsync(batch, _consumer, cancellationToken).ConfigureAwait(false);
+            _committed[partition] = batch.LastOffset + 1;
+            _logger.LogDebug("Wrote {Token} ({Rows} rows) and committed", batch.Token, batch.Rows.Count);
+            return true;
         }
-        return failed;
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            _logger.LogWarning("Gave up writing {Partition} offsets {First}-{Last}: not committed, they will be read again (same token)",
+                partition, batch.FirstOffset, batch.LastOffset);
+        }
+        catch (PartitionCommitException e)
+        {
+            _logger.LogWarning("{Message}; rewinding to the committed offset (the batch is replayed with the same token)", e.Message);
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "Writing {Partition} offsets {First}-{Last} failed unexpectedly; rewinding to the committed offset",
+                partition, batch.FirstOffset, batch.LastOffset);
+        }
+        return false;
     }
 
     private void CompleteWriteIfDone()

@@ -18,8 +18,9 @@ public sealed class TelemetryMapping : ITableMapping<EnrichedTelemetry>
             ?? throw new RowMappingException(RejectedMessage.Types.Reason.MalformedPayload, "EnrichedTelemetry has no record.");
         if (record.Metrics.Count == 0)
             return;
-        var ts = Timestamps.FromUnixMs(record.DeviceTsMs, "device_ts_ms");
-        var receivedAt = Timestamps.FromUnixMs(record.ReceivedTsMs, "received_ts_ms");
+        // Boxed once per record and shared by its rows (boxes are immutable): fewer allocations per metric value.
+        object ts = Timestamps.FromUnixMs(record.DeviceTsMs, "device_ts_ms");
+        object receivedAt = Timestamps.FromUnixMs(record.ReceivedTsMs, "received_ts_ms");
         object seq = record.HasSeq ? record.Seq : null!;
         var site = message.Attributes.TryGetValue(SiteAttribute, out var s) ? s : "";
         // One dictionary shared by the record's rows; it is never changed after this point.
