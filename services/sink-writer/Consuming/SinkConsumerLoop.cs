@@ -65,7 +65,8 @@ internal sealed partial class SinkConsumerLoop : IDisposable
             AutoOffsetReset = AutoOffsetReset.Earliest,
             IsolationLevel = IsolationLevel.ReadCommitted,
             SessionTimeoutMs = (int)options.KafkaSessionTimeout.TotalMilliseconds,
-            HeartbeatIntervalMs = (int)Math.Max(500, options.KafkaSessionTimeout.TotalMilliseconds / 3),
+            // Kafka's default 3 s, shorter for a short session: members learn of a rebalance at their next heartbeat.
+            HeartbeatIntervalMs = (int)Math.Clamp(options.KafkaSessionTimeout.TotalMilliseconds / 3, 500, 3000),
             // Bounds what librdkafka prefetches on top of what the sink itself holds.
             QueuedMaxMessagesKbytes = (int)Math.Clamp(options.MaxBufferedBytes / 1024 / 4, 1024, 65536),
         })
