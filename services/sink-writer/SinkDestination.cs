@@ -14,5 +14,7 @@ internal sealed record SinkDestination(string Name, Func<KafkaTopics, string> To
         new("rejected", t => t.Rejected, new RecordConverter<RejectedMessage>(new RejectedMapping())),
         // iot.devices is compacted: a tombstone removes a device from the registry; the table keeps its history.
         new("devices", t => t.Devices, new RecordConverter<DeviceRecord>(new DeviceMapping(), tombstonesAllowed: true)),
+        // iot.shadows is compacted too; each accepted change is a record, and a tombstone only tidies the topic.
+        new("shadow_history", t => t.Shadows, new RecordConverter<ShadowDocument>(new ShadowHistoryMapping(), tombstonesAllowed: true)),
     ];
 }

@@ -11,7 +11,7 @@ public sealed class SinkWriterOptions
     [Required, RegularExpression("^[A-Za-z0-9._-]+$", ErrorMessage = "SinkWriter:ConsumerGroupPrefix must be [A-Za-z0-9._-]+.")]
     public string ConsumerGroupPrefix { get; set; } = "sink-writer";
 
-    /// <summary>Which destinations this instance runs (telemetry, telemetry_1m, events, rejected, devices); empty = all.</summary>
+    /// <summary>Which destinations this instance runs (telemetry, telemetry_1m, events, rejected, devices, shadow_history); empty = all.</summary>
     public List<string> Destinations { get; set; } = [];
 
     // Batch defaults follow ClickHouse's own guidance (https://clickhouse.com/docs/optimize/bulk-inserts):
@@ -63,5 +63,5 @@ public sealed class SinkWriterOptions
     /// <summary>Apply the ClickHouse migrations before consuming.</summary>
     public bool MigrateOnStart { get; set; } = true;
 
-    public static readonly string[] AllDestinations = ["telemetry", "telemetry_1m", "events", "rejected", "devices"];
+    public static readonly string[] AllDestinations = ["telemetry", "telemetry_1m", "events", "rejected", "devices", "shadow_history"];
 }

@@ -29,6 +29,7 @@ public sealed class SinkTestBed : IAsyncDisposable
         Events = kafka.CreateUniqueTopic("sink-events", Partitions);
         Rejected = kafka.CreateUniqueTopic("sink-rejected", Partitions);
         Devices = kafka.CreateUniqueTopic("sink-devices", Partitions);
+        Shadows = kafka.CreateUniqueTopic("sink-shadows", Partitions);
         Database = ClickHouseFixture.Shared.CreateUniqueDatabase("sink");
         GroupPrefix = KafkaFixture.UniqueName("sink");
         _registry = SchemaRegistryFixture.Shared.CreateClient();
@@ -46,6 +47,7 @@ public sealed class SinkTestBed : IAsyncDisposable
     public string Events { get; }
     public string Rejected { get; }
     public string Devices { get; }
+    public string Shadows { get; }
     public string Database { get; }
     public string GroupPrefix { get; }
 
@@ -63,6 +65,7 @@ public sealed class SinkTestBed : IAsyncDisposable
             ["Topics:EventsRaw"] = Events,
             ["Topics:Rejected"] = Rejected,
             ["Topics:Devices"] = Devices,
+            ["Topics:Shadows"] = Shadows,
             ["SinkWriter:ConsumerGroupPrefix"] = GroupPrefix,
             ["SinkWriter:BatchMaxAge"] = "00:00:00.200",
             ["SinkWriter:BatchMaxRows"] = "2000",
