@@ -80,6 +80,7 @@ public sealed class PipelineServices(IConfiguration configuration, StackEndpoint
                 new($"{prefix}.events", Topics.EventsRaw),
                 new($"{prefix}.rejected", Topics.Rejected),
                 new($"{prefix}.devices", Topics.Devices),
+                new($"{prefix}.shadow_history", Topics.Shadows),
             ];
         }
     }
