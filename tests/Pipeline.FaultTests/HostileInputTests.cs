@@ -77,9 +77,9 @@ public sealed class HostileInputTests(PipelineFixture fixture) : IClassFixture<P
         Assert.True((await PublishAsync(client, device, "{\"seq\":2,\"temperature\":21.5}")).IsSuccess, $"{bomb}: the device's next publish");
         Assert.True((await PublishAsync(bystander, device + "-bystander", "{\"seq\":1,\"temperature\":20}")).IsSuccess, $"{bomb}: another device");
         await Eventually.HoldsAsync(() => Pipeline.CountAsync($"SELECT count() FROM iot.telemetry WHERE device_id LIKE '{device}%'"), n => n == 2,
-            TimeSpan.FromSeconds(60), "the good publishes land, the bomb does not");
+            TimeSpan.FromSeconds(90), "the good publishes land, the bomb does not");
         await Eventually.HoldsAsync(() => Pipeline.CountAsync($"SELECT count() FROM iot.rejected WHERE device_id = '{device}'"), n => n == 1,
-            TimeSpan.FromSeconds(60), "the bomb is recorded in iot.rejected");
+            TimeSpan.FromSeconds(90), "the bomb is recorded in iot.rejected");
     }
 
     private async Task<Device> ConnectAsync(string deviceId)
