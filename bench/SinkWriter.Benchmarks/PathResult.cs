@@ -6,5 +6,8 @@ namespace Pipeline.SinkWriter.Benchmarks;
 /// </summary>
 internal sealed record PathResult(string Name, long Rows, long FirstBatchRows, TimeSpan FirstBatchDone, TimeSpan LastBatchDone, LatencySummary Latency)
 {
+    /// <summary>CPU used meanwhile: this process (client and chDB) plus, for the sink path, the sink process.</summary>
+    public TimeSpan Cpu { get; init; }
+
     public double SteadyRowsPerSecond => (Rows - FirstBatchRows) / (LastBatchDone - FirstBatchDone).TotalSeconds;
 }

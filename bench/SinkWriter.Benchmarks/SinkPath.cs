@@ -12,7 +12,7 @@ namespace Pipeline.SinkWriter.Benchmarks;
 /// </summary>
 internal static partial class SinkPath
 {
-    public static async Task<PathResult> RunAsync(string name, IReadOnlyDictionary<string, string> settings, long rows, CancellationToken ct)
+    public static async Task<PathResult> RunAsync(string name, IReadOnlyDictionary<string, string> settings, long rows, int batch, CancellationToken ct)
     {
         var output = new ConcurrentQueue<string>();
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -21,6 +21,7 @@ internal static partial class SinkPath
             start.Environment["PIPELINE__" + key.Replace(":", "__")] = value;
         start.Environment["PIPELINE__Http__Url"] = "http://127.0.0.1:0";
         start.Environment["PIPELINE__Logging__LogLevel__Pipeline.SinkWriter.telemetry"] = "Debug";
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(start)!;
         using var log = new StreamWriter(LogFile) { AutoFlush = true };
@@ -53,9 +54,18 @@ internal static partial class SinkPath
                 if (written >= rows)
                 {
                     var done = clock.Elapsed;
+                    // The last insert's log line may still be on its way through the pipe.
+                    var inserts = Math.Max(1, rows / batch);
+                    for (var wait = 0; wait < 100 && output.Count(l => InsertLine().IsMatch(l)) < inserts; wait++)
+                        await Task.Delay(20, ct);
                     var latencies = output.Select(l => InsertLine().Match(l)).Where(m => m.Success)
                         .Select(m => double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).ToList();
-                    return new PathResult(name, rows, firstRows, firstDone!.Value, done, LatencySummary.Of(latencies));
+                    process.Refresh();
+                    return new PathResult(name, rows, firstRows, firstDone!.Value, done, LatencySummary.Of(latencies))
+                    {
+                        // From the sink's start: its start-up is in there too.
+                        Cpu = process.TotalProcessorTime + Process.GetCurrentProcess().TotalProcessorTime - cpuBefore,
+                    };
                 }
                 await Task.Delay(10, ct); // sampling interval of the progress counter
             }

@@ -43,29 +43,30 @@ internal sealed class SinkVsDriverBenchmark(BenchmarkSettings settings, string c
             PathResult driver, sink;
             if (round % 2 == 1)
             {
-                driver = await DriverPath.RunAsync($"driver #{round}", stack.ConnectionString(driverDb), mapping.Columns, rows, settings.Batch, ct);
-                sink = await SinkPath.RunAsync($"sink #{round}", SinkSettings(stack, sinkDb), settings.Rows, ct);
+                driver = await DriverPath.RunAsync($"driver #{round}", stack.ConnectionString(driverDb), mapping.Columns, rows, settings.Batch, settings.Concurrency, ct);
+                sink = await SinkPath.RunAsync($"sink #{round}", SinkSettings(stack, sinkDb), settings.Rows, settings.Batch, ct);
             }
             else
             {
-                sink = await SinkPath.RunAsync($"sink #{round}", SinkSettings(stack, sinkDb), settings.Rows, ct);
-                driver = await DriverPath.RunAsync($"driver #{round}", stack.ConnectionString(driverDb), mapping.Columns, rows, settings.Batch, ct);
+                sink = await SinkPath.RunAsync($"sink #{round}", SinkSettings(stack, sinkDb), settings.Rows, settings.Batch, ct);
+                driver = await DriverPath.RunAsync($"driver #{round}", stack.ConnectionString(driverDb), mapping.Columns, rows, settings.Batch, settings.Concurrency, ct);
             }
             results.Add((driver, sink));
             Console.WriteLine($"round {round}: driver {driver.SteadyRowsPerSecond:N0} rows/s, sink {sink.SteadyRowsPerSecond:N0} rows/s");
         }
 
         Console.WriteLine();
-        Console.WriteLine($"{settings.Rows} rows ({settings.Records} records x {settings.Metrics} metrics), {settings.Batch} rows per insert, " +
+        Console.WriteLine($"{settings.Rows} rows ({settings.Records} records x {settings.Metrics} metrics), {settings.Batch} rows per insert, {settings.Concurrency} at a time, " +
                           $"{settings.Partitions} partition(s), {Environment.ProcessorCount} cores, load average {LoadAverage()}");
-        Console.WriteLine($"{"path",-12} {"rows/s",10}   insert latency {"p50",8} {"p90",8} {"p99",8} {"max",8}");
+        Console.WriteLine($"{"path",-12} {"rows/s",10} {"CPU s",7}   insert latency {"p50",8} {"p90",8} {"p99",8} {"max",8}");
         foreach (var (driver, sink) in results)
             foreach (var result in new[] { driver, sink })
-                Console.WriteLine($"{result.Name,-12} {result.SteadyRowsPerSecond,10:N0}   {"",14} {result.Latency}");
+                Console.WriteLine($"{result.Name,-12} {result.SteadyRowsPerSecond,10:N0} {result.Cpu.TotalSeconds,7:0.0}   {"",14} {result.Latency}");
         var ratios = results.Select(r => r.Sink.SteadyRowsPerSecond / r.Driver.SteadyRowsPerSecond).Order().ToList();
         Console.WriteLine($"sink / driver per round: {string.Join(", ", results.Select(r => (r.Sink.SteadyRowsPerSecond / r.Driver.SteadyRowsPerSecond).ToString("0.00")))}; " +
                           $"median {ratios[ratios.Count / 2]:0.00} (goal: at least 0.80)");
         Console.WriteLine("rows/s counts from the end of each path's first insert to the end of its last (the sink's start-up is left out).");
+        Console.WriteLine("CPU s: CPU time of this process (client, endpoint, chDB) during the path, plus the sink process's for the sink path.");
         Console.WriteLine($"Decoding and mapping the records (the sink's work on top of the driver's) took {decoding.Elapsed.TotalMilliseconds:0} ms here: {settings.Rows / decoding.Elapsed.TotalSeconds:N0} rows/s on one core.");
         Console.WriteLine($"The last sink's log: {SinkPath.LogFile}");
         return 0;
@@ -94,6 +95,7 @@ internal sealed class SinkVsDriverBenchmark(BenchmarkSettings settings, string c
         ["SinkWriter:Destinations:0"] = "telemetry",
         ["SinkWriter:ConsumerGroupPrefix"] = $"bench-{Guid.NewGuid():N}",
         ["SinkWriter:BatchMaxRows"] = settings.Batch.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["SinkWriter:InsertConcurrency"] = settings.Concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["SinkWriter:BatchMaxBytes"] = (256 * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture),
         // Every batch fills up by rows (the command checks the counts divide), none waits for its age.
         ["SinkWriter:BatchMaxAge"] = "00:01:00",
