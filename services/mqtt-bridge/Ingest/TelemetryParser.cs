@@ -16,8 +16,8 @@ namespace Pipeline.MqttBridge.Ingest;
 /// </summary>
 public static partial class TelemetryParser
 {
-    public const int MaxMetrics = 256;
-    public const int MaxMetricNameLength = 128;
+    public const int MaxMetrics = MetricNames.DefaultMaxMetrics;
+    public const int MaxMetricNameLength = MetricNames.DefaultMaxLength;
 
     private static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 32, CommentHandling = JsonCommentHandling.Disallow };
 
@@ -153,8 +153,8 @@ public static partial class TelemetryParser
         if (telemetry.Metrics.Count > MaxMetrics)
             return Refusal.TooManyMetrics($"{telemetry.Metrics.Count} metrics in one message; at most {MaxMetrics}");
         foreach (var name in telemetry.Metrics.Keys)
-            if (name.Length == 0 || name.Length > MaxMetricNameLength || name.Any(char.IsControl) || name.Contains('\uFFFD'))
-                return Refusal.InvalidMetricName($"metric name '{Shown(name)}' must be 1-{MaxMetricNameLength} printable characters");
+            if (!MetricNames.IsValid(name, MaxMetricNameLength))
+                return Refusal.InvalidMetricName($"metric name '{Shown(name)}' must be {MetricNames.Rule}, 1-{MaxMetricNameLength} characters");
         return telemetry;
     }
 

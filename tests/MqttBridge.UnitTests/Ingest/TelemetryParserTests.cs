@@ -60,6 +60,29 @@ public class TelemetryParserTests
         Assert.Equal(RejectedMessage.Types.Reason.NonFiniteValue, refusal.Reason);
     }
 
+    // The processor stores only plain identifiers; the bridge refuses the rest before it acknowledges,
+    // so an acknowledged value is never refused later (found by the hostile-input suite).
+    [Theory]
+    [InlineData("""{"temp'); DROP TABLE iot.telemetry; --":1}""")]
+    [InlineData("""{"température":1}""")]
+    [InlineData("""{"metrics":{"a b":1}}""")]
+    [InlineData("""{"1st":1}""")]
+    [InlineData("""{"x\u0000":1}""")]
+    public void Metric_names_the_storage_cannot_take_as_they_are_are_refused_before_the_ack(string payload)
+    {
+        var refusal = Json(payload).Refusal;
+        Assert.NotNull(refusal);
+        Assert.Equal(RejectedMessage.Types.Reason.InvalidMetricName, refusal.Reason);
+    }
+
+    [Fact]
+    public void A_metric_name_of_the_longest_allowed_length_is_accepted_and_one_more_is_not()
+    {
+        Assert.Null(Json("{\"" + new string('m', MetricNames.DefaultMaxLength) + "\":1}").Refusal);
+        Assert.Equal(RejectedMessage.Types.Reason.InvalidMetricName,
+            Json("{\"" + new string('m', MetricNames.DefaultMaxLength + 1) + "\":1}").Refusal!.Reason);
+    }
+
     [Theory]
     [InlineData("not json", "not valid JSON")]
     [InlineData("", "not valid JSON")]

@@ -1,3 +1,4 @@
+using Pipeline.Contracts;
 using Microsoft.Extensions.Options;
 using Pipeline.RulesProcessor.Modules.Validate;
 

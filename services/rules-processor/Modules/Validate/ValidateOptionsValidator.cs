@@ -1,3 +1,4 @@
+using Pipeline.Contracts;
 using Microsoft.Extensions.Options;
 
 namespace Pipeline.RulesProcessor.Modules.Validate;
