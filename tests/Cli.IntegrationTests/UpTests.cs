@@ -64,10 +64,21 @@ public sealed class UpTests
             await using var rerun = await CliProcess.RunAsync(home, "simulate", "--devices", "5", "--rate", "50", "--duration", "2s", "--json");
             Assert.True(rerun.ExitCode == 0, rerun.Stderr + rerun.Stdout);
             var more = JsonDocument.Parse(rerun.Stdout.Trim().Split('\n')[^1]).RootElement.GetProperty("acknowledgedMetricValues").GetInt64();
-            await Eventually.HoldsAsync(() => CountAsync(home, "SELECT count() FROM iot.telemetry"), n => n == acknowledged + more,
-                TimeSpan.FromSeconds(60), "the second run's values are added once");
+            try
+            {
+                await Eventually.HoldsAsync(() => CountAsync(home, "SELECT count() FROM iot.telemetry"), n => n == acknowledged + more,
+                    TimeSpan.FromSeconds(120), "the second run's values are added once");
+            }
+            catch (TimeoutException e)
+            {
+                // The services' own log lines say which stage held the records.
+                throw new TimeoutException($"{e.Message}\n--- up after restart ---\n{Tail(again.Stdout, 60)}", e);
+            }
         }
     }
+
+    private static string Tail(string text, int lines) =>
+        string.Join('\n', text.Split('\n').TakeLast(lines));
 
     private static void UseFreePorts(CliHome home)
     {
