@@ -1,3 +1,4 @@
+using Pipeline.EmbeddedStack.ClickHouse;
 using System.CommandLine;
 
 namespace Pipeline.Benchmarks;

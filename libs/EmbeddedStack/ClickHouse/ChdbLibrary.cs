@@ -1,7 +1,7 @@
-namespace Pipeline.Benchmarks;
+namespace Pipeline.EmbeddedStack.ClickHouse;
 
 /// <summary>Where libchdb.so is: given, from PIPELINE_CHDB_LIBRARY, or where `./pipeline` installs it.</summary>
-internal static class ChdbLibrary
+public static class ChdbLibrary
 {
     private const string RelativePath = ".pipeline/engines/chdb/node_modules/@chdb/lib-linux-x64-gnu/libchdb.so";
 
