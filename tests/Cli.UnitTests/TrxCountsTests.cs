@@ -20,3 +20,26 @@ public sealed class TrxCountsTests
         Assert.Null(TrxCounts.ReadAll(Path.Combine(dir, "missing")));
     }
 }
+
+public sealed class TrxFailuresTests
+{
+    [Fact]
+    public void Failed_tests_are_named_with_the_first_line_of_their_error()
+    {
+        var dir = Directory.CreateTempSubdirectory("trx").FullName;
+        File.WriteAllText(Path.Combine(dir, "a.trx"), """
+            <?xml version="1.0" encoding="utf-8"?>
+            <TestRun xmlns="http://microsoft.com/schemas/VisualStudio/TeamTest/2010">
+              <Results>
+                <UnitTestResult testName="Ns.A.Passes" outcome="Passed" />
+                <UnitTestResult testName="Ns.A.Breaks" outcome="Failed">
+                  <Output><ErrorInfo><Message>Assert.Equal() Failure: Values differ
+            Expected: 3
+            Actual:   2</Message><StackTrace>at X</StackTrace></ErrorInfo></Output>
+                </UnitTestResult>
+              </Results>
+            </TestRun>
+            """);
+        Assert.Equal(["Ns.A.Breaks: Assert.Equal() Failure: Values differ"], TrxFailures.ReadAll(dir));
+    }
+}

@@ -25,6 +25,7 @@ public sealed class TestSuiteRunner(string root, TextWriter output)
         var resultsRoot = Path.Combine(root, ".pipeline", "test-results");
         var total = new TrxCounts(0, 0, 0);
         var broken = new List<string>();
+        var failures = new List<string>();
         foreach (var project in projects)
         {
             var name = Path.GetFileNameWithoutExtension(project);
@@ -39,10 +40,13 @@ public sealed class TestSuiteRunner(string root, TextWriter output)
                 broken.Add($"{name} (dotnet test exited {exit} without a test report: build or host failure)");
                 counts = new TrxCounts(0, 1, 0);
             }
+            failures.AddRange(TrxFailures.ReadAll(resultsDir).Select(f => $"{name}: {f}"));
             await output.WriteLineAsync($"<== {name}: {counts.Passed} passed, {counts.Failed} failed, {counts.Skipped} skipped in {watch.Elapsed.TotalSeconds:0}s");
             total += counts;
         }
 
+        foreach (var f in failures)
+            await output.WriteLineAsync($"FAILED: {f}");
         foreach (var b in broken)
             await output.WriteLineAsync($"BROKEN: {b}");
         var summary = $"{total.Passed} passed, {total.Failed} failed";
