@@ -44,16 +44,17 @@ public class CrashRecoveryTests
         await bed.MigrateAsync();
         var partition = new TopicPartition(bed.Telemetry, 0);
         var values = new List<byte[]>();
+        var baseMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         for (var i = 0; i < records; i++)
         {
             var value = await bed.FrameAsync(bed.Telemetry, SinkTestBed.TelemetryRecordNo(i, metrics));
             values.Add(value);
-            await bed.ProduceRawAsync(partition, $"dev-{i % 10}", value);
+            await bed.ProduceRawAsync(partition, $"dev-{i % 10}", value, baseMs + i);
         }
         var settings = bed.Settings();
         using (var markers = new InflightMarkers(KafkaFixture.Shared.BootstrapServers, $"{bed.GroupPrefix}.telemetry"))
             markers.Mark(partition, inserted - 1);
-        await InsertLikeTheSinkAsync(bed, values.Take(inserted), DeduplicationToken.ForBatch(bed.Telemetry, 0, 0, inserted - 1));
+        await InsertLikeTheSinkAsync(bed, values.Take(inserted), DeduplicationToken.ForBatch(bed.Telemetry, 0, 0, inserted - 1, baseMs, baseMs + inserted - 1));
         Assert.Equal(inserted * metrics, await bed.CountAsync("telemetry"));
 
         var sink = await bed.StartSinkAsync(("SinkWriter:BatchMaxRows", "100000"), ("SinkWriter:BatchMaxAge", "00:00:02"));

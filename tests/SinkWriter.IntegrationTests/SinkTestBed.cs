@@ -100,8 +100,13 @@ public sealed class SinkTestBed : IAsyncDisposable
     public async Task ProduceRawAsync(string topic, string key, byte[]? value) =>
         await _producer.ProduceAsync(topic, new Message<string, byte[]> { Key = key, Value = value! });
 
-    public async Task ProduceRawAsync(TopicPartition partition, string key, byte[] value) =>
-        await _producer.ProduceAsync(partition, new Message<string, byte[]> { Key = key, Value = value });
+    public async Task ProduceRawAsync(TopicPartition partition, string key, byte[] value, long? timestampMs = null) =>
+        await _producer.ProduceAsync(partition, new Message<string, byte[]>
+        {
+            Key = key,
+            Value = value,
+            Timestamp = timestampMs is { } ms ? new Timestamp(ms, TimestampType.CreateTime) : Timestamp.Default,
+        });
 
     /// <summary>Produces records first..first+count-1 in chunks, so a sink sees them arrive over a while rather than all at once.</summary>
     public async Task ProduceTelemetryInChunksAsync(int first, int count, int metrics, int chunk, TimeSpan pause)

@@ -5,9 +5,16 @@ namespace Pipeline.SinkWriter.UnitTests;
 public class BatchTests
 {
     [Fact]
-    public void The_token_names_topic_partition_and_offset_range()
+    public void The_token_names_topic_partition_offset_range_and_the_timestamps_of_its_ends()
     {
-        Assert.Equal("iot.events.raw:3:100-199", DeduplicationToken.ForBatch("iot.events.raw", 3, 100, 199));
+        Assert.Equal("iot.events.raw:3:100-199@1700000000000-1700000000999",
+            DeduplicationToken.ForBatch("iot.events.raw", 3, 100, 199, 1700000000000, 1700000000999));
+    }
+
+    [Fact]
+    public void The_same_offsets_in_a_log_started_again_from_empty_give_another_token()
+    {
+        Assert.NotEqual(DeduplicationToken.ForBatch("t", 0, 0, 9, 1000, 2000), DeduplicationToken.ForBatch("t", 0, 0, 9, 5000, 6000));
     }
 
     [Fact]

@@ -14,7 +14,7 @@ public class PartitionBuffersTests
         var first = batch.Rows.Count;
         for (var i = 0; i < rows; i++)
             batch.Rows.Add([offset, i]);
-        batch.Add(new BatchRecord(offset, new byte[bytes], "dev", 0, first, rows), bytes);
+        batch.Add(new BatchRecord(offset, new byte[bytes], "dev", 1000 + offset, first, rows), bytes);
         buffers.Added(partition, batch, bytes, rows);
     }
 
@@ -32,7 +32,7 @@ public class PartitionBuffersTests
         var closed = buffers.TakeClosed();
 
         Assert.Equal([(10L, 11L), (12L, 13L)], closed.Select(b => (b.FirstOffset, b.LastOffset)));
-        Assert.Equal(["iot.telemetry.enriched:0:10-11", "iot.telemetry.enriched:0:12-13"], closed.Select(b => b.Token));
+        Assert.Equal(["iot.telemetry.enriched:0:10-11@1010-1011", "iot.telemetry.enriched:0:12-13@1012-1013"], closed.Select(b => b.Token));
     }
 
     [Fact]

@@ -28,20 +28,30 @@ internal sealed class PendingBatch(string topic, int partition, long firstOffset
     /// <summary>True when the batch must end exactly at a recorded in-flight range (a replay after a crash).</summary>
     public bool IsReplay { get; init; }
 
-    public string Token => DeduplicationToken.ForBatch(Topic, Partition, FirstOffset, LastOffset);
+    /// <summary>Kafka timestamps of the records at <see cref="FirstOffset"/> and <see cref="LastOffset"/>.</summary>
+    public long FirstTimestampMs { get; private set; }
+    public long LastTimestampMs { get; private set; }
+
+    public string Token => DeduplicationToken.ForBatch(Topic, Partition, FirstOffset, LastOffset, FirstTimestampMs, LastTimestampMs);
 
     public void Add(BatchRecord record, int valueBytes)
     {
         if (record.RowCount > 0)
             Records.Add(record); // a record without rows (no metrics) only moves the range forward
-        LastOffset = record.Offset;
-        Bytes += valueBytes;
+        Extend(record.Offset, record.TimestampMs, valueBytes);
     }
 
     public void AddRejected(Rejection rejection, int valueBytes)
     {
         Rejections.Add(rejection);
-        LastOffset = rejection.Offset;
+        Extend(rejection.Offset, rejection.TimestampMs, valueBytes);
+    }
+
+    private void Extend(long offset, long timestampMs, int valueBytes)
+    {
+        if (offset == FirstOffset) FirstTimestampMs = timestampMs;
+        LastOffset = offset;
+        LastTimestampMs = timestampMs;
         Bytes += valueBytes;
     }
 
