@@ -21,4 +21,12 @@ public sealed class KafkaOptions
     /// </summary>
     [Range(6000, 300000, ErrorMessage = "Kafka:SessionTimeoutMs must be between 6000 and 300000.")]
     public int SessionTimeoutMs { get; set; } = 6000;
+
+    /// <summary>
+    /// Names the life of the cluster's logs: offsets remembered under one value are not applied under
+    /// another. Empty for a real Kafka, whose logs persist. `./pipeline up` sets a new value at every run,
+    /// because its embedded Kafka starts empty and hands out offset 0 again.
+    /// </summary>
+    [RegularExpression("^[A-Za-z0-9_.-]{0,64}$", ErrorMessage = "Kafka:LogIncarnation may hold at most 64 letters, digits, '_', '.' or '-'.")]
+    public string LogIncarnation { get; set; } = "";
 }

@@ -53,7 +53,8 @@ public static class Extensions
                 rules.EnabledModules.Select(name => all[name]).ToList(),
                 sp.GetRequiredService<IOptions<KafkaTopics>>().Value,
                 rules.ApplicationId,
-                rules.Guarantee);
+                rules.Guarantee,
+                sp.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()["Kafka:LogIncarnation"] ?? "");
         });
         return services;
     }

@@ -48,6 +48,13 @@ public sealed class MockKafkaCluster : IDisposable
     /// <summary>Brokers have ids 1..BrokerCount.</summary>
     public int BrokerCount { get; }
 
+    /// <summary>
+    /// Names this cluster's logs. Every start is a new, empty cluster whose offsets begin at 0 again, so
+    /// a service that remembers offsets across runs (the processor's replay guard) must not take this
+    /// run's offsets for the last run's: `up` hands this to the services as Kafka:LogIncarnation.
+    /// </summary>
+    public string Incarnation { get; } = Guid.NewGuid().ToString("N");
+
     /// <summary>Starts a cluster; one broker is fastest, three allow leader/ISR-like scenarios.</summary>
     public static MockKafkaCluster Start(int brokerCount = 1)
     {

@@ -38,6 +38,9 @@ public sealed class ModuleContext(StreamBuilder builder, KafkaTopics topics, ISc
     /// <summary>The processing guarantee the stream runs with.</summary>
     public ProcessingMode Guarantee { get; init; } = ProcessingMode.ExactlyOnce;
 
+    /// <summary>Kafka:LogIncarnation: the replay guard keeps offsets per incarnation of the logs.</summary>
+    public string LogIncarnation { get; init; } = "";
+
     /// <summary>The module being built (set by the processor; used as the metrics label).</summary>
     public string Module { get; internal set; } = "";
 
@@ -58,10 +61,11 @@ public sealed class ModuleContext(StreamBuilder builder, KafkaTopics topics, ISc
             .WithLoggingEnabled(null)
             .WithCachingEnabled();
         var guardMetrics = Metrics;
+        var incarnation = LogIncarnation;
         // A stateful transformer drops records with a null key unseen, so keyless records get "" (for the module to reject).
         return stream.Map((key, value, _) => KeyValuePair.Create(key ?? "", value))
             .Transform(FactoryTransformer<string, Decoded<T>, string, Decoded<T>>.Supplier(
-                () => new ReplayGuardTransformer<Decoded<T>>(store, guardMetrics), offsets));
+                () => new ReplayGuardTransformer<Decoded<T>>(store, guardMetrics, incarnation), offsets));
     }
 
     /// <summary>The state store <see cref="Stream{T}"/> keeps the processed offsets of <paramref name="topic"/> in.</summary>

@@ -12,7 +12,8 @@ namespace Pipeline.RulesProcessor.Topology;
 /// telemetry chain is written to iot.telemetry.enriched. Also the list of every topic that topology needs.
 /// </summary>
 public sealed class RulesTopology(
-    IReadOnlyList<ITopologyModule> modules, KafkaTopics topics, string applicationId, ProcessingMode guarantee = ProcessingMode.ExactlyOnce)
+    IReadOnlyList<ITopologyModule> modules, KafkaTopics topics, string applicationId, ProcessingMode guarantee = ProcessingMode.ExactlyOnce,
+    string logIncarnation = "")
 {
     /// <summary>The metrics label of the built-in source checks and of the final enriched sink.</summary>
     public const string SourceModule = "source";
@@ -40,7 +41,7 @@ public sealed class RulesTopology(
     public Streamiz.Kafka.Net.Stream.Topology Build(ISchemaCatalog schemas, RulesMetrics metrics)
     {
         var builder = new StreamBuilder();
-        var context = new ModuleContext(builder, topics, schemas, metrics) { Telemetry = null!, Module = SourceModule, Guarantee = guarantee };
+        var context = new ModuleContext(builder, topics, schemas, metrics) { Telemetry = null!, Module = SourceModule, Guarantee = guarantee, LogIncarnation = logIncarnation };
         var raw = context.Stream<TelemetryRecord>(topics.TelemetryRaw);
         var checkedRecords = raw.MapValues((key, decoded, record) =>
         {

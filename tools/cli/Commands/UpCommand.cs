@@ -27,7 +27,7 @@ public static class UpCommand
             using var loggers = CliLogging.Create();
             await using var stack = await EmbeddedStackHost.StartAsync(options, new KafkaTopics(), loggers, ct);
             var log = new ConsoleLog();
-            var pipeline = new PipelineServices(configuration, stack.Endpoints, options.StateDir);
+            var pipeline = new PipelineServices(configuration, stack.Endpoints, options.StateDir, stack.Kafka.Incarnation);
             var services = pipeline.Specs().Select(s => new ServiceProcess(s, log)).ToList();
             try
             {
