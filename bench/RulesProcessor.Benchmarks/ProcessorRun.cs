@@ -32,7 +32,7 @@ internal static class ProcessorRun
         IReadOnlyList<ITopologyModule> modules, ProcessingMode guarantee, int partitions, int records, TimeSpan commitInterval)
     {
         var appId = $"bench-rules-{Guid.NewGuid():N}";
-        var plan = new RulesTopology(modules, topics, appId);
+        var plan = new RulesTopology(modules, topics, appId, guarantee);
         cluster?.CreateTopics(plan.InternalTopics.Concat(new[] { topics.TelemetryEnriched, topics.TelemetryAgg1m, topics.EventsRaw, topics.Rejected }.Distinct()), partitions);
         var metrics = new RulesMetrics(new CollectorRegistry());
         var stateDir = Path.Combine(Path.GetTempPath(), appId);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Pipeline.Contracts;
 using Pipeline.EmbeddedStack.ClickHouse;
+using Pipeline.EmbeddedStack.Faults;
 using Pipeline.EmbeddedStack.Kafka;
 using Pipeline.EmbeddedStack.Persistence;
 using Pipeline.EmbeddedStack.SchemaRegistry;
@@ -24,6 +25,8 @@ public sealed class EmbeddedStackHost : IAsyncDisposable
     public EmbeddedSchemaRegistry SchemaRegistry { get; private set; } = null!;
     public ChdbEngine ClickHouseEngine { get; private set; } = null!;
     public ClickHouseHttpEndpoint ClickHouse { get; private set; } = null!;
+    /// <summary>Outages on demand; null unless EmbeddedStack:FaultControlUrl is set.</summary>
+    public FaultControlEndpoint? Faults { get; private set; }
 
     public StackEndpoints Endpoints => new()
     {
@@ -78,11 +81,17 @@ public sealed class EmbeddedStackHost : IAsyncDisposable
             await mirror.StartAsync(ct);
             _mirrors.Add(mirror);
         }
+        if (options.FaultControlUrl is { Length: > 0 } faultUrl)
+        {
+            Faults = await FaultControlEndpoint.StartAsync(faultUrl, Kafka, ClickHouse, ct);
+            _logger.LogWarning("Fault control at {Url}: it can take Kafka and ClickHouse down (fault drills only)", Faults.Url);
+        }
         _logger.LogInformation("Embedded stack ready in {Seconds:0.0} s", watch.Elapsed.TotalSeconds);
     }
 
     public async ValueTask DisposeAsync()
     {
+        if (Faults is not null) await Faults.DisposeAsync();
         foreach (var mirror in _mirrors)
             await mirror.DisposeAsync();
         if (ClickHouse is not null) await ClickHouse.DisposeAsync();

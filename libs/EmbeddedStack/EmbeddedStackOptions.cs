@@ -23,6 +23,14 @@ public sealed class EmbeddedStackOptions
     [Required(ErrorMessage = "EmbeddedStack:ClickHouseUrl must be an http URL on 127.0.0.1, e.g. http://127.0.0.1:8123.")]
     public string ClickHouseUrl { get; set; } = "http://127.0.0.1:8123";
 
+    /// <summary>
+    /// Where to serve outages on demand (Faults/FaultControlEndpoint: Kafka brokers down/up, request errors,
+    /// ClickHouse endpoint down/up), e.g. http://127.0.0.1:8090; empty (the default) serves nothing.
+    /// For fault drills only: anyone on this machine who can reach it can stop the stack's Kafka.
+    /// </summary>
+    [RegularExpression(@"^(http://127\.0\.0\.1:\d{1,5})?$", ErrorMessage = "EmbeddedStack:FaultControlUrl must be empty (off) or http://127.0.0.1:PORT.")]
+    public string FaultControlUrl { get; set; } = "";
+
     /// <summary>libchdb.so; empty = where `./pipeline` installs it under StateDir/engines.</summary>
     public string ChdbLibrary { get; set; } = "";
 

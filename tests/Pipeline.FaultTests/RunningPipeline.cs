@@ -10,7 +10,8 @@ namespace Pipeline.FaultTests;
 
 /// <summary>
 /// `up --fresh` in a private state folder on free ports, with what the fault tests need: ClickHouse
-/// counts over HTTP, and the process id of a service `up` supervises (found by its state folder).
+/// counts over HTTP, the process id of a service `up` supervises (found by its state folder), and the
+/// embedded stack's fault control (Kafka and ClickHouse outages on demand).
 /// </summary>
 public sealed class RunningPipeline : IAsyncDisposable
 {
@@ -32,7 +33,7 @@ public sealed class RunningPipeline : IAsyncDisposable
             home.Environment[key] = value;
         foreach (var key in new[] { "PIPELINE__Listeners__TcpPort", "PIPELINE__Listeners__TlsPort", "PIPELINE__Listeners__WebSocketPort" })
             home.Environment[key] = FreePort().ToString(CultureInfo.InvariantCulture);
-        foreach (var key in new[] { "PIPELINE__Services__BridgeHttpUrl", "PIPELINE__Services__RulesHttpUrl", "PIPELINE__Services__SinkHttpUrl" })
+        foreach (var key in new[] { "PIPELINE__Services__BridgeHttpUrl", "PIPELINE__Services__RulesHttpUrl", "PIPELINE__Services__SinkHttpUrl", "PIPELINE__EmbeddedStack__FaultControlUrl" })
             home.Environment[key] = $"http://127.0.0.1:{FreePort()}";
         var up = CliProcess.Start(home, "up", "--fresh");
         var pipeline = new RunningPipeline(home, up);
@@ -41,6 +42,13 @@ public sealed class RunningPipeline : IAsyncDisposable
         var clickhouse = JsonDocument.Parse(File.ReadAllText(home.EndpointsFile)).RootElement.GetProperty("clickhouse").GetString()!;
         pipeline._http.BaseAddress = new Uri(clickhouse);
         return pipeline;
+    }
+
+    /// <summary>Asks the embedded stack for an outage or its end, e.g. "/kafka/down" (see FaultControlEndpoint).</summary>
+    public async Task FaultAsync(string path)
+    {
+        using var response = await _http.PostAsync(Home.Environment["PIPELINE__EmbeddedStack__FaultControlUrl"] + path, null);
+        Assert.True(response.IsSuccessStatusCode, $"POST {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
     }
 
     /// <summary>A single number from ClickHouse, or -1 while it does not answer (during a fault).</summary>

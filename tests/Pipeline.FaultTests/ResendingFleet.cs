@@ -1,0 +1,111 @@
+using System.Collections.Concurrent;
+using System.Text;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+using Pipeline.TestSupport;
+
+namespace Pipeline.FaultTests;
+
+/// <summary>
+/// Devices as the fault suite needs them: each publishes seq 1, 2, ... at QoS 1, one at a time as fast as it
+/// is acknowledged, and like real firmware, after a lost connection or a PUBACK that does not come within
+/// 10 s, reconnects and resends the same seq. Every acknowledged (device, seq) is recorded, so the end of a
+/// test can reconcile them with iot.telemetry: nothing missing, nothing twice.
+/// </summary>
+internal sealed class ResendingFleet
+{
+    private readonly ConcurrentDictionary<(string Device, ulong Seq), bool> _acknowledged = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<Task> _devices = [];
+
+    /// <summary>Settings `up` needs so these devices are not throttled: they publish above the default 100 msg/s.</summary>
+    public static readonly IReadOnlyDictionary<string, string> UnthrottledSettings = new Dictionary<string, string>
+    {
+        ["PIPELINE__Limits__FailedConnectsPerMinute"] = "10000",
+        ["PIPELINE__Limits__RateLimitPerSecond"] = "100000",
+    };
+
+    public int Acknowledged => _acknowledged.Count;
+
+    public IReadOnlyCollection<(string Device, ulong Seq)> AcknowledgedMessages => _acknowledged.Keys.ToList();
+
+    public static async Task<ResendingFleet> StartAsync(RunningPipeline pipeline, string prefix, int devices)
+    {
+        var fleet = new ResendingFleet();
+        for (var i = 0; i < devices; i++)
+        {
+            var id = $"{prefix}-{i}";
+            var token = await pipeline.AddDeviceAsync(id);
+            fleet._devices.Add(Task.Run(() => fleet.PublishUntilStoppedAsync(pipeline.MqttPort, id, token)));
+        }
+        return fleet;
+    }
+
+    /// <summary>Waits until <paramref name="more"/> further messages than now are acknowledged.</summary>
+    public Task WaitForMoreAcknowledgedAsync(int more, TimeSpan timeout, string what)
+    {
+        var target = Acknowledged + more;
+        return Eventually.HoldsAsync(() => Acknowledged >= target, timeout, what);
+    }
+
+    public async Task StopAsync()
+    {
+        await _stop.CancelAsync();
+        await Task.WhenAll(_devices);
+    }
+
+    /// <summary>Every acknowledged (device, seq) is in iot.telemetry, and no (device, seq) has two rows.</summary>
+    public async Task AssertStoredExactlyOnceAsync(RunningPipeline pipeline, TimeSpan timeout)
+    {
+        var expected = Acknowledged;
+        await Eventually.HoldsAsync(() => pipeline.CountAsync("SELECT uniqExact(device_id, seq) FROM iot.telemetry WHERE metric = 'temperature'"),
+            n => n >= expected, timeout, $"the {expected} acknowledged messages are stored");
+        var stored = (await pipeline.RowsAsync("SELECT device_id, seq FROM iot.telemetry WHERE metric = 'temperature'"))
+            .Select(r => (r.GetProperty("device_id").GetString()!, ulong.Parse(r.GetProperty("seq").ToString()))).ToList();
+        Assert.Equal(stored.Count, stored.Distinct().Count());
+        Assert.Empty(_acknowledged.Keys.Except(stored));
+    }
+
+    private async Task PublishUntilStoppedAsync(int port, string deviceId, string token)
+    {
+        var stop = _stop.Token;
+        var options = new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithClientId(deviceId).WithCredentials(deviceId, token)
+            .WithProtocolVersion(MqttProtocolVersion.V500).WithTimeout(TimeSpan.FromSeconds(10)).Build();
+        ulong seq = 1;
+        while (!stop.IsCancellationRequested)
+        {
+            using var client = new MqttClientFactory().CreateMqttClient();
+            try
+            {
+                if ((await client.ConnectAsync(options, stop)).ResultCode != MqttClientConnectResultCode.Success)
+                {
+                    await Task.Delay(200, stop); // a restarted bridge is still reading the registry
+                    continue;
+                }
+                while (!stop.IsCancellationRequested)
+                {
+                    var message = new MqttApplicationMessageBuilder().WithTopic($"devices/{deviceId}/telemetry")
+                        .WithPayload(Encoding.UTF8.GetBytes($"{{\"seq\":{seq},\"temperature\":{seq % 50}}}"))
+                        .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build();
+                    // A PUBACK that never comes (the bridge died, or Kafka is away) ends this connection.
+                    using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                    var result = await client.PublishAsync(message, timeout.Token);
+                    if (!result.IsSuccess) throw new PublishRefusedException($"{deviceId} seq {seq}: {result.ReasonCode}");
+                    _acknowledged[(deviceId, seq)] = true;
+                    seq++;
+                }
+            }
+            catch (Exception e) when (e is not PublishRefusedException && !stop.IsCancellationRequested)
+            {
+                // Connection lost or PUBACK overdue: reconnect and resend the same seq.
+                try { await Task.Delay(200, stop); } catch (OperationCanceledException) { }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+            }
+        }
+    }
+
+    private sealed class PublishRefusedException(string message) : Exception(message);
+}
