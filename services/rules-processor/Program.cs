@@ -11,4 +11,5 @@ builder.AddRulesProcessor();
 var app = builder.Build();
 app.MapServiceEndpoints();
 await app.RunAsync();
-return 0;
+// Non-zero when the stream failed (RulesStreamService.StreamFailedExitCode), so a supervisor restarts it.
+return Environment.ExitCode;

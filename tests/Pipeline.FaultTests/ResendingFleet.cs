@@ -59,13 +59,26 @@ internal sealed class ResendingFleet
     public async Task AssertStoredExactlyOnceAsync(RunningPipeline pipeline, TimeSpan timeout)
     {
         var expected = Acknowledged;
-        await Eventually.HoldsAsync(() => pipeline.CountAsync("SELECT uniqExact(device_id, seq) FROM iot.telemetry WHERE metric = 'temperature'"),
-            n => n >= expected, timeout, $"the {expected} acknowledged messages are stored");
-        var stored = (await pipeline.RowsAsync("SELECT device_id, seq FROM iot.telemetry WHERE metric = 'temperature'"))
-            .Select(r => (r.GetProperty("device_id").GetString()!, ulong.Parse(r.GetProperty("seq").ToString()))).ToList();
+        try
+        {
+            await Eventually.HoldsAsync(() => pipeline.CountAsync("SELECT uniqExact(device_id, seq) FROM iot.telemetry WHERE metric = 'temperature'"),
+                n => n >= expected, timeout, $"the {expected} acknowledged messages are stored");
+        }
+        catch (TimeoutException e)
+        {
+            var missing = _acknowledged.Keys.Except(await StoredAsync(pipeline)).Order().Take(30);
+            throw new TimeoutException($"{e.Message}\nMissing (first 30): {string.Join(", ", missing)}\nup's log (tail):\n{Tail(pipeline.Up.Stdout, 150)}", e);
+        }
+        var stored = await StoredAsync(pipeline);
         Assert.Equal(stored.Count, stored.Distinct().Count());
         Assert.Empty(_acknowledged.Keys.Except(stored));
     }
+
+    private static async Task<List<(string Device, ulong Seq)>> StoredAsync(RunningPipeline pipeline) =>
+        (await pipeline.RowsAsync("SELECT device_id, seq FROM iot.telemetry WHERE metric = 'temperature'"))
+            .Select(r => (r.GetProperty("device_id").GetString()!, ulong.Parse(r.GetProperty("seq").ToString()))).ToList();
+
+    private static string Tail(string text, int lines) => string.Join('\n', text.Split('\n').TakeLast(lines));
 
     private async Task PublishUntilStoppedAsync(int port, string deviceId, string token)
     {

@@ -12,6 +12,10 @@ namespace Pipeline.RulesProcessor.Hosting;
 /// <summary>
 /// Owns the <see cref="KafkaStream"/>: registers the output schemas, builds the topology, starts the
 /// stream; on stop (SIGTERM, Ctrl-C) closes it, which finishes the records in hand and commits them.
+/// When every stream thread has died (Streamiz's ERROR state, e.g. after Kafka was away long enough for
+/// the thread to be fenced and then fail) the stream never recovers by itself, so the process ends with
+/// exit code 70 and its supervisor (`up`, systemd, Kubernetes) starts it again; left alone it stayed up,
+/// unhealthy and processing nothing.
 /// </summary>
 public sealed class RulesStreamService(
     RulesTopology topology,
@@ -21,8 +25,13 @@ public sealed class RulesStreamService(
     RulesMetrics metrics,
     StreamStatus status,
     ILoggerFactory loggerFactory,
+    IHostApplicationLifetime lifetime,
     ILogger<RulesStreamService> log) : IHostedService, IDisposable
 {
+    /// <summary>EX_SOFTWARE from sysexits.h: the stream failed and cannot go on in this process.</summary>
+    public const int StreamFailedExitCode = 70;
+
+    private volatile bool _failed;
     private CachedSchemaRegistryClient? _registry;
     private KafkaStream? _stream;
 
@@ -41,6 +50,13 @@ public sealed class RulesStreamService(
         {
             status.Set(now);
             log.LogInformation("Stream state {State}", now);
+            if (now == KafkaStream.State.ERROR && !_failed)
+            {
+                _failed = true;
+                log.LogCritical("Every stream thread has died; stopping with exit code {ExitCode} so the supervisor starts the processor again", StreamFailedExitCode);
+                Environment.ExitCode = StreamFailedExitCode;
+                lifetime.StopApplication();
+            }
         };
         log.LogInformation("Starting modules [{Modules}] as {ApplicationId} ({Guarantee}, {Threads} thread(s), state in {StateDir})",
             string.Join(", ", topology.Modules.Select(m => m.Name)), rules.ApplicationId, rules.Guarantee, rules.StreamThreads, config.StateDir);
@@ -55,7 +71,9 @@ public sealed class RulesStreamService(
         // Close blocks until every stream thread has committed and stopped.
         await Task.Run(() => _stream.Dispose(), CancellationToken.None).WaitAsync(cancellationToken);
         _stream = null;
-        LocalState.MarkCleanShutdown(StateDirectory(rulesOptions.Value));
+        // After a failure the stores may hold what was never committed: the next start treats them as unclean.
+        if (!_failed)
+            LocalState.MarkCleanShutdown(StateDirectory(rulesOptions.Value));
     }
 
     public void Dispose()

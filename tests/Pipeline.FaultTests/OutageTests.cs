@@ -1,0 +1,57 @@
+namespace Pipeline.FaultTests;
+
+/// <summary>
+/// Kafka or ClickHouse taken away under `up` (the embedded stack's fault control) while devices publish
+/// QoS 1 and resend what was not acknowledged: every acknowledged (device, seq) is stored exactly once,
+/// and the pipeline recovers by itself when the server returns.
+/// </summary>
+public sealed class OutageTests
+{
+    private static readonly TimeSpan Outage = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public Task Acknowledged_values_land_once_when_every_Kafka_broker_is_down_for_20_seconds() =>
+        SurviveAsync("kafka", "/kafka/down", "/kafka/up");
+
+    [Fact]
+    public Task Acknowledged_values_land_once_when_ClickHouse_is_unreachable_for_20_seconds() =>
+        SurviveAsync("clickhouse", "/clickhouse/down", "/clickhouse/up");
+
+    [Fact]
+    public async Task Acknowledged_values_land_once_when_produce_and_fetch_requests_fail()
+    {
+        await using var pipeline = await RunningPipeline.StartAsync(ResendingFleet.UnthrottledSettings);
+        var fleet = await ResendingFleet.StartAsync(pipeline, "errors", devices: 3);
+        await fleet.WaitForMoreAcknowledgedAsync(200, TimeSpan.FromSeconds(60), "devices publish before the fault");
+
+        // Retriable errors every client must ride out: a broker that times out, a leader that moved.
+        await pipeline.FaultAsync("/kafka/errors/produce?error=RequestTimedOut&count=30");
+        await pipeline.FaultAsync("/kafka/errors/fetch?error=NotLeaderForPartition&count=30");
+        await pipeline.FaultAsync("/kafka/errors/produce?error=NotLeaderForPartition&count=30");
+        await fleet.WaitForMoreAcknowledgedAsync(500, TimeSpan.FromSeconds(120), "devices are acknowledged through the errors");
+        await fleet.StopAsync();
+
+        await fleet.AssertStoredExactlyOnceAsync(pipeline, TimeSpan.FromSeconds(120));
+    }
+
+    private static async Task SurviveAsync(string prefix, string down, string up)
+    {
+        await using var pipeline = await RunningPipeline.StartAsync(ResendingFleet.UnthrottledSettings);
+        var fleet = await ResendingFleet.StartAsync(pipeline, prefix, devices: 3);
+        await fleet.WaitForMoreAcknowledgedAsync(200, TimeSpan.FromSeconds(60), "devices publish before the fault");
+
+        await pipeline.FaultAsync(down);
+        try
+        {
+            await Task.Delay(Outage); // the outage itself, not a wait for anything
+        }
+        finally
+        {
+            await pipeline.FaultAsync(up);
+        }
+        await fleet.WaitForMoreAcknowledgedAsync(200, TimeSpan.FromSeconds(120), "devices are acknowledged again after the outage");
+        await fleet.StopAsync();
+
+        await fleet.AssertStoredExactlyOnceAsync(pipeline, TimeSpan.FromSeconds(120));
+    }
+}
