@@ -39,7 +39,9 @@ internal static class IdleConnections
         await WaitUntilAdmittedAsync(pipeline.MqttPort, devices[^1]);
 
         Console.Error.WriteLine($"bridge: {count:N0} connections, {Parallel} connecting at a time");
-        var bridge = await MeasureAsync("bridge", pipeline.MqttPort, bridgePid, devices);
+        var metricsUrl = JsonDocument.Parse(File.ReadAllText(Path.Combine(pipeline.StateDir, "endpoints.json"))).RootElement
+            .GetProperty("metrics").GetProperty("bridge").GetString()!;
+        var bridge = await MeasureAsync("bridge", pipeline.MqttPort, bridgePid, devices, () => ManagedBytesAsync(metricsUrl));
         // The same devices again: the bridge remembers tokens that passed the slow hash (an HMAC per connect instead of a PBKDF2).
         Console.Error.WriteLine($"bridge again: the same {count:N0} devices reconnect (tokens verified before)");
         var bridgeAgain = await MeasureAsync("bridge again", pipeline.MqttPort, bridgePid, devices);
@@ -54,7 +56,9 @@ internal static class IdleConnections
                         $"answering a PINGREQ after the hold: bridge {bridge.AliveAfterHold:N0}, Mosquitto {mosquitto.AliveAfterHold:N0}; " +
                         $"the same devices reconnecting to the bridge (tokens already verified, cached as an HMAC): {bridgeAgain.PerSecond:N0} conn/s ({bridgeAgain.Accepted:N0} accepted).";
         var memoryNotes = $"VmRSS of the server process with all connections open (after 3 s) minus before, / {count:N0}: " +
-                          $"bridge {Mb(bridge.RssBefore)} -> {Mb(bridge.RssAfter)}, Mosquitto {Mb(mosquitto.RssBefore)} -> {Mb(mosquitto.RssAfter)}; ratio = bridge / Mosquitto (lower is better).";
+                          $"bridge {Mb(bridge.RssBefore)} -> {Mb(bridge.RssAfter)}, Mosquitto {Mb(mosquitto.RssBefore)} -> {Mb(mosquitto.RssAfter)}; ratio = bridge / Mosquitto (lower is better). " +
+                          $"Of the bridge's growth, its managed heap (dotnet_total_memory_bytes on /metrics, no forced collection): " +
+                          (bridge.ManagedBytesPerConnection is { } managed ? $"{managed / 1024:N1} KiB per connection." : "not available.");
         return
         [
             new BenchResult(rateName, $"{bridge.PerSecond:N0} conn/s", $"{mosquitto.PerSecond:N0} conn/s (Mosquitto)", bridge.PerSecond / mosquitto.PerSecond,
@@ -66,8 +70,11 @@ internal static class IdleConnections
 
     private static string Mb(long bytes) => $"{bytes / (1024.0 * 1024):N1} MiB";
 
-    private sealed record Measurement(int Accepted, int Refused, int AliveAfterHold, TimeSpan Elapsed, long RssBefore, long RssAfter, long ListenOverflows)
+    private sealed record Measurement(int Accepted, int Refused, int AliveAfterHold, TimeSpan Elapsed, long RssBefore, long RssAfter, long ListenOverflows,
+        long? ManagedBefore = null, long? ManagedAfter = null)
     {
+        public double? ManagedBytesPerConnection => ManagedBefore is { } b && ManagedAfter is { } a && Accepted > 0 ? (a - b) / (double)Accepted : null;
+
         public double PerSecond => Accepted / Elapsed.TotalSeconds;
         public double BytesPerConnection => Accepted == 0 ? 0 : (RssAfter - RssBefore) / (double)Accepted;
     }
@@ -101,10 +108,28 @@ internal static class IdleConnections
         }
     }
 
-    private static async Task<Measurement> MeasureAsync(string label, int port, int serverPid, IReadOnlyList<(string Id, string Token)> devices)
+    /// <summary>The bridge's managed heap as its /metrics reports it (prometheus-net's dotnet_total_memory_bytes, GC.GetTotalMemory without a collection).</summary>
+    private static async Task<long?> ManagedBytesAsync(string metricsUrl)
+    {
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            var text = await http.GetStringAsync(metricsUrl);
+            var line = text.Split('\n').FirstOrDefault(l => l.StartsWith("dotnet_total_memory_bytes ", StringComparison.Ordinal));
+            return line is null ? null : (long)double.Parse(line.Split(' ')[1], CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or FormatException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<Measurement> MeasureAsync(string label, int port, int serverPid, IReadOnlyList<(string Id, string Token)> devices,
+        Func<Task<long?>>? managedBytes = null)
     {
         await Task.Delay(TimeSpan.FromSeconds(2)); // let the server settle before the "before" figure
         var rssBefore = ProcessMemory.ResidentBytes(serverPid);
+        var managedBefore = managedBytes is null ? null : await managedBytes();
         var overflowsBefore = ListenQueue.Overflows();
         var sockets = new Socket?[devices.Count];
         int accepted = 0, refused = 0, next = -1;
@@ -138,6 +163,7 @@ internal static class IdleConnections
         Console.Error.WriteLine($"  [{label}] {accepted:N0} connected in {elapsed.TotalSeconds:0.0} s ({accepted / elapsed.TotalSeconds:N0}/s), {refused:N0} refused, {overflows:N0} listen queue overflows; holding 3 s");
         await Task.Delay(TimeSpan.FromSeconds(3));
         var rssAfter = ProcessMemory.ResidentBytes(serverPid);
+        var managedAfter = managedBytes is null ? null : await managedBytes();
 
         // Still there? One PINGREQ on each connection, a PINGRESP expected.
         var alive = 0;
@@ -148,7 +174,7 @@ internal static class IdleConnections
         });
         foreach (var socket in open) socket.Dispose();
         Console.Error.WriteLine($"  [{label}] {alive:N0} answered a PINGREQ; RSS {rssBefore / 1048576.0:N1} -> {rssAfter / 1048576.0:N1} MiB");
-        return new Measurement(accepted, refused, alive, elapsed, rssBefore, rssAfter, overflows);
+        return new Measurement(accepted, refused, alive, elapsed, rssBefore, rssAfter, overflows, managedBefore, managedAfter);
     }
 
     private static async Task<Measurement> MosquittoAsync(IReadOnlyList<(string Id, string Token)> devices)
