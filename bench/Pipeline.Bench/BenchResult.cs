@@ -33,7 +33,7 @@ internal static class ResultReport
         var md = new StringBuilder();
         md.AppendLine($"# Benchmark results ({(run.Quick ? "quick" : "full")} run)");
         md.AppendLine();
-        md.AppendLine($"{run.StartedAt:yyyy-MM-dd HH:mm} UTC, {run.Machine}. Rerun: `./pipeline bench{(run.Quick ? " --quick" : "")}`.");
+        md.AppendLine($"{run.StartedAt:yyyy-MM-dd HH:mm} UTC, {run.Machine}. Rerun: `./pipeline bench{(run.Arguments.Length > 0 ? " " + run.Arguments : "")}`.");
         md.AppendLine();
         md.AppendLine("| benchmark | ours | reference | ratio | goal |");
         md.AppendLine("|---|---|---|---|---|");
@@ -49,15 +49,16 @@ internal static class ResultReport
         JsonSerializer.Serialize(new { run.StartedAt, run.Quick, run.Machine, results }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase });
 }
 
-internal sealed record RunInfo(DateTime StartedAt, bool Quick, string Machine)
+internal sealed record RunInfo(DateTime StartedAt, bool Quick, string Machine, string Arguments = "")
 {
-    public static RunInfo Now(bool quick)
+    public static RunInfo Now(bool quick, IEnumerable<string>? arguments = null)
     {
         var cpu = File.Exists("/proc/cpuinfo")
             ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
             : null;
         var memory = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024);
         return new RunInfo(DateTime.UtcNow, quick,
-            $"{Environment.ProcessorCount} cores{(cpu is null ? "" : $" ({cpu})")}, {memory:0.#} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, everything (stack included) on this machine");
+            $"{Environment.ProcessorCount} cores{(cpu is null ? "" : $" ({cpu})")}, {memory:0.#} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, everything (stack included) on this machine",
+            string.Join(' ', arguments ?? []));
     }
 }

@@ -83,6 +83,31 @@ internal sealed class PipelineUp : IAsyncDisposable
         try { Directory.Delete(StateDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
+    /// <summary>
+    /// The bridge process `up` started: a `dotnet .../Pipeline.MqttBridge.dll` whose environment names
+    /// this `up` as its supervisor (so a pipeline someone else runs on this machine is never picked).
+    /// </summary>
+    public int? BridgeProcessId()
+    {
+        var marker = $"PIPELINE_SUPERVISOR_PID={_up.Id}";
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            try
+            {
+                var commandLine = File.ReadAllText(Path.Combine(dir, "cmdline"));
+                if (!commandLine.Contains("Pipeline.MqttBridge.dll", StringComparison.Ordinal)) continue;
+                if (File.ReadAllText(Path.Combine(dir, "environ")).Split('\0').Contains(marker))
+                    return pid;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // gone meanwhile, or not ours to read
+            }
+        }
+        return null;
+    }
+
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

@@ -1,15 +1,18 @@
 using System.Globalization;
 using Pipeline.Bench;
 
-// ./pipeline bench [--quick] [--rate N] [--duration SECONDS] [--only processor,sink,e2e,bridge]
+// ./pipeline bench [--quick] [--rate N] [--duration SECONDS] [--connections N] [--only processor,sink,e2e,connections,bridge]
 // Every benchmark next to its reference in one run; one table on stdout, bench/results/latest.md and .json.
 var options = BenchOptions.Parse(args);
 if (options is null)
 {
-    Console.Error.WriteLine("usage: bench [--quick] [--rate MSGS_PER_S] [--duration SECONDS] [--only processor,sink,e2e,bridge]");
+    Console.Error.WriteLine("usage: bench [--quick] [--rate MSGS_PER_S] [--duration SECONDS] [--connections N] [--only processor,sink,e2e,connections,bridge]");
     return 2;
 }
-var run = RunInfo.Now(options.Quick);
+// Before anything is started: `up` (so the bridge), Mosquitto and the load generator inherit it.
+if (options.Parts.Contains("connections") && FileLimits.EnsureAtLeast(options.Connections + 2_000) is { } limitProblem)
+    Console.Error.WriteLine($"warning: {limitProblem}");
+var run = RunInfo.Now(options.Quick, args);
 Console.Error.WriteLine($"Benchmarks ({(options.Quick ? "quick" : "full")}) on {run.Machine}");
 var results = new List<BenchResult>();
 
@@ -21,7 +24,7 @@ async Task Part(string part, Func<Task<IReadOnlyList<BenchResult>>> body, string
     {
         results.AddRange(await body());
     }
-    catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or System.ComponentModel.Win32Exception)
+    catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or System.ComponentModel.Win32Exception or Pipeline.DeviceRegistry.DeviceRegistryException)
     {
         results.Add(BenchResult.Failed(name, "-", e.Message.Split('\n')[0]));
     }
@@ -29,7 +32,7 @@ async Task Part(string part, Func<Task<IReadOnlyList<BenchResult>>> body, string
 
 await Part("processor", () => ServiceBenchmarks.ProcessorAsync(options.Quick), "processor vs passthrough");
 await Part("sink", () => ServiceBenchmarks.SinkAsync(options.Quick), "sink vs raw inserts");
-if (options.Parts.Contains("e2e") || options.Parts.Contains("bridge"))
+if (options.Parts.Contains("e2e") || options.Parts.Contains("bridge") || options.Parts.Contains("connections"))
 {
     Console.Error.WriteLine("== starting the pipeline (`up --fresh` in a private state folder)");
     PipelineUp? started = null;
@@ -46,6 +49,9 @@ if (options.Parts.Contains("e2e") || options.Parts.Contains("bridge"))
         await using var pipeline = started;
         // Latency first, on an idle pipeline: the bridge benchmark leaves a backlog behind it.
         await Part("e2e", async () => [await EndToEndLatency.RunAsync(pipeline, options.Rate, options.Duration, options.Devices)], "end-to-end latency");
+        // Idle connections next (before the ingest run, which leaves the processor and sink busy behind it).
+        await Part("connections", () => IdleConnections.RunAsync(pipeline, options.Connections),
+            $"bridge vs Mosquitto: {options.Connections:N0} idle connections");
         await Part("bridge", async () =>
         {
             if (!File.Exists(Path.Combine(pipeline.StateDir, "simulator", "devices.json")))
@@ -64,7 +70,7 @@ File.WriteAllText(Path.Combine(BenchPaths.ResultsDir, "latest.json"), ResultRepo
 Console.WriteLine($"Written: {Path.Combine(BenchPaths.ResultsDir, "latest.md")} and latest.json");
 return results.Any(r => r.Ours == "failed") ? 1 : 0;
 
-internal sealed record BenchOptions(bool Quick, int Rate, TimeSpan Duration, int Devices, IReadOnlySet<string> Parts)
+internal sealed record BenchOptions(bool Quick, int Rate, TimeSpan Duration, int Devices, int Connections, IReadOnlySet<string> Parts)
 {
     public static BenchOptions? Parse(string[] args)
     {
@@ -72,11 +78,12 @@ internal sealed record BenchOptions(bool Quick, int Rate, TimeSpan Duration, int
         string? Value(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
         var rate = Value("--rate") is { } r ? int.TryParse(r, out var n) && n > 0 ? n : -1 : quick ? 2_000 : 10_000;
         var seconds = Value("--duration") is { } d ? int.TryParse(d.TrimEnd('s'), out var s) && s > 0 ? s : -1 : quick ? 10 : 60;
-        if (rate < 0 || seconds < 0) return null;
-        HashSet<string> all = ["processor", "sink", "e2e", "bridge"];
+        var connections = Value("--connections") is { } c ? int.TryParse(c, out var k) && k is > 0 and <= 99_999 ? k : -1 : quick ? 1_000 : 10_000;
+        if (rate < 0 || seconds < 0 || connections < 0) return null;
+        HashSet<string> all = ["processor", "sink", "e2e", "connections", "bridge"];
         var parts = Value("--only") is { } only ? only.Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet() : all;
         if (!parts.IsSubsetOf(all)) return null;
         // Each simulated device stays at 50 msg/s, well under the bridge's default per-device limit of 100.
-        return new BenchOptions(quick, rate, TimeSpan.FromSeconds(seconds), Math.Max(1, rate / 50), parts);
+        return new BenchOptions(quick, rate, TimeSpan.FromSeconds(seconds), Math.Max(1, rate / 50), connections, parts);
     }
 }

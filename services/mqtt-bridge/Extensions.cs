@@ -50,9 +50,16 @@ public static class Extensions
         services.AddSingleton<FleetServerAdapter>();
         services.AddSingleton<WebSocketListener>();
         services.AddSingleton<MqttServerEvents>();
+        services.AddSingleton(sp =>
+        {
+            var limits = sp.GetRequiredService<IOptions<LimitsOptions>>().Value;
+            return new SessionExpiry(limits.MaxSessionExpiry, limits.DefaultSessionExpiry);
+        });
         services.AddSingleton<BridgeEndpoints>();
         services.AddSingleton<BridgeServer>();
         services.AddHostedService(sp => sp.GetRequiredService<BridgeServer>());
+        services.AddSingleton<SessionExpirySweeper>();
+        services.AddHostedService(sp => sp.GetRequiredService<SessionExpirySweeper>());
 
         services.AddSingleton(sp => new CommandOutcomes(sp.GetRequiredService<BridgeProducer>(), sp.GetRequiredService<IngestBuffer>(),
             sp.GetRequiredService<IOptions<BridgeOptions>>().Value.InstanceId));

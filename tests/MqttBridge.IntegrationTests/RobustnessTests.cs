@@ -24,6 +24,8 @@ public sealed class RobustnessTests(BridgeFixture fixture) : IClassFixture<Bridg
             new byte[] { 0x10, 0x80, 0x80, 0x80, 0x80, 0x01 },                 // remaining length of 5 bytes
             new byte[] { 0x10, 0x0A, 0x00, 0x04, 0x4D, 0x51, 0x54, 0x54, 0x09, 0x02, 0x00, 0x3C }, // CONNECT, unknown protocol level
             "GET / HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray(),
+            new byte[] { 0x10, 0x20, 0x00, 0x04, 0x4D, 0x51, 0x54, 0x54, 0x05 }, // CONNECT cut short (32 bytes announced, 7 sent)
+            OversizedConnect(),                                              // 300 KiB CONNECT, sent in full
         };
         for (var i = 0; i < 20; i++)
         {
@@ -50,6 +52,19 @@ public sealed class RobustnessTests(BridgeFixture fixture) : IClassFixture<Bridg
             Assert.True(publish.IsSuccess);
         }
         Assert.True(client.IsConnected);
+    }
+
+    /// <summary>A CONNECT whose remaining length (300 KiB) is over the bridge's packet limit, followed by all of its bytes.</summary>
+    internal static byte[] OversizedConnect()
+    {
+        const int length = 300 * 1024;
+        var packet = new byte[1 + 3 + length];
+        packet[0] = 0x10;
+        packet[1] = (byte)(length % 128 | 0x80);
+        packet[2] = (byte)(length / 128 % 128 | 0x80);
+        packet[3] = (byte)(length / 128 / 128);
+        new Random(3).NextBytes(packet.AsSpan(4));
+        return packet;
     }
 
     [Fact]

@@ -61,6 +61,12 @@ public sealed class DeviceConnection : IMqttChannelAdapter
 
     public void Authenticated(DeviceSession session) => Session = session;
 
+    /// <summary>Set when the bridge keeps the session for another interval than the MQTT 5 device asked for; written into its CONNACK.</summary>
+    public uint? ConnAckSessionExpiryInterval { get; set; }
+
+    /// <summary>The Session Expiry Interval of the device's MQTT 5 DISCONNECT (0: none, or not sent).</summary>
+    public uint DisconnectSessionExpiryInterval { get; private set; }
+
     public async Task<MqttPacket> ReceivePacketAsync(CancellationToken cancellationToken)
     {
         while (true)
@@ -68,6 +74,8 @@ public sealed class DeviceConnection : IMqttChannelAdapter
             var packet = await _inner.ReceivePacketAsync(cancellationToken).ConfigureAwait(false);
             if (packet is not MqttPublishPacket publish || Session is null)
             {
+                if (packet is MqttDisconnectPacket disconnect)
+                    DisconnectSessionExpiryInterval = disconnect.SessionExpiryInterval;
                 _lastSurfaced = Stopwatch.GetTimestamp();
                 return packet;
             }
@@ -156,7 +164,12 @@ public sealed class DeviceConnection : IMqttChannelAdapter
     public MqttPacketFormatterAdapter PacketFormatterAdapter => _inner.PacketFormatterAdapter;
     public Task ConnectAsync(CancellationToken cancellationToken) => _inner.ConnectAsync(cancellationToken);
     public Task DisconnectAsync(CancellationToken cancellationToken) => _inner.DisconnectAsync(cancellationToken);
-    public Task SendPacketAsync(MqttPacket packet, CancellationToken cancellationToken) => _inner.SendPacketAsync(packet, cancellationToken);
+    public Task SendPacketAsync(MqttPacket packet, CancellationToken cancellationToken)
+    {
+        if (packet is MqttConnAckPacket { ReasonCode: MqttConnectReasonCode.Success } connAck && ConnAckSessionExpiryInterval is { } interval)
+            connAck.SessionExpiryInterval = interval;
+        return _inner.SendPacketAsync(packet, cancellationToken);
+    }
     public void ResetStatistics() => _inner.ResetStatistics();
 
     public void Dispose()

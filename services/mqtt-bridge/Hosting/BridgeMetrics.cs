@@ -39,6 +39,12 @@ public static class BridgeMetrics
     public static readonly Counter Commands = Metrics.CreateCounter(
         "mqtt_bridge_commands_total", "Cloud-to-device commands, by outcome.", "outcome");
 
+    public static readonly Counter SessionsExpired = Metrics.CreateCounter(
+        "mqtt_bridge_sessions_expired_total", "Persistent sessions deleted because their device stayed away longer than the session expiry.");
+
+    public static readonly Gauge SessionsWaiting = Metrics.CreateGauge(
+        "mqtt_bridge_sessions_waiting", "Persistent sessions kept for devices that are not connected.");
+
     public static readonly Counter OversizedPackets = Metrics.CreateCounter(
         "mqtt_bridge_oversized_packets_total", "Connections closed because a packet exceeded the packet size limit.");
 }

@@ -43,6 +43,8 @@ public sealed class BridgeServer(
 
     public MqttServer Server => _server ?? throw new InvalidOperationException("The MQTT server is not started.");
 
+    public bool IsStarted => _server is { IsStarted: true };
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         BridgeMetrics.BufferCapacityBytes.Set(buffer.CapacityBytes);

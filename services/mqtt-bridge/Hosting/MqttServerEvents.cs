@@ -19,6 +19,7 @@ public sealed class MqttServerEvents(
     DeviceRegistryView registry,
     ConnectedDevices connected,
     PublishIngest ingest,
+    SessionExpiry sessionExpiry,
     IOptions<LimitsOptions> limits,
     ILogger<MqttServerEvents> logger)
 {
@@ -48,6 +49,11 @@ public sealed class MqttServerEvents(
         }
         var deviceId = decision.DeviceId!;
         connection.Authenticated(new DeviceSession(deviceId, registry, limits.Value.RateLimitPerSecond));
+        var expiry = sessionExpiry.Effective(e.ProtocolVersion, e.SessionExpiryInterval, e.CleanSession ?? true);
+        sessionExpiry.Connected(deviceId, expiry);
+        // MQTT 5 3.2.2.3.2: a server that uses another interval than the device asked for says so in CONNACK.
+        if (e.ProtocolVersion == MqttProtocolVersion.V500 && e.SessionExpiryInterval != (uint)expiry.TotalSeconds)
+            connection.ConnAckSessionExpiryInterval = (uint)expiry.TotalSeconds;
         connected.Add(deviceId, connection);
         BridgeMetrics.Connections.WithLabels(connection.Listener).Inc();
         logger.LogDebug("Device {DeviceId} connected from {Remote} over {Listener}", deviceId, remote, connection.Listener);

@@ -14,7 +14,7 @@ namespace Pipeline.MqttBridge.Listeners;
 /// Turns an accepted network channel (TCP, TLS or WebSocket) into a <see cref="DeviceConnection"/>
 /// and hands it to MQTTnet's server for the lifetime of the connection.
 /// </summary>
-public sealed class ConnectionFactory(PublishIngest ingest, ConnectedDevices connected, IOptions<LimitsOptions> limits, IMqttNetLogger mqttLogger)
+public sealed class ConnectionFactory(PublishIngest ingest, ConnectedDevices connected, SessionExpiry sessionExpiry, IOptions<LimitsOptions> limits, IMqttNetLogger mqttLogger)
 {
     // Topic, properties and headers may add to the payload; beyond this a packet cannot carry an acceptable publish.
     private const int HeaderAllowance = 64 * 1024;
@@ -42,6 +42,9 @@ public sealed class ConnectionFactory(PublishIngest ingest, ConnectedDevices con
             {
                 connected.Remove(session.DeviceId, connection);
                 BridgeMetrics.Connections.WithLabels(listener).Dec();
+                // After a takeover the session belongs to the newer connection, which is still here.
+                if (!connected.TryGet(session.DeviceId, out _))
+                    sessionExpiry.Disconnected(session.DeviceId, connection.DisconnectSessionExpiryInterval);
             }
         }
     }

@@ -28,4 +28,16 @@ public sealed class LimitsOptions
 
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00", ErrorMessage = "Limits:ConnectTimeout must be between 1 s and 10 min.")]
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Longest a persistent session (subscriptions, queued commands) outlives its connection. An MQTT 5
+    /// device's Session Expiry Interval is honoured up to this; a longer one (or "never") is cut to it.
+    /// One hour, as AWS IoT Core keeps persistent sessions by default.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00", ErrorMessage = "Limits:MaxSessionExpiry must be between 1 s and 7 days.")]
+    public TimeSpan MaxSessionExpiry { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How long the session of an MQTT 3.1.1 device that connected with clean session = false is kept (3.1.1 has no interval of its own); at most <see cref="MaxSessionExpiry"/>.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00", ErrorMessage = "Limits:DefaultSessionExpiry must be between 1 s and 7 days.")]
+    public TimeSpan DefaultSessionExpiry { get; set; } = TimeSpan.FromHours(1);
 }

@@ -9,12 +9,15 @@ namespace Pipeline.MqttBridge.IntegrationTests.Support;
 /// </summary>
 public sealed class RawMqttClient : IDisposable
 {
-    private readonly TcpClient _tcp = new();
+    private readonly TcpClient _tcp;
     private NetworkStream _stream = null!;
 
-    public static async Task<RawMqttClient> OpenAsync(int port)
+    private RawMqttClient(TcpClient tcp) => _tcp = tcp;
+
+    /// <param name="from">The local address to connect from (any 127.x.y.z reaches a bridge on 127.0.0.1); 127.0.0.1 when null.</param>
+    public static async Task<RawMqttClient> OpenAsync(int port, System.Net.IPAddress? from = null)
     {
-        var client = new RawMqttClient();
+        var client = new RawMqttClient(from is null ? new TcpClient() : new TcpClient(new System.Net.IPEndPoint(from, 0)));
         await client._tcp.ConnectAsync("127.0.0.1", port);
         client._stream = client._tcp.GetStream();
         client._stream.ReadTimeout = 10_000;

@@ -14,10 +14,11 @@ public static class BenchCommand
         var quick = new Option<bool>("--quick") { Description = "A few seconds per benchmark: a smoke check, not a measurement." };
         var rate = new Option<int?>("--rate") { Description = "End-to-end latency: messages per second over the fleet (default 10000; 2000 with --quick)." };
         var duration = new Option<int?>("--duration") { Description = "End-to-end latency: seconds of publishing (default 60; 10 with --quick)." };
-        var only = new Option<string?>("--only") { Description = "Comma-separated parts: processor,sink,e2e,bridge (default: all)." };
-        var command = new Command("bench", "Benchmarks side by side with their references (bridge vs Mosquitto, sink vs raw inserts, processor vs passthrough, end-to-end latency).")
+        var connections = new Option<int?>("--connections") { Description = "Idle connections: how many devices connect at once (default 10000; 1000 with --quick)." };
+        var only = new Option<string?>("--only") { Description = "Comma-separated parts: processor,sink,e2e,connections,bridge (default: all)." };
+        var command = new Command("bench", "Benchmarks side by side with their references (bridge vs Mosquitto: ingest and idle connections, sink vs raw inserts, processor vs passthrough, end-to-end latency).")
         {
-            quick, rate, duration, only,
+            quick, rate, duration, connections, only,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -25,6 +26,7 @@ public static class BenchCommand
             if (parse.GetValue(quick)) args.Add("--quick");
             if (parse.GetValue(rate) is { } r) args.AddRange(["--rate", r.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
             if (parse.GetValue(duration) is { } d) args.AddRange(["--duration", d.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            if (parse.GetValue(connections) is { } c) args.AddRange(["--connections", c.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
             if (parse.GetValue(only) is { } o) args.AddRange(["--only", o]);
             return await RunAsync(args, ct);
         });
