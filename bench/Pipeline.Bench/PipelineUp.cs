@@ -71,6 +71,10 @@ internal sealed class PipelineUp : IAsyncDisposable
         return JsonDocument.Parse(last).RootElement.Clone();
     }
 
+    /// <summary>Starts `./pipeline simulate ...` without waiting; the caller waits and reads its summary.</summary>
+    public ChildProcess StartSimulate(params string[] args) =>
+        ChildProcess.Dotnet("simulate", BenchPaths.Cli, ["simulate", .. args, "--json"], Environment, echo: false);
+
     /// <summary>Tokens of the devices `simulate --register` added (it keeps them in the state folder).</summary>
     public Dictionary<string, string> SimulatorTokens() =>
         JsonDocument.Parse(File.ReadAllText(Path.Combine(StateDir, "simulator", "devices.json"))).RootElement
@@ -87,7 +91,13 @@ internal sealed class PipelineUp : IAsyncDisposable
     /// The bridge process `up` started: a `dotnet .../Pipeline.MqttBridge.dll` whose environment names
     /// this `up` as its supervisor (so a pipeline someone else runs on this machine is never picked).
     /// </summary>
-    public int? BridgeProcessId()
+    public int? BridgeProcessId() => ServiceProcessId("Pipeline.MqttBridge");
+
+    /// <summary>The `up` process itself (it hosts the embedded Kafka, Schema Registry and ClickHouse).</summary>
+    public int UpProcessId => _up.Id;
+
+    /// <summary>A service `up` started (e.g. Pipeline.RulesProcessor), found as <see cref="BridgeProcessId"/> is.</summary>
+    public int? ServiceProcessId(string assembly)
     {
         var marker = $"PIPELINE_SUPERVISOR_PID={_up.Id}";
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
@@ -96,7 +106,7 @@ internal sealed class PipelineUp : IAsyncDisposable
             try
             {
                 var commandLine = File.ReadAllText(Path.Combine(dir, "cmdline"));
-                if (!commandLine.Contains("Pipeline.MqttBridge.dll", StringComparison.Ordinal)) continue;
+                if (!commandLine.Contains(assembly + ".dll", StringComparison.Ordinal)) continue;
                 if (File.ReadAllText(Path.Combine(dir, "environ")).Split('\0').Contains(marker))
                     return pid;
             }

@@ -1,12 +1,12 @@
 using System.Globalization;
 using Pipeline.Bench;
 
-// ./pipeline bench [--quick] [--rate N] [--duration SECONDS] [--connections N] [--only processor,sink,e2e,connections,bridge]
+// ./pipeline bench [--quick] [--rate N] [--duration SECONDS] [--connections N] [--only processor,sink,e2e,sustained,connections,bridge]
 // Every benchmark next to its reference in one run; one table on stdout, bench/results/latest.md and .json.
 var options = BenchOptions.Parse(args);
 if (options is null)
 {
-    Console.Error.WriteLine("usage: bench [--quick] [--rate MSGS_PER_S] [--duration SECONDS] [--connections N] [--only processor,sink,e2e,connections,bridge]");
+    Console.Error.WriteLine("usage: bench [--quick] [--rate MSGS_PER_S] [--duration SECONDS] [--connections N] [--only processor,sink,e2e,sustained,connections,bridge]");
     return 2;
 }
 // Before anything is started: `up` (so the bridge), Mosquitto and the load generator inherit it.
@@ -32,7 +32,7 @@ async Task Part(string part, Func<Task<IReadOnlyList<BenchResult>>> body, string
 
 await Part("processor", () => ServiceBenchmarks.ProcessorAsync(options.Quick), "processor vs passthrough");
 await Part("sink", () => ServiceBenchmarks.SinkAsync(options.Quick), "sink vs raw inserts");
-if (options.Parts.Contains("e2e") || options.Parts.Contains("bridge") || options.Parts.Contains("connections"))
+if (options.Parts.Overlaps(["e2e", "sustained", "bridge", "connections"]))
 {
     Console.Error.WriteLine("== starting the pipeline (`up --fresh` in a private state folder)");
     PipelineUp? started = null;
@@ -49,6 +49,10 @@ if (options.Parts.Contains("e2e") || options.Parts.Contains("bridge") || options
         await using var pipeline = started;
         // Latency first, on an idle pipeline: the bridge benchmark leaves a backlog behind it.
         await Part("e2e", async () => [await EndToEndLatency.RunAsync(pipeline, options.Rate, options.Duration, options.Devices)], "end-to-end latency");
+        // Rising rates until the pipeline no longer keeps up (each step starts drained).
+        IReadOnlyList<int> rates = options.Quick ? [1_000, 2_000] : [2_000, 4_000, 6_000, 8_000, 10_000, 12_000];
+        await Part("sustained", async () => [await SustainedThroughput.RunAsync(pipeline, rates, options.Quick ? TimeSpan.FromSeconds(10) : TimeSpan.FromSeconds(60), options.Devices)],
+            "sustained throughput");
         // Idle connections next (before the ingest run, which leaves the processor and sink busy behind it).
         await Part("connections", () => IdleConnections.RunAsync(pipeline, options.Connections),
             $"bridge vs Mosquitto: {options.Connections:N0} idle connections");
@@ -80,7 +84,7 @@ internal sealed record BenchOptions(bool Quick, int Rate, TimeSpan Duration, int
         var seconds = Value("--duration") is { } d ? int.TryParse(d.TrimEnd('s'), out var s) && s > 0 ? s : -1 : quick ? 10 : 60;
         var connections = Value("--connections") is { } c ? int.TryParse(c, out var k) && k is > 0 and <= 99_999 ? k : -1 : quick ? 1_000 : 10_000;
         if (rate < 0 || seconds < 0 || connections < 0) return null;
-        HashSet<string> all = ["processor", "sink", "e2e", "connections", "bridge"];
+        HashSet<string> all = ["processor", "sink", "e2e", "sustained", "connections", "bridge"];
         var parts = Value("--only") is { } only ? only.Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet() : all;
         if (!parts.IsSubsetOf(all)) return null;
         // Each simulated device stays at 50 msg/s, well under the bridge's default per-device limit of 100.
