@@ -11,6 +11,7 @@ using Pipeline.MqttBridge.Ingest;
 using Pipeline.MqttBridge.Kafka;
 using Pipeline.MqttBridge.Listeners;
 using Pipeline.MqttBridge.Options;
+using Pipeline.MqttBridge.ShadowApi;
 using Pipeline.ServiceDefaults;
 
 namespace Pipeline.MqttBridge;
@@ -23,6 +24,7 @@ public static class Extensions
         services.AddValidatedOptions<ListenersOptions>(ListenersOptions.SectionName);
         services.AddValidatedOptions<LimitsOptions>(LimitsOptions.SectionName);
         services.AddValidatedOptions<BridgeOptions>(BridgeOptions.SectionName);
+        services.AddValidatedOptions<ShadowApiOptions>(ShadowApiOptions.SectionName);
 
         services.AddSingleton<ISchemaRegistryClient>(sp =>
             new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = sp.GetRequiredService<IOptions<KafkaOptions>>().Value.SchemaRegistryUrl }));
@@ -68,8 +70,18 @@ public static class Extensions
         services.AddSingleton<Shadows.ShadowDocumentsView>();
         services.AddHostedService(sp => sp.GetRequiredService<Shadows.ShadowDocumentsView>());
         services.AddHostedService<Shadows.PendingDeltaOnSubscribe>();
+        services.AddSingleton<ShadowApi.PendingShadowAnswers>();
+        services.AddSingleton<ShadowApi.ShadowApiHandler>();
 
         services.AddHealthChecks().AddCheck<BridgeHealthCheck>("mqtt-bridge");
         return services;
+    }
+
+    /// <summary>The bridge's HTTP endpoints: /healthz, /metrics and the shadow API for applications.</summary>
+    public static WebApplication MapBridgeEndpoints(this WebApplication app)
+    {
+        app.MapServiceEndpoints();
+        app.MapShadowApi();
+        return app;
     }
 }

@@ -5,5 +5,5 @@ var builder = ServiceDefaultsExtensions.CreateServiceBuilder(args, defaultHttpUr
 builder.Services.AddMqttBridge(builder.Configuration);
 
 var app = builder.Build();
-app.MapServiceEndpoints();
+app.MapBridgeEndpoints();
 await app.RunAsync();

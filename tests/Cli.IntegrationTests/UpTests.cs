@@ -75,7 +75,7 @@ public sealed class UpTests
     private static string Tail(string text, int lines) =>
         string.Join('\n', text.Split('\n').TakeLast(lines));
 
-    private static void UseFreePorts(CliHome home)
+    internal static void UseFreePorts(CliHome home)
     {
         home.Environment["PIPELINE__Listeners__TcpPort"] = FreePort().ToString();
         home.Environment["PIPELINE__Listeners__TlsPort"] = FreePort().ToString();
@@ -92,13 +92,13 @@ public sealed class UpTests
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static async Task<long> CountAsync(CliHome home, string sql)
+    internal static async Task<long> CountAsync(CliHome home, string sql)
     {
         await using var query = await CliProcess.RunAsync(home, "query", sql, "--format", "csv");
         return query.ExitCode == 0 && long.TryParse(query.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).ElementAtOrDefault(1), out var n) ? n : -1;
     }
 
-    private static async Task WaitForEndpointsAsync(CliHome home, CliProcess up)
+    internal static async Task WaitForEndpointsAsync(CliHome home, CliProcess up)
     {
         await Eventually.HoldsAsync(() => File.Exists(home.EndpointsFile) || up.HasExited, TimeSpan.FromSeconds(120), "up writes the endpoints file");
         Assert.False(up.HasExited, $"up exited early: {up.Stdout}{up.Stderr}");

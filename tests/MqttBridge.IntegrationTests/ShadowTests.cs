@@ -45,18 +45,23 @@ public sealed class ShadowTests(BridgeFixture fixture) : IClassFixture<BridgeFix
         Assert.False(string.IsNullOrEmpty(request.RequestId));
     }
 
-    [Fact]
-    public async Task A_device_cannot_touch_another_devices_shadow()
+    [Theory]
+    [InlineData("shadow/update", "shadow/update/accepted")]
+    [InlineData("shadow/get", "shadow/get/accepted")]
+    [InlineData("shadow/delete", "shadow/update/delta")]
+    [InlineData("shadow/name/config/update", "shadow/name/config/update/documents")]
+    [InlineData("shadow/name/config/get", "shadow/#")]
+    public async Task A_device_cannot_touch_another_devices_shadow(string request, string answers)
     {
         var device = await Bridge.AddDeviceAsync();
         var other = await Bridge.AddDeviceAsync();
         using var client = await Connect(device);
 
         var result = await client.PublishAsync(new MqttApplicationMessageBuilder()
-            .WithTopic($"devices/{other.DeviceId}/shadow/update").WithPayload("""{"state":{"desired":{"a":1}}}""")
+            .WithTopic($"devices/{other.DeviceId}/{request}").WithPayload("""{"state":{"desired":{"a":1}}}""")
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
         var subscription = await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
-            .WithTopicFilter($"devices/{other.DeviceId}/shadow/update/accepted", MqttQualityOfServiceLevel.AtLeastOnce).Build());
+            .WithTopicFilter($"devices/{other.DeviceId}/{answers}", MqttQualityOfServiceLevel.AtLeastOnce).Build());
 
         Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, result.ReasonCode);
         Assert.Equal(MqttClientSubscribeResultCode.NotAuthorized, Assert.Single(subscription.Items).ResultCode);

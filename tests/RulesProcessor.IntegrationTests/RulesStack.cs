@@ -36,7 +36,7 @@ public sealed class RulesStack : IAsyncDisposable
             Settings[$"{KafkaTopics.SectionName}:{property.Name}"] = KafkaFixture.UniqueName($"{name}-{property.Name.ToLowerInvariant()}");
         foreach (var (key, value) in settings)
             Settings[key] = value;
-        Topics = new ConfigurationBuilder().AddInMemoryCollection(Settings!).Build().GetSection(KafkaTopics.SectionName).Get<KafkaTopics>()!;
+        Topics = Configuration().GetSection(KafkaTopics.SectionName).Get<KafkaTopics>()!;
         // The embedded Kafka cannot create topics on demand: create what --list-topics names, as `./pipeline up` does.
         KafkaFixture.Shared.CreateTopics(ListTopicsCommand.Topics(Configuration()), partitions: 2);
         _producer = new ProducerBuilder<string, byte[]>(new ProducerConfig
@@ -53,7 +53,14 @@ public sealed class RulesStack : IAsyncDisposable
 
     public string HttpUrl => Service!.Urls.First();
 
-    public IConfiguration Configuration() => new ConfigurationBuilder().AddInMemoryCollection(Settings!).Build();
+    /// <summary>
+    /// What the service reads: its appsettings.json (copied next to the tests) under the test's settings. The topics
+    /// are listed from this too, so a module enabled by a setting gets its changelog (else the stream hangs in REBALANCING).
+    /// </summary>
+    public IConfiguration Configuration() => new ConfigurationBuilder()
+        .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: false)
+        .AddInMemoryCollection(Settings!)
+        .Build();
 
     /// <summary>Starts the service; each start gets a fresh state folder unless <paramref name="stateDir"/> is given.</summary>
     public async Task<string> StartAsync(string? stateDir = null)
@@ -79,8 +86,11 @@ public sealed class RulesStack : IAsyncDisposable
         Service = null;
     }
 
-    public async Task<int> SchemaIdAsync(string topic) =>
-        await new ProtobufSerializer<TelemetryRecord>(_registry).SchemaIdForAsync(topic);
+    public async Task<int> SchemaIdAsync(string topic) => await SchemaIdAsync<TelemetryRecord>(topic);
+
+    /// <summary>The schema id of <typeparamref name="T"/> registered under <paramref name="topic"/>'s value subject.</summary>
+    public async Task<int> SchemaIdAsync<T>(string topic) where T : class, IMessage<T>, new() =>
+        await new ProtobufSerializer<T>(_registry).SchemaIdForAsync(topic);
 
     public async Task SendAsync(TelemetryRecord record) =>
         await ProduceAsync(Topics.TelemetryRaw, record.DeviceId, ProtobufSerializer<TelemetryRecord>.Encode(record, await SchemaIdAsync(Topics.TelemetryRaw)));

@@ -16,9 +16,11 @@ public sealed class ConfigurationTests
         var topics = ListTopicsCommand.Topics(Config());
 
         Assert.Equal(
-            ["iot.telemetry.raw", "iot.devices", "iot.telemetry.enriched", "iot.rejected", "iot.telemetry.agg.1m", "iot.events.raw",
+            ["iot.telemetry.raw", "iot.devices", "iot.shadow.requests", "iot.telemetry.enriched", "iot.rejected", "iot.telemetry.agg.1m", "iot.events.raw",
+             "iot.shadows", "iot.shadow.responses",
              "rules-processor-source-offsets-iot.telemetry.raw-changelog", "rules-processor-dedupe-seen-changelog",
-             "rules-processor-window-open-changelog", "rules-processor-threshold-alert-runs-changelog"],
+             "rules-processor-window-open-changelog", "rules-processor-threshold-alert-runs-changelog",
+             "rules-processor-shadow-documents-changelog", "rules-processor-source-offsets-iot.shadow.requests-changelog"],
             topics);
     }
 
@@ -41,6 +43,9 @@ public sealed class ConfigurationTests
 
         Assert.DoesNotContain("rules-processor-source-offsets-iot.telemetry.raw-changelog", topics);
         Assert.Contains("rules-processor-dedupe-seen-changelog", topics);
+        var withShadow = ListTopicsCommand.Topics(Config(("Rules:Guarantee", "AtLeastOnce"), ("Rules:Modules:0", "shadow")));
+        Assert.Contains("rules-processor-shadow-documents-changelog", withShadow);
+        Assert.DoesNotContain("rules-processor-source-offsets-iot.shadow.requests-changelog", withShadow);
     }
 
     [Fact]

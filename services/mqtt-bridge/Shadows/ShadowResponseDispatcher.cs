@@ -9,6 +9,7 @@ using Pipeline.Contracts;
 using Pipeline.Contracts.Serialization;
 using Pipeline.MqttBridge.Hosting;
 using Pipeline.MqttBridge.Options;
+using Pipeline.MqttBridge.ShadowApi;
 using Pipeline.ServiceDefaults;
 
 namespace Pipeline.MqttBridge.Shadows;
@@ -26,6 +27,7 @@ public sealed class ShadowResponseDispatcher(
     IOptions<KafkaOptions> kafka,
     IOptions<KafkaTopics> topics,
     IOptions<BridgeOptions> bridge,
+    PendingShadowAnswers pendingAnswers,
     ILogger<ShadowResponseDispatcher> logger) : BackgroundService
 {
     public static readonly TimeSpan MaxAge = TimeSpan.FromMinutes(1);
@@ -93,6 +95,9 @@ public sealed class ShadowResponseDispatcher(
             logger.LogWarning("Shadow response at {Offset} is unreadable: {Reason}", result.TopicPartitionOffset, e.Message);
             return;
         }
+        // An answer to an HTTP request of this instance (the API waits for it whatever its age).
+        if (response.ReplyTo == bridge.Value.InstanceId)
+            pendingAnswers.Offer(response);
         // Only ever a topic under the device's own shadow prefix, whatever the record says.
         if (string.IsNullOrEmpty(response.DeviceId) || !response.Topic.StartsWith($"devices/{response.DeviceId}/shadow/", StringComparison.Ordinal))
             return;

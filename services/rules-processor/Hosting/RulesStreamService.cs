@@ -44,6 +44,10 @@ public sealed class RulesStreamService(
         var stateDir = StateDirectory(rules);
         if (LocalState.PrepareForStart(stateDir, rules.ApplicationId, rules.Guarantee))
             log.LogWarning("The last run did not stop cleanly: local state in {StateDir} wiped, restoring it from the changelog topics", stateDir);
+        if (MissingTopics.Find(kafka.BootstrapServers, topology.AllTopics) is { Count: > 0 } missing)
+            log.LogWarning("Kafka has no topic {Topics}; Streamiz will try to create them, which a broker without the CreateTopics API "
+                + "(the embedded mock cluster) never does, and the stream then stays REBALANCING: create every topic --list-topics names "
+                + "with the same configuration (Rules:Modules) first", string.Join(", ", missing));
         var config = StreamSettings.Create(rules, kafka.BootstrapServers, stateDir, loggerFactory);
         _stream = new KafkaStream(topology.Build(schemas, metrics), config);
         _stream.StateChanged += (_, now) =>

@@ -71,6 +71,8 @@ public sealed class ModuleContext(StreamBuilder builder, KafkaTopics topics, ISc
     /// <summary>The state store <see cref="Stream{T}"/> keeps the processed offsets of <paramref name="topic"/> in.</summary>
     public static string ReplayGuardStore(string topic) => ReplayGuardPrefix + topic;
 
+    internal static bool IsReplayGuardStore(string store) => store.StartsWith(ReplayGuardPrefix, StringComparison.Ordinal);
+
     /// <summary>A serde that writes <typeparamref name="T"/> with the schema id registered for <paramref name="topic"/>.</summary>
     public ISerDes<T> ValuesFor<T>(string topic) where T : class, IMessage<T>, new() =>
         new ProtobufSerDes<T>(Schemas.SchemaIdFor(topic));

@@ -29,10 +29,12 @@ public sealed class RulesTopology(
     public IReadOnlyList<string> OutputTopics =>
         new[] { topics.TelemetryEnriched, topics.Rejected }.Concat(Modules.SelectMany(m => m.Describe(topics).Writes)).Distinct().ToList();
 
-    /// <summary>Changelog topics of the state stores: the modules' and, exactly-once, the replay guard's (no repartition topic is needed).</summary>
+    /// <summary>Changelog topics of the state stores: the modules' and, exactly-once, the replay guards' (no repartition topic is needed).</summary>
     public IReadOnlyList<string> InternalTopics =>
-        (guarantee == ProcessingMode.ExactlyOnce ? [ModuleContext.ReplayGuardStore(topics.TelemetryRaw)] : Array.Empty<string>())
+        new[] { ModuleContext.ReplayGuardStore(topics.TelemetryRaw) }
             .Concat(Modules.SelectMany(m => m.Describe(topics).StateStores))
+            // At-least-once, ModuleContext.Stream adds no replay guard, so those stores do not exist.
+            .Where(s => guarantee == ProcessingMode.ExactlyOnce || !ModuleContext.IsReplayGuardStore(s))
             .Select(s => $"{ApplicationId}-{s}-changelog").Distinct().ToList();
 
     /// <summary>Every topic that must exist before the stream starts.</summary>

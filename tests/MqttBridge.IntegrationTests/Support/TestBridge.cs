@@ -99,7 +99,7 @@ public sealed class TestBridge : IAsyncDisposable
         builder.Logging.AddProvider(logs);
         builder.Services.AddMqttBridge(builder.Configuration);
         var app = builder.Build();
-        app.MapServiceEndpoints();
+        app.MapBridgeEndpoints();
         await app.StartAsync();
 
         var ca = FleetCertificateAuthority.LoadOrCreate(caDirectory);

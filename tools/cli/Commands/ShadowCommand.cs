@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Confluent.SchemaRegistry;
@@ -70,7 +71,9 @@ public static class ShadowCommand
             var answer = await client.SendAsync(deviceId, shadowName, operation, payload, AnswerTimeout, ct)
                 ?? throw new CliException($"No answer from the shadow writer within {AnswerTimeout.TotalSeconds:0} s: is the rules-processor running with the 'shadow' module (Rules:Modules)?");
             var body = JsonNode.Parse(answer.Payload.ToStringUtf8());
-            var text = body?.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) ?? answer.Payload.ToStringUtf8();
+            // Relaxed escaping: a person reads this, and AWS IoT's messages quote names ('x'), which the default shows as \u0027.
+            var text = body?.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping })
+                ?? answer.Payload.ToStringUtf8();
             if (answer.Topic.EndsWith("/rejected", StringComparison.Ordinal))
             {
                 Console.Error.WriteLine(text);

@@ -67,9 +67,9 @@ public sealed class PipelineServices(IConfiguration configuration, StackEndpoint
         };
     }
 
-    /// <summary>The processor's consumer group (its Streamiz application id) and the stream it reads.</summary>
+    /// <summary>The processor's consumer group (its Streamiz application id) and the streams it reads (telemetry, shadow requests).</summary>
     public IReadOnlyList<PipelineDrain.GroupTopics> RulesGroups =>
-        [new(configuration["Rules:ApplicationId"] ?? "rules-processor", Topics.TelemetryRaw)];
+        [new(configuration["Rules:ApplicationId"] ?? "rules-processor", Topics.TelemetryRaw, Topics.ShadowRequests)];
 
     /// <summary>The sink's groups, "&lt;prefix&gt;.&lt;table&gt;", one per destination table, and the topic each reads.</summary>
     public IReadOnlyList<PipelineDrain.GroupTopics> SinkGroups

@@ -20,8 +20,10 @@ public sealed class ShadowModule : ITopologyModule
 
     public string Name => ModuleName;
 
+    // The replay guard's store: under exactly-once a restarted processor must not apply a committed request
+    // again (the embedded Kafka keeps no transactional offsets), or a version would be counted twice.
     public ModuleDescription Describe(KafkaTopics topics) =>
-        new([topics.ShadowRequests], [topics.Shadows, topics.ShadowResponses], [StoreName]);
+        new([topics.ShadowRequests], [topics.Shadows, topics.ShadowResponses], [StoreName, ModuleContext.ReplayGuardStore(topics.ShadowRequests)]);
 
     public void Build(StreamBuilder builder, ModuleContext context)
     {
@@ -30,8 +32,8 @@ public sealed class ShadowModule : ITopologyModule
             .WithLoggingEnabled(null);
         var metrics = context.Metrics;
         var module = context.Module;
-        var outcomes = builder
-            .Stream(topics.ShadowRequests, context.Keys, new DecodingSerDes<ShadowRequest>(context.Schemas))
+        var outcomes = context
+            .Stream<ShadowRequest>(topics.ShadowRequests)
             .Peek((_, _, _) => metrics.RecordIn(module))
             .Transform(FactoryTransformer<string, Decoded<ShadowRequest>, string, ShadowOutcome>.Supplier(
                 () => new ShadowWriter(StoreName, () => DateTimeOffset.UtcNow), store));
