@@ -37,7 +37,7 @@ internal static class BridgeVsMosquitto
         var config = Path.Combine(Path.GetTempPath(), $"bench-mosquitto-{port}.conf");
         File.WriteAllText(config, $"listener {port} 127.0.0.1\nallow_anonymous true\nmax_inflight_messages {InFlight}\nmax_queued_messages 1000000\npersistence false\n");
         await using var broker = ChildProcess.Start("mosquitto", "mosquitto", ["-c", config], echo: false);
-        await WaitForPortAsync(port);
+        await PipelineUp.WaitForPortAsync(port);
         // Its output is thrown away: the subscriber only has to take the messages.
         await using var subscriber = ChildProcess.Start("mosquitto_sub", "sh", ["-c", $"exec mosquitto_sub -h 127.0.0.1 -p {port} -q 1 -t 'devices/#' -i bench-sub > /dev/null"], echo: false);
         await Task.Delay(TimeSpan.FromSeconds(1)); // the subscription is in place before the first publish (no way to observe it from here)
@@ -48,24 +48,6 @@ internal static class BridgeVsMosquitto
         finally
         {
             File.Delete(config);
-        }
-    }
-
-    private static async Task WaitForPortAsync(int port)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (true)
-        {
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync("127.0.0.1", port);
-                return;
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(100);
-            }
         }
     }
 }

@@ -194,7 +194,7 @@ internal static class IdleConnections
             }
             File.WriteAllText(config, $"listener {port} 127.0.0.1\nallow_anonymous false\npassword_file {passwords}\nmax_connections -1\npersistence false\nuser root\n");
             await using var broker = ChildProcess.Start("mosquitto", "mosquitto", ["-c", config], echo: false);
-            await WaitForPortAsync(port);
+            await PipelineUp.WaitForPortAsync(port);
             if (broker.HasExited)
                 throw new InvalidOperationException($"mosquitto exited: {broker.Stdout}");
             return await MeasureAsync("mosquitto", port, broker.Id, devices);
@@ -202,24 +202,6 @@ internal static class IdleConnections
         finally
         {
             Directory.Delete(folder, recursive: true);
-        }
-    }
-
-    private static async Task WaitForPortAsync(int port)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (true)
-        {
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync("127.0.0.1", port);
-                return;
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(100);
-            }
         }
     }
 }
