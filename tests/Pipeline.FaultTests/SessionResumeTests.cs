@@ -44,8 +44,20 @@ public sealed class SessionResumeTests
         Assert.Equal(Burst, acknowledged.Count);
         await second.DisconnectAsync();
 
-        await TestSupport.Eventually.HoldsAsync(() => pipeline.CountAsync($"SELECT uniqExact(seq) FROM iot.telemetry WHERE device_id = '{device}'"),
-            n => n == Burst, TimeSpan.FromSeconds(90), $"all {Burst} seqs are stored");
+        try
+        {
+            await TestSupport.Eventually.HoldsAsync(() => pipeline.CountAsync($"SELECT uniqExact(seq) FROM iot.telemetry WHERE device_id = '{device}'"),
+                n => n == Burst, TimeSpan.FromSeconds(90), $"all {Burst} seqs are stored");
+        }
+        catch (TimeoutException e)
+        {
+            var stored = (await pipeline.RowsAsync($"SELECT DISTINCT seq FROM iot.telemetry WHERE device_id = '{device}'"))
+                .Select(r => ulong.Parse(r.GetProperty("seq").ToString())).ToHashSet();
+            var missing = Enumerable.Range(1, Burst).Select(x => (ulong)x).Where(x => !stored.Contains(x)).ToList();
+            var rejected = await pipeline.RowsAsync($"SELECT reason, detail FROM iot.rejected WHERE device_id = '{device}' LIMIT 5");
+            throw new TimeoutException($"{e.Message}\nMissing seqs: {string.Join(", ", missing.Take(20))} (resent after the cut: {string.Join(", ", missing.Where(unacknowledged.Contains))})\n" +
+                $"{unacknowledged.Count} resent; rejected rows: {string.Join("; ", rejected)}\nup's log (tail):\n{string.Join('\n', pipeline.Up.Stdout.Split('\n').TakeLast(60))}", e);
+        }
         Assert.Equal(Burst, await pipeline.CountAsync($"SELECT count() FROM iot.telemetry WHERE device_id = '{device}' AND metric = 'temperature'"));
         Assert.True(unacknowledged.Count > 0, "the cut left publishes unacknowledged (otherwise nothing was resent)");
     }
