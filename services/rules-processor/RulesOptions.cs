@@ -24,6 +24,12 @@ public sealed class RulesOptions
 
     /// <summary>How often offsets, state and (exactly-once) the transaction are committed: the latency of a record through the processor.</summary>
     public TimeSpan CommitInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// How long enrich waits for a device its global table does not know yet to appear in the registry
+    /// (the table can be a moment behind the bridge, which admitted the device). 0 rejects at once.
+    /// </summary>
+    public TimeSpan RegistryLagWait { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 public enum ProcessingMode

@@ -1,3 +1,5 @@
+using Pipeline.Contracts;
+using Pipeline.RulesProcessor.Modules.Enrich;
 using static Pipeline.RulesProcessor.UnitTests.Readings;
 using Reason = Pipeline.Contracts.RejectedMessage.Types.Reason;
 
@@ -45,6 +47,41 @@ public sealed class EnrichModuleTests
 
         Assert.Single(h.Enriched.ReadValueList());
         Assert.Equal(Reason.RevokedDevice, Assert.Single(h.Rejected.ReadValueList()).Reason);
+    }
+
+    [Fact]
+    public void A_record_the_bridge_received_before_the_revocation_is_kept()
+    {
+        var received = Of("dev-1", T0);
+        received.ReceivedTsMs = 1_000;
+        var revoked = new DeviceRecord { DeviceId = "dev-1", Revoked = true, RevokedTsMs = 2_000 };
+
+        Assert.True(EnrichModule.Enrich(new EnrichedTelemetry { Record = received }, revoked).Value is not null);
+        received.ReceivedTsMs = 3_000;
+        Assert.False(EnrichModule.Enrich(new EnrichedTelemetry { Record = received }, revoked).Value is not null);
+    }
+
+    [Fact]
+    public void A_device_the_table_does_not_know_yet_is_looked_up_in_the_registry()
+    {
+        using var h = new TopologyHarness([new EnrichModule(new OneDeviceLookup("late-1", ("site", "plant-9")))]);
+
+        h.Send(Of("late-1", T0));
+        h.Send(Of("ghost", T0));
+
+        Assert.Equal("plant-9", Assert.Single(h.Enriched.ReadValueList()).Attributes["site"]);
+        Assert.Equal(Reason.UnknownDevice, Assert.Single(h.Rejected.ReadValueList()).Reason);
+    }
+
+    private sealed class OneDeviceLookup(string deviceId, params (string Key, string Value)[] attributes) : IDeviceLookup
+    {
+        public DeviceRecord? WaitFor(string id)
+        {
+            if (id != deviceId) return null;
+            var record = new DeviceRecord { DeviceId = id };
+            foreach (var (key, value) in attributes) record.Attributes[key] = value;
+            return record;
+        }
     }
 
     [Fact]

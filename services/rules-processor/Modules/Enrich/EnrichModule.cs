@@ -7,9 +7,12 @@ namespace Pipeline.RulesProcessor.Modules.Enrich;
 
 /// <summary>
 /// Joins telemetry with the device registry (iot.devices as a global table) and adds the device's
-/// attributes. Telemetry of a device the registry does not know, or has revoked, is rejected.
+/// attributes. Telemetry of a device the registry does not know, or had revoked before the bridge received
+/// the record, is rejected. A record the bridge received before the revocation was acknowledged to the
+/// device while it was still allowed, so it is kept. A device the global table does not know yet gets a
+/// second look through <paramref name="lookup"/> (the table can be a moment behind the bridge's view).
 /// </summary>
-public sealed class EnrichModule : ITopologyModule
+public sealed class EnrichModule(IDeviceLookup? lookup = null) : ITopologyModule
 {
     public const string ModuleName = "enrich";
 
@@ -19,7 +22,8 @@ public sealed class EnrichModule : ITopologyModule
 
     public void Build(StreamBuilder builder, ModuleContext context)
     {
-        var joined = context.Telemetry.LeftJoin(context.Devices, (key, _) => key, (t, device) => Enrich(t, device));
+        var joined = context.Telemetry.LeftJoin(context.Devices, (key, _) => key,
+            (t, device) => Enrich(t, device ?? lookup?.WaitFor(t.Record.DeviceId)));
         context.Telemetry = context.SplitRejections(joined);
     }
 
@@ -28,11 +32,14 @@ public sealed class EnrichModule : ITopologyModule
         if (device is null)
             return Routed<EnrichedTelemetry>.Reject(Rejections.Of(telemetry.Record, Reason.UnknownDevice,
                 $"device '{telemetry.Record.DeviceId}' is not in the registry"));
-        if (device.Revoked)
+        if (device.Revoked && !ReceivedBeforeRevocation(telemetry.Record, device))
             return Routed<EnrichedTelemetry>.Reject(Rejections.Of(telemetry.Record, Reason.RevokedDevice,
                 $"device '{telemetry.Record.DeviceId}' was revoked (revoked_ts_ms {device.RevokedTsMs})"));
         foreach (var (name, value) in device.Attributes)
             telemetry.Attributes[name] = value;
         return Routed<EnrichedTelemetry>.Pass(telemetry);
     }
+
+    private static bool ReceivedBeforeRevocation(TelemetryRecord record, DeviceRecord device) =>
+        device.RevokedTsMs > 0 && record.ReceivedTsMs > 0 && record.ReceivedTsMs < device.RevokedTsMs;
 }
