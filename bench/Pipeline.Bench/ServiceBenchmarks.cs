@@ -19,13 +19,14 @@ internal static partial class ServiceBenchmarks
         await using var run = ChildProcess.Dotnet("sink", BenchPaths.SinkBenchmark, args);
         var exit = await run.WaitAsync(TimeSpan.FromMinutes(quick ? 5 : 20));
         var output = run.Stdout;
-        var sink = Rate(SinkLine(), output);
+        // The benchmark alternates driver and sink rounds and prints each ("sink #2  142,179 ...") and the median ratio of the rounds.
+        var sinks = SinkLine().Matches(output).Select(m => Parse(m.Groups[1].Value)).ToList();
         var drivers = DriverLine().Matches(output).Select(m => Parse(m.Groups[1].Value)).ToList();
-        if (exit != 0 || sink is null || drivers.Count == 0)
-            return [BenchResult.Failed(name, goal, $"sink-vs-driver exited {exit}; see its output above")];
-        var driver = drivers.Average();
-        return [new BenchResult(name, $"{sink:N0} rows/s", $"{driver:N0} rows/s (ClickHouse.Driver inserts, same endpoint)", sink / driver, goal,
-            "bench/SinkWriter.Benchmarks sink-vs-driver: the sink process against ClickHouse.Driver inserting the same rows from memory in batches of the same size; reference = mean of a driver run before and after the sink.")];
+        var median = MedianLine().Match(output) is { Success: true } m ? Parse(m.Groups[1].Value) : (double?)null;
+        if (exit != 0 || sinks.Count == 0 || drivers.Count == 0 || median is null)
+            return [BenchResult.Failed(name, goal, $"sink-vs-driver exited {exit} (or printed no rounds); see its output above")];
+        return [new BenchResult(name, $"{sinks.Average():N0} rows/s", $"{drivers.Average():N0} rows/s (ClickHouse.Driver inserts, same endpoint)", median, goal,
+            $"bench/SinkWriter.Benchmarks sink-vs-driver: the sink process against ClickHouse.Driver inserting the same rows from memory in batches of the same size, {sinks.Count} alternating rounds; ratio = median of the per-round ratios.")];
     }
 
     public static async Task<IReadOnlyList<BenchResult>> ProcessorAsync(bool quick)
@@ -50,13 +51,14 @@ internal static partial class ServiceBenchmarks
         ];
     }
 
-    private static double? Rate(Regex line, string output) => line.Match(output) is { Success: true } m ? Parse(m.Groups[1].Value) : null;
-
     private static double Parse(string number) => double.Parse(number.Replace(",", ""), CultureInfo.InvariantCulture);
 
-    [GeneratedRegex(@"^sink\s+([\d,]+)", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^sink #\d+\s+([\d,]+)", RegexOptions.Multiline)]
     private static partial Regex SinkLine();
 
-    [GeneratedRegex(@"^driver \((?:before|after)\)\s+([\d,]+)", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^driver #\d+\s+([\d,]+)", RegexOptions.Multiline)]
     private static partial Regex DriverLine();
+
+    [GeneratedRegex(@"median ([\d.]+)")]
+    private static partial Regex MedianLine();
 }

@@ -32,7 +32,7 @@ internal static class SustainedThroughput
         if (last is null)
             return BenchResult.Failed("sustained throughput", Goal, "no rate to try");
         var where = last.Held ? $"every rate tried held (up to {held:N0} msg/s)" : $"at {last.Rate:N0} msg/s: {last.Detail}";
-        return new BenchResult("sustained throughput (whole pipeline, 60 s steps)",
+        return new BenchResult($"sustained throughput (whole pipeline, {step.TotalSeconds:0} s steps)",
             held > 0 ? $"{held:N0} msg/s held" : "no rate held", $"rates tried: {string.Join(", ", rates.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))} msg/s",
             null, "highest rate with lag not growing; where the bottleneck was",
             $"`simulate --devices {devices}` for {step.TotalSeconds:0} s per rate; {where}; CPU over the last step (100% = one core): {last.Cpu}.");
