@@ -25,6 +25,9 @@ internal static class ResultReport
         text.AppendLine(string.Join("  ", widths.Select(w => new string('-', w))));
         foreach (var row in rows)
             text.AppendLine(string.Join("  ", row.Select((c, i) => c.PadRight(widths[i]))));
+        // A failure's reason is otherwise only in latest.md, which the next run overwrites.
+        foreach (var failed in results.Where(r => r.Ours == "failed"))
+            text.AppendLine($"failed: {failed.Benchmark}: {failed.Notes}");
         return text.ToString();
     }
 

@@ -26,6 +26,13 @@ public sealed class RulesOptions
     public TimeSpan CommitInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>
+    /// How long the producer gathers output records into one batch (librdkafka linger.ms). Larger batches cost the
+    /// broker and every consumer less per record (the embedded mock cluster hands out one batch per partition per
+    /// fetch), at the price of this much latency; keep it well below <see cref="CommitInterval"/>.
+    /// </summary>
+    public TimeSpan ProducerLinger { get; set; } = TimeSpan.FromMilliseconds(25);
+
+    /// <summary>
     /// How long enrich waits for a device its global table does not know yet to appear in the registry
     /// (the table can be a moment behind the bridge, which admitted the device). 0 rejects at once.
     /// </summary>

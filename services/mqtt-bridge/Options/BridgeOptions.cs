@@ -24,8 +24,12 @@ public sealed class BridgeOptions
     [RegularExpression("^(none|gzip|snappy|lz4|zstd)$", ErrorMessage = "Bridge:Compression must be one of none, gzip, snappy, lz4, zstd.")]
     public string Compression { get; set; } = "lz4";
 
+    /// <summary>
+    /// How long the producer gathers messages into one batch; a PUBACK waits for it. Small batches cost Kafka and
+    /// the processor per batch (the embedded mock cluster hands out one batch per partition and fetch).
+    /// </summary>
     [Range(0, 1000, ErrorMessage = "Bridge:LingerMs must be between 0 and 1000.")]
-    public int LingerMs { get; set; } = 2;
+    public int LingerMs { get; set; } = 10;
 
     /// <summary>Consumer group for iot.commands; defaults to mqtt-bridge-commands-&lt;InstanceId&gt; so each instance sees every command.</summary>
     public string? CommandsGroupId { get; set; }

@@ -16,6 +16,7 @@ public static class StreamSettings
         NumStreamThreads = rules.StreamThreads,
         StateDir = stateDir,
         CommitIntervalMs = (long)rules.CommitInterval.TotalMilliseconds,
+        LingerMs = rules.ProducerLinger.TotalMilliseconds,
         // A new application starts at the beginning of iot.telemetry.raw: nothing accepted before it started is skipped.
         AutoOffsetReset = AutoOffsetReset.Earliest,
         // A restarted or killed instance gets its partitions back after the session timeout when its old
