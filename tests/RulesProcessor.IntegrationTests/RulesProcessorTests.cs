@@ -49,6 +49,28 @@ public sealed class RulesProcessorTests
     }
 
     [Fact]
+    public async Task A_devices_output_stays_on_the_partition_its_raw_records_came_in_on()
+    {
+        await using var stack = new RulesStack("placement");
+        var devices = Enumerable.Range(1, 12).Select(i => $"dev-{i:00}").ToList();
+        foreach (var device in devices)
+            await stack.RegisterAsync(device);
+        await stack.StartAsync();
+        var t0 = RecentMinute();
+
+        foreach (var device in devices)
+            for (var seq = 1UL; seq <= 3; seq++)
+                await stack.SendAsync(Of(device, t0 + (long)seq * 1_000, seq, ("temperature", 20)));
+
+        // The test's producer partitions by key with librdkafka's default, as the bridge does.
+        var raw = (await stack.ReadPlacementsAsync(stack.Topics.TelemetryRaw, 36)).ToHashSet();
+        var enriched = await stack.ReadPlacementsAsync(stack.Topics.TelemetryEnriched, 36);
+        Assert.True(raw.Select(r => r.Partition).Distinct().Count() > 1, "the devices should spread over both partitions");
+        Assert.All(enriched, e => Assert.Contains(e, raw));
+        Assert.Equal(devices, enriched.Select(e => e.Key).Distinct().Order());
+    }
+
+    [Fact]
     public async Task Healthz_reports_the_stream_running_and_metrics_count_records_per_module()
     {
         await using var stack = new RulesStack("ops");

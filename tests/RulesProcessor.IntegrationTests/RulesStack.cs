@@ -134,6 +134,34 @@ public sealed class RulesStack : IAsyncDisposable
         }
     }
 
+    /// <summary>Reads a topic from the start (committed records only) until <paramref name="count"/> records were read: the key and partition of each.</summary>
+    public async Task<List<(string Key, int Partition)>> ReadPlacementsAsync(string topic, int count)
+    {
+        using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = KafkaFixture.Shared.BootstrapServers,
+            GroupId = KafkaFixture.UniqueName("rules-it-placement"),
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            IsolationLevel = IsolationLevel.ReadCommitted,
+            EnableAutoCommit = false,
+        }).Build();
+        consumer.Subscribe(topic);
+        var read = new List<(string, int)>();
+        try
+        {
+            return await Eventually.HoldsAsync(() =>
+            {
+                while (consumer.Consume(TimeSpan.FromMilliseconds(100)) is { } result)
+                    read.Add((result.Message.Key, result.Partition.Value));
+                return Task.FromResult(read);
+            }, r => r.Count >= count, TimeSpan.FromSeconds(90), $"{count} records in {topic}");
+        }
+        finally
+        {
+            consumer.Close();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await StopAsync();

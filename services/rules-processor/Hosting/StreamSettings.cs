@@ -17,6 +17,9 @@ public static class StreamSettings
         StateDir = stateDir,
         CommitIntervalMs = (long)rules.CommitInterval.TotalMilliseconds,
         LingerMs = rules.ProducerLinger.TotalMilliseconds,
+        // librdkafka's default (CRC32 of the key), as the bridge and every other producer of ours, instead of Streamiz's
+        // Java-compatible murmur2: a device's output lands on the partition number its raw records came in on.
+        Partitioner = Partitioner.ConsistentRandom,
         // A new application starts at the beginning of iot.telemetry.raw: nothing accepted before it started is skipped.
         AutoOffsetReset = AutoOffsetReset.Earliest,
         // A restarted or killed instance gets its partitions back after the session timeout when its old

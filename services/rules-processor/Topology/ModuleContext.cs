@@ -91,7 +91,7 @@ public sealed class ModuleContext(StreamBuilder builder, KafkaTopics topics, ISc
         var metrics = Metrics;
         rejections
             .Peek((_, r, _) => metrics.Rejected(r.Reason))
-            .To(Topics.Rejected, Keys, ValuesFor<RejectedMessage>(Topics.Rejected));
+            .ToTopic(Topics.Rejected, Keys, ValuesFor<RejectedMessage>(Topics.Rejected));
     }
 
     /// <summary>Sends the rejections of a routed stream to the rejected topic and returns the records that passed.</summary>
@@ -113,6 +113,6 @@ public sealed class ModuleContext(StreamBuilder builder, KafkaTopics topics, ISc
                 metrics.RecordOut(module);
                 metrics.ObserveLag(topic, deviceTsMs(v));
             })
-            .To(topic, Keys, ValuesFor<T>(topic));
+            .ToTopic(topic, Keys, ValuesFor<T>(topic));
     }
 }

@@ -40,11 +40,11 @@ public sealed class ShadowModule : ITopologyModule
 
         outcomes
             .FlatMapValues((outcome, _) => (IEnumerable<ShadowResponse>)outcome.Responses)
-            .To(topics.ShadowResponses, context.Keys, context.ValuesFor<ShadowResponse>(topics.ShadowResponses));
+            .ToTopic(topics.ShadowResponses, context.Keys, context.ValuesFor<ShadowResponse>(topics.ShadowResponses));
         outcomes
             .Filter((_, outcome, _) => outcome.Document is not null)
             .Map((_, outcome, _) => KeyValuePair.Create(ShadowKeys.Document(outcome.Document!.DeviceId, outcome.Document.ShadowName), outcome.Document))
             .Peek((_, _, _) => metrics.RecordOut(module))
-            .To(topics.Shadows, context.Keys, context.ValuesFor<ShadowDocument>(topics.Shadows));
+            .ToTopic(topics.Shadows, context.Keys, context.ValuesFor<ShadowDocument>(topics.Shadows));
     }
 }
