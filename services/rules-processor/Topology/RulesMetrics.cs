@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Pipeline.Contracts;
 using Prometheus;
 
@@ -18,6 +19,12 @@ public sealed class RulesMetrics
     private readonly Counter _replaySkipped;
     private readonly Histogram _lag;
 
+    // Labelled children per label value: WithLabels hashes the label values on every call, and the hot path
+    // counts several times per record.
+    private readonly ConcurrentDictionary<string, Counter.Child> _inByModule = new();
+    private readonly ConcurrentDictionary<string, Counter.Child> _outByModule = new();
+    private readonly ConcurrentDictionary<string, Histogram.Child> _lagByOutput = new();
+
     public RulesMetrics(CollectorRegistry? registry = null)
     {
         var factory = Metrics.WithCustomRegistry(registry ?? Metrics.DefaultRegistry);
@@ -36,9 +43,9 @@ public sealed class RulesMetrics
             });
     }
 
-    public void RecordIn(string module) => _in.WithLabels(module).Inc();
+    public void RecordIn(string module) => _inByModule.GetOrAdd(module, m => _in.WithLabels(m)).Inc();
 
-    public void RecordOut(string module) => _out.WithLabels(module).Inc();
+    public void RecordOut(string module) => _outByModule.GetOrAdd(module, m => _out.WithLabels(m)).Inc();
 
     public void Rejected(RejectedMessage.Types.Reason reason) => _rejected.WithLabels(reason.ToString()).Inc();
 
@@ -54,7 +61,7 @@ public sealed class RulesMetrics
 
     /// <summary>Lag from a device timestamp (epoch ms) to now; negative lags (device clock ahead) count as zero.</summary>
     public void ObserveLag(string output, long deviceTsMs) =>
-        _lag.WithLabels(output).Observe(Math.Max(0, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - deviceTsMs) / 1000.0);
+        _lagByOutput.GetOrAdd(output, o => _lag.WithLabels(o)).Observe(Math.Max(0, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - deviceTsMs) / 1000.0);
 
     public double InCount(string module) => _in.WithLabels(module).Value;
 
