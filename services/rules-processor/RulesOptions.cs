@@ -33,6 +33,12 @@ public sealed class RulesOptions
     public TimeSpan ProducerLinger { get; set; } = TimeSpan.FromMilliseconds(25);
 
     /// <summary>
+    /// Kafka compression of the processor's output and changelogs (none, gzip, snappy, lz4, zstd). Smaller batches
+    /// also stretch the embedded mock cluster's fixed ~5 MB per partition further.
+    /// </summary>
+    public string Compression { get; set; } = "lz4";
+
+    /// <summary>
     /// How long enrich waits for a device its global table does not know yet to appear in the registry
     /// (the table can be a moment behind the bridge, which admitted the device). 0 rejects at once.
     /// </summary>

@@ -30,10 +30,11 @@ public sealed class DevstackTests
         // ClickHouse answers curl as ClickHouse's HTTP interface does.
         Assert.Equal("1", (await RunToolAsync("curl", "-sf", $"{endpoints.GetProperty("clickhouse").GetString()}/?query=SELECT%201")).Trim());
 
-        // Every product topic exists with 6 partitions, seen by a Kafka client we did not write.
+        // Every product topic exists with the embedded default partition count, seen by a Kafka client we did not write.
         var metadata = await RunToolAsync("kcat", "-b", endpoints.GetProperty("kafka").GetString()!, "-L");
+        var partitions = new Pipeline.EmbeddedStack.EmbeddedStackOptions().Partitions;
         foreach (var topic in new Pipeline.Contracts.KafkaTopics().All)
-            Assert.Contains($"topic \"{topic}\" with 6 partitions", metadata);
+            Assert.Contains($"topic \"{topic}\" with {partitions} partitions", metadata);
 
         // The Schema Registry answers its REST API.
         Assert.Equal("[]", (await RunToolAsync("curl", "-sf", $"{endpoints.GetProperty("schemaRegistry").GetString()}/subjects")).Trim());

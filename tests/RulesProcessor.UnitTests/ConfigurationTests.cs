@@ -64,6 +64,8 @@ public sealed class ConfigurationTests
     [InlineData("Rules:Validate:Ranges:temperature:Min", "10", "Rules:Validate:Ranges:temperature")]
     [InlineData("Rules:ThresholdAlert:Rules:0:Metric", "bad name", "Rules:ThresholdAlert:Rules:0:Metric")]
     [InlineData("Rules:StreamThreads", "0", "Rules:StreamThreads")]
+    [InlineData("Rules:Compression", "brotli", "Rules:Compression")]
+    [InlineData("Rules:ProducerLinger", "00:00:10", "Rules:ProducerLinger")]
     public void A_bad_module_option_is_refused_naming_the_setting(string key, string value, string named)
     {
         var settings = new List<(string, string)> { (key, value) };

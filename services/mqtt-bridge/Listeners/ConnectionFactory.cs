@@ -28,7 +28,7 @@ public sealed class ConnectionFactory(PublishIngest ingest, ConnectedDevices con
     public async Task RunAsync(IMqttChannel channel, string listener, string? certificateDeviceId)
     {
         var handler = ClientHandler ?? throw new InvalidOperationException("The MQTT server is not started.");
-        var guarded = new PacketSizeGuardChannel(channel, _maxPacketBytes);
+        var guarded = new ReadAheadChannel(new PacketSizeGuardChannel(channel, _maxPacketBytes));
         var formatter = new MqttPacketFormatterAdapter(new MqttBufferWriter(4096, 65535));
         var inner = new MqttChannelAdapter(guarded, formatter, mqttLogger) { AllowPacketFragmentation = true };
         using var connection = new DeviceConnection(inner, listener, certificateDeviceId, ingest, _maxInFlight);

@@ -1,0 +1,100 @@
+using System.Buffers;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using MQTTnet.Channel;
+using Pipeline.MqttBridge.Listeners;
+
+namespace Pipeline.MqttBridge.UnitTests.Ingest;
+
+public class ReadAheadChannelTests
+{
+    /// <summary>Serves a fixed byte stream, at most <c>maxPerRead</c> bytes per read, like a socket; counts the reads.</summary>
+    private sealed class ByteStreamChannel(byte[] bytes, int maxPerRead) : IMqttChannel
+    {
+        private int _position;
+        public int Reads { get; private set; }
+
+        public Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        {
+            Reads++;
+            var n = Math.Min(Math.Min(count, maxPerRead), bytes.Length - _position);
+            Array.Copy(bytes, _position, buffer, offset, n);
+            _position += n;
+            return Task.FromResult(n);
+        }
+
+        public X509Certificate2 ClientCertificate => null!;
+        public EndPoint RemoteEndPoint => new IPEndPoint(IPAddress.Loopback, 1);
+        public EndPoint LocalEndPoint => new IPEndPoint(IPAddress.Loopback, 1883);
+        public bool IsSecureConnection => false;
+        public Task ConnectAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task DisconnectAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task WriteAsync(ReadOnlySequence<byte> buffer, bool isEndOfPacket, CancellationToken cancellationToken) => Task.CompletedTask;
+        public void Dispose() { }
+    }
+
+    /// <summary>Reads a packet the way MQTTnet does: the 2-byte fixed header, then the rest (lengths below 128 here).</summary>
+    private static async Task<byte[]> ReadPacketAsync(IMqttChannel channel)
+    {
+        var header = await ReadExactlyAsync(channel, 2);
+        var body = await ReadExactlyAsync(channel, header[1]);
+        return [.. header, .. body];
+    }
+
+    private static async Task<byte[]> ReadExactlyAsync(IMqttChannel channel, int count)
+    {
+        var buffer = new byte[count];
+        var read = 0;
+        while (read < count)
+        {
+            var n = await channel.ReadAsync(buffer, read, count - read, CancellationToken.None);
+            if (n == 0) throw new EndOfStreamException();
+            read += n;
+        }
+        return buffer;
+    }
+
+    private static byte[] Publishes(int count, int bodyBytes) =>
+        Enumerable.Range(0, count).SelectMany(i => new byte[] { 0x32, (byte)bodyBytes }.Concat(Enumerable.Repeat((byte)i, bodyBytes))).ToArray();
+
+    [Fact]
+    public async Task Pipelined_packets_are_read_with_one_receive_per_chunk_not_per_piece()
+    {
+        var stream = Publishes(3, 100);   // 306 bytes, arriving together
+        var socket = new ByteStreamChannel(stream, int.MaxValue);
+        var channel = new ReadAheadChannel(socket, chunkBytes: 512);
+
+        var packets = new List<byte[]>();
+        for (var i = 0; i < 3; i++)
+            packets.Add(await ReadPacketAsync(channel));
+
+        Assert.Equal(stream, packets.SelectMany(p => p).ToArray());
+        Assert.Equal(1, socket.Reads);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(100)]
+    [InlineData(4096)]
+    public async Task The_bytes_come_out_unchanged_however_the_connection_delivers_them(int bytesPerReceive)
+    {
+        var stream = Publishes(20, 120);
+        var channel = new ReadAheadChannel(new ByteStreamChannel(stream, bytesPerReceive), chunkBytes: 64);
+
+        var read = new List<byte>();
+        for (var i = 0; i < 20; i++)
+            read.AddRange(await ReadPacketAsync(channel));
+
+        Assert.Equal(stream, read.ToArray());
+    }
+
+    [Fact]
+    public async Task The_end_of_the_connection_is_passed_on()
+    {
+        var channel = new ReadAheadChannel(new ByteStreamChannel([0xC0, 0x00], int.MaxValue));
+
+        Assert.Equal([0xC0, 0x00], await ReadPacketAsync(channel));
+        Assert.Equal(0, await channel.ReadAsync(new byte[2], 0, 2, CancellationToken.None));
+    }
+}
