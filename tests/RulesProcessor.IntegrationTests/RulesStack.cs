@@ -109,15 +109,7 @@ public sealed class RulesStack : IAsyncDisposable
     /// <summary>Reads a topic from the start (committed records only) until <paramref name="done"/> holds for what was read.</summary>
     public async Task<List<T>> ReadUntilAsync<T>(string topic, Func<List<T>, bool> done, string what) where T : class, IMessage<T>, new()
     {
-        using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
-        {
-            BootstrapServers = KafkaFixture.Shared.BootstrapServers,
-            GroupId = KafkaFixture.UniqueName("rules-it-reader"),
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            IsolationLevel = IsolationLevel.ReadCommitted,
-            EnableAutoCommit = false,
-        }).Build();
-        consumer.Subscribe(topic);
+        using var consumer = ReaderOf(topic);
         var read = new List<T>();
         try
         {
@@ -137,15 +129,7 @@ public sealed class RulesStack : IAsyncDisposable
     /// <summary>Reads a topic from the start (committed records only) until <paramref name="count"/> records were read: the key and partition of each.</summary>
     public async Task<List<(string Key, int Partition)>> ReadPlacementsAsync(string topic, int count)
     {
-        using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
-        {
-            BootstrapServers = KafkaFixture.Shared.BootstrapServers,
-            GroupId = KafkaFixture.UniqueName("rules-it-placement"),
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            IsolationLevel = IsolationLevel.ReadCommitted,
-            EnableAutoCommit = false,
-        }).Build();
-        consumer.Subscribe(topic);
+        using var consumer = ReaderOf(topic);
         var read = new List<(string, int)>();
         try
         {
@@ -160,6 +144,21 @@ public sealed class RulesStack : IAsyncDisposable
         {
             consumer.Close();
         }
+    }
+
+    /// <summary>A new group reading <paramref name="topic"/> from the start, committed records only.</summary>
+    private static IConsumer<string, byte[]> ReaderOf(string topic)
+    {
+        var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = KafkaFixture.Shared.BootstrapServers,
+            GroupId = KafkaFixture.UniqueName("rules-it-reader"),
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            IsolationLevel = IsolationLevel.ReadCommitted,
+            EnableAutoCommit = false,
+        }).Build();
+        consumer.Subscribe(topic);
+        return consumer;
     }
 
     public async ValueTask DisposeAsync()

@@ -1,6 +1,3 @@
-using System.Buffers;
-using System.Net;
-using System.Security.Cryptography.X509Certificates;
 using MQTTnet.Channel;
 using Pipeline.MqttBridge.Hosting;
 
@@ -12,7 +9,7 @@ namespace Pipeline.MqttBridge.Listeners;
 /// allocate whatever a "remaining length" claims (up to 256 MB) before reading it, so random bytes
 /// or a hostile client could make the bridge allocate large buffers.
 /// </summary>
-public sealed class PacketSizeGuardChannel(IMqttChannel inner, int maxPacketBytes) : IMqttChannel
+public sealed class PacketSizeGuardChannel(IMqttChannel inner, int maxPacketBytes) : DelegatingChannel(inner)
 {
     private enum State { Type, Length, Body }
 
@@ -22,9 +19,9 @@ public sealed class PacketSizeGuardChannel(IMqttChannel inner, int maxPacketByte
     private long _multiplier = 1;
     private long _bodyLeft;
 
-    public async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+    public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
     {
-        var read = await inner.ReadAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false);
+        var read = await Inner.ReadAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false);
         Inspect(buffer.AsSpan(offset, read));
         return read;
     }
@@ -74,14 +71,4 @@ public sealed class PacketSizeGuardChannel(IMqttChannel inner, int maxPacketByte
             }
         }
     }
-
-    public X509Certificate2 ClientCertificate => inner.ClientCertificate;
-    public EndPoint RemoteEndPoint => inner.RemoteEndPoint;
-    public EndPoint LocalEndPoint => inner.LocalEndPoint;
-    public bool IsSecureConnection => inner.IsSecureConnection;
-    public Task ConnectAsync(CancellationToken cancellationToken) => inner.ConnectAsync(cancellationToken);
-    public Task DisconnectAsync(CancellationToken cancellationToken) => inner.DisconnectAsync(cancellationToken);
-    public Task WriteAsync(ReadOnlySequence<byte> buffer, bool isEndOfPacket, CancellationToken cancellationToken) =>
-        inner.WriteAsync(buffer, isEndOfPacket, cancellationToken);
-    public void Dispose() => inner.Dispose();
 }

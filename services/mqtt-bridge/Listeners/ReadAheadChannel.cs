@@ -1,6 +1,3 @@
-using System.Buffers;
-using System.Net;
-using System.Security.Cryptography.X509Certificates;
 using MQTTnet.Channel;
 
 namespace Pipeline.MqttBridge.Listeners;
@@ -15,20 +12,20 @@ namespace Pipeline.MqttBridge.Listeners;
 /// its CPU in the kernel (perf). Reads at least a chunk long go straight to the connection. The chunk is small
 /// because every idle connection keeps one.
 /// </remarks>
-public sealed class ReadAheadChannel(IMqttChannel inner, int chunkBytes = 512) : IMqttChannel
+public sealed class ReadAheadChannel(IMqttChannel inner, int chunkBytes = 512) : DelegatingChannel(inner)
 {
     private byte[]? _chunk;
     private int _start;
     private int _end;
 
-    public async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+    public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
     {
         if (_start < _end || count == 0)
             return Take(buffer, offset, count);
         if (count >= chunkBytes)
-            return await inner.ReadAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false);
+            return await Inner.ReadAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false);
         _chunk ??= new byte[chunkBytes];
-        var read = await inner.ReadAsync(_chunk, 0, chunkBytes, cancellationToken).ConfigureAwait(false);
+        var read = await Inner.ReadAsync(_chunk, 0, chunkBytes, cancellationToken).ConfigureAwait(false);
         if (read <= 0)
             return read;
         (_start, _end) = (0, read);
@@ -43,14 +40,4 @@ public sealed class ReadAheadChannel(IMqttChannel inner, int chunkBytes = 512) :
         _start += n;
         return n;
     }
-
-    public X509Certificate2 ClientCertificate => inner.ClientCertificate;
-    public EndPoint RemoteEndPoint => inner.RemoteEndPoint;
-    public EndPoint LocalEndPoint => inner.LocalEndPoint;
-    public bool IsSecureConnection => inner.IsSecureConnection;
-    public Task ConnectAsync(CancellationToken cancellationToken) => inner.ConnectAsync(cancellationToken);
-    public Task DisconnectAsync(CancellationToken cancellationToken) => inner.DisconnectAsync(cancellationToken);
-    public Task WriteAsync(ReadOnlySequence<byte> buffer, bool isEndOfPacket, CancellationToken cancellationToken) =>
-        inner.WriteAsync(buffer, isEndOfPacket, cancellationToken);
-    public void Dispose() => inner.Dispose();
 }
