@@ -29,4 +29,13 @@ public sealed class KafkaOptions
     /// </summary>
     [RegularExpression("^[A-Za-z0-9_.-]{0,64}$", ErrorMessage = "Kafka:LogIncarnation may hold at most 64 letters, digits, '_', '.' or '-'.")]
     public string LogIncarnation { get; set; } = "";
+
+    /// <summary>
+    /// How long a consumer's fetch may wait at the broker when there is nothing new (librdkafka's fetch.wait.max.ms,
+    /// default 500 ms). A real broker answers as soon as a record arrives, so a shorter wait only adds a few empty
+    /// fetches while idle; the embedded mock cluster always waits the full time, so with 500 ms every caught-up hop of
+    /// the pipeline (processor, sink, shadow answers) added up to half a second.
+    /// </summary>
+    [Range(10, 5000, ErrorMessage = "Kafka:FetchWaitMaxMs must be between 10 and 5000.")]
+    public int FetchWaitMaxMs { get; set; } = 100;
 }

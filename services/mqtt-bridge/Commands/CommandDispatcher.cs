@@ -54,6 +54,7 @@ public sealed class CommandDispatcher(
         var config = new ConsumerConfig
         {
             BootstrapServers = kafka.Value.BootstrapServers,
+            FetchWaitMaxMs = kafka.Value.FetchWaitMaxMs,
             GroupId = bridge.Value.CommandsGroupId ?? "mqtt-bridge-commands",
             AutoOffsetReset = AutoOffsetReset.Earliest,
             EnableAutoCommit = true,

@@ -44,6 +44,7 @@ public sealed class ShadowResponseDispatcher(
         var config = new ConsumerConfig
         {
             BootstrapServers = kafka.Value.BootstrapServers,
+            FetchWaitMaxMs = kafka.Value.FetchWaitMaxMs,
             GroupId = $"mqtt-bridge-shadow-responses-{bridge.Value.InstanceId}",
             AutoOffsetReset = AutoOffsetReset.Earliest,
             EnableAutoCommit = true,

@@ -48,7 +48,7 @@ public sealed class RulesStreamService(
             log.LogWarning("Kafka has no topic {Topics}; Streamiz will try to create them, which a broker without the CreateTopics API "
                 + "(the embedded mock cluster) never does, and the stream then stays REBALANCING: create every topic --list-topics names "
                 + "with the same configuration (Rules:Modules) first", string.Join(", ", missing));
-        var config = StreamSettings.Create(rules, kafka.BootstrapServers, stateDir, loggerFactory);
+        var config = StreamSettings.Create(rules, kafka, stateDir, loggerFactory);
         _stream = new KafkaStream(topology.Build(schemas, metrics), config);
         _stream.StateChanged += (_, now) =>
         {

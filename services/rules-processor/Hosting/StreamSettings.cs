@@ -1,6 +1,7 @@
 using Confluent.Kafka;
 using Streamiz.Kafka.Net;
 using Pipeline.RulesProcessor.Modules.Dedupe;
+using Pipeline.ServiceDefaults;
 using Streamiz.Kafka.Net.SerDes;
 using Streamiz.Kafka.Net.State;
 
@@ -10,10 +11,11 @@ namespace Pipeline.RulesProcessor.Hosting;
 public static class StreamSettings
 {
     public static StreamConfig<StringSerDes, ByteArraySerDes> Create(
-        RulesOptions rules, string bootstrapServers, string stateDir, ILoggerFactory? loggerFactory = null) => new()
+        RulesOptions rules, KafkaOptions kafka, string stateDir, ILoggerFactory? loggerFactory = null) => new()
     {
         ApplicationId = rules.ApplicationId,
-        BootstrapServers = bootstrapServers,
+        BootstrapServers = kafka.BootstrapServers,
+        FetchWaitMaxMs = kafka.FetchWaitMaxMs,
         Guarantee = rules.Guarantee == ProcessingMode.ExactlyOnce ? ProcessingGuarantee.EXACTLY_ONCE : ProcessingGuarantee.AT_LEAST_ONCE,
         NumStreamThreads = rules.StreamThreads,
         StateDir = stateDir,

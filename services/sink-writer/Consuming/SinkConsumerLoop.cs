@@ -1,3 +1,4 @@
+using Pipeline.ServiceDefaults;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Confluent.Kafka;
@@ -38,7 +39,7 @@ internal sealed partial class SinkConsumerLoop : IDisposable
     private bool _paused;
     private long _nextHousekeeping;
 
-    public SinkConsumerLoop(SinkDestination destination, string topic, string bootstrapServers, SinkWriterOptions options,
+    public SinkConsumerLoop(SinkDestination destination, string topic, KafkaOptions kafka, SinkWriterOptions options,
         BatchWriter writer, InflightMarkers markers, WriterState state, SinkMetrics metrics, ILogger logger)
     {
         _destination = destination;
@@ -56,7 +57,8 @@ internal sealed partial class SinkConsumerLoop : IDisposable
         _tombstones = metrics.Tombstones.WithLabels(destination.Converter.Table);
         _consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
         {
-            BootstrapServers = bootstrapServers,
+            BootstrapServers = kafka.BootstrapServers,
+            FetchWaitMaxMs = kafka.FetchWaitMaxMs,
             GroupId = Group,
             ClientId = Group,
             // Offsets are committed by hand, only after ClickHouse accepted the batch.

@@ -30,7 +30,7 @@ internal sealed class SinkLoopFactory(
         var inserter = new BatchInserter(clickHouse, table, destination.Converter.Columns, new InsertRetry(table, settings, state, metrics, logger));
         var kafkaRetry = KafkaRetry.Create($"Kafka write for {table}", settings, e => state.Retrying($"Kafka: {e.Message}"), logger);
         var writer = new BatchWriter(destination, inserter, markers, publisher, kafkaRetry, metrics, state, logger);
-        return new SinkConsumerLoop(destination, destination.Topic(topics.Value), kafka.Value.BootstrapServers, settings,
+        return new SinkConsumerLoop(destination, destination.Topic(topics.Value), kafka.Value, settings,
             writer, markers, state, metrics, logger);
     }
 }
