@@ -20,8 +20,10 @@ internal static class SustainedThroughput
         using var http = new HttpClient { BaseAddress = new Uri(pipeline.ClickHouseUrl), Timeout = TimeSpan.FromSeconds(30) };
         var held = 0;
         StepResult? last = null;
+        var tried = new List<int>();
         foreach (var rate in rates)
         {
+            tried.Add(rate);
             last = await StepAsync(pipeline, http, rate, step, devices);
             Console.Error.WriteLine($"sustained: {rate:N0} msg/s -> {(last.Held ? "held" : "not held")} ({last.Detail}; CPU {last.Cpu})");
             if (!last.Held) break;
@@ -33,7 +35,7 @@ internal static class SustainedThroughput
             return BenchResult.Failed("sustained throughput", Goal, "no rate to try");
         var where = last.Held ? $"every rate tried held (up to {held:N0} msg/s)" : $"at {last.Rate:N0} msg/s: {last.Detail}";
         return new BenchResult($"sustained throughput (whole pipeline, {step.TotalSeconds:0} s steps)",
-            held > 0 ? $"{held:N0} msg/s held" : "no rate held", $"rates tried: {string.Join(", ", rates.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))} msg/s",
+            held > 0 ? $"{held:N0} msg/s held" : "no rate held", $"rates tried: {string.Join(", ", tried.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))} msg/s",
             null, "highest rate with lag not growing; where the bottleneck was",
             $"`simulate --devices {devices}` for {step.TotalSeconds:0} s per rate; {where}; CPU over the last step (100% = one core): {last.Cpu}.");
     }
