@@ -1,117 +1,93 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 
 namespace Pipeline.Bench;
 
 /// <summary>
 /// Publish-to-visible latency through the whole pipeline under `up`. `simulate` publishes at a fixed rate
-/// (each message carries its publish time in `ts`, epoch ms). While it runs, ClickHouse is polled every
-/// 100 ms for the count of `temperature` rows (one per message) per 10 ms bucket of `ts`; when a bucket's
-/// count grows at a poll, that many messages became visible then: latency = poll time - bucket middle.
-/// So each latency is exact to within the poll interval plus 5 ms.
+/// (each message carries its publish time in `ts`, epoch ms) for a warm-up and then the measured duration, in
+/// one run. While it runs, <see cref="VisibleRows"/> is polled every 100 ms; when a 10 ms bucket of `ts` gains
+/// rows at a poll, that many messages became visible then: latency = poll time - bucket middle. So each latency
+/// is exact to within the poll interval plus 5 ms. Messages published during the warm-up (the first seconds
+/// after every service started: JIT compilation, first connections) are reported apart, as the cold start.
 /// </summary>
 internal static class EndToEndLatency
 {
     private const string Goal = "p99 < 2 s";
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
 
-    public static async Task<BenchResult> RunAsync(PipelineUp pipeline, int rate, TimeSpan duration, int devices)
+    public static async Task<BenchResult> RunAsync(PipelineUp pipeline, int rate, TimeSpan duration, TimeSpan warmup, int devices)
     {
         var name = $"end-to-end latency at {rate:N0} msg/s";
         using var http = new HttpClient { BaseAddress = new Uri(pipeline.ClickHouseUrl), Timeout = TimeSpan.FromSeconds(30) };
         var start = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var seen = new Dictionary<long, long>();
-        var latencies = new List<(double Ms, long Count)>();
+        var rows = new VisibleRows(http, start);
+        var seen = new List<(long BucketStartMs, double Ms, long Count)>();
         using var stop = new CancellationTokenSource();
         var poller = Task.Run(async () =>
         {
             while (!stop.IsCancellationRequested)
             {
-                await PollAsync(http, start, seen, latencies);
+                if (await rows.PollAsync() is { } poll)
+                    lock (seen)
+                        foreach (var (bucketStart, count) in poll.Appeared)
+                            seen.Add((bucketStart, Math.Max(0, poll.AtMs - (bucketStart + VisibleRows.BucketMs / 2.0)), count));
                 try { await Task.Delay(PollInterval, stop.Token); } catch (OperationCanceledException) { }
             }
         });
 
-        Console.Error.WriteLine($"end-to-end: {devices} devices, {rate} msg/s for {duration.TotalSeconds:0} s");
-        var summary = await pipeline.SimulateAsync(duration + TimeSpan.FromMinutes(3),
+        Console.Error.WriteLine($"end-to-end: {devices} devices, {rate} msg/s for {warmup.TotalSeconds:0} s warm-up + {duration.TotalSeconds:0} s measured");
+        var summary = await pipeline.SimulateAsync(warmup + duration + TimeSpan.FromMinutes(3),
             "--devices", devices.ToString(CultureInfo.InvariantCulture), "--rate", rate.ToString(CultureInfo.InvariantCulture),
-            "--duration", $"{(int)duration.TotalSeconds}s", "--register");
+            "--duration", $"{(int)(warmup + duration).TotalSeconds}s", "--register");
         var acknowledged = summary.GetProperty("acknowledged").GetInt64();
         var simulated = summary.GetProperty("sent").GetInt64();
 
         // After the last publish, wait (bounded) until every acknowledged message is visible.
         var deadline = Stopwatch.StartNew();
-        while (Visible(latencies) < acknowledged && deadline.Elapsed < TimeSpan.FromSeconds(60))
+        long Visible() { lock (seen) return seen.Sum(s => s.Count); }
+        while (Visible() < acknowledged && deadline.Elapsed < TimeSpan.FromSeconds(60))
             await Task.Delay(PollInterval);
         await stop.CancelAsync();
         await poller;
 
-        var visible = Visible(latencies);
+        var visible = Visible();
         if (visible == 0)
             return BenchResult.Failed(name, Goal, $"no row became visible ({acknowledged} acknowledged)");
-        var achieved = acknowledged / duration.TotalSeconds;
-        string P(double q) => Percentile(latencies, q).ToString("N0", CultureInfo.InvariantCulture);
-        var p99 = Percentile(latencies, 0.99);
+        // The warm-up counts from the first message published (the simulator first connects and registers its devices).
+        var measuredFrom = seen.Min(s => s.BucketStartMs) + (long)warmup.TotalMilliseconds;
+        var cold = new Latencies(seen.Where(s => s.BucketStartMs < measuredFrom).Select(s => (s.Ms, s.Count)));
+        var measured = new Latencies(seen.Where(s => s.BucketStartMs >= measuredFrom).Select(s => (s.Ms, s.Count)));
+        if (measured.Count == 0)
+            return BenchResult.Failed(name, Goal, $"no row published after the warm-up became visible ({acknowledged} acknowledged, {visible} visible)");
+        var achieved = acknowledged / (warmup + duration).TotalSeconds;
+        string P(Latencies l, double q) => l.Percentile(q).ToString("N0", CultureInfo.InvariantCulture);
+        var coldStart = cold.Count > 0 ? $"cold start (the {warmup.TotalSeconds:0} s warm-up, {cold.Count:N0} messages): p50 {P(cold, 0.5)} ms, p99 {P(cold, 0.99)} ms, max {P(cold, 1)} ms; " : "";
         return new BenchResult(name,
-            $"p50 {P(0.5)} ms, p95 {P(0.95)} ms, p99 {P(0.99)} ms, max {P(1)} ms; {achieved:N0} msg/s achieved",
-            $"goal 2,000 ms at p99", 2000 / Math.Max(p99, 1), Goal,
-            $"`simulate --devices {devices} --rate {rate}` for {duration.TotalSeconds:0} s ({simulated:N0} sent, {acknowledged:N0} acknowledged, {visible:N0} visible); " +
+            $"p50 {P(measured, 0.5)} ms, p95 {P(measured, 0.95)} ms, p99 {P(measured, 0.99)} ms, max {P(measured, 1)} ms; {achieved:N0} msg/s achieved",
+            "goal 2,000 ms at p99", 2000 / Math.Max(measured.Percentile(0.99), 1), Goal,
+            $"`simulate --devices {devices} --rate {rate}` for {warmup.TotalSeconds:0} s warm-up + {duration.TotalSeconds:0} s measured " +
+            $"({simulated:N0} sent, {acknowledged:N0} acknowledged, {visible:N0} visible, {measured.Count:N0} measured); {coldStart}" +
             "latency = time of the first 100 ms poll of ClickHouse that sees the row minus the device's `ts` (publish time), bucketed by 10 ms; ratio = 2 s / p99 (>= 1 meets the goal).");
     }
 
-    private static long Visible(List<(double Ms, long Count)> latencies)
+    /// <summary>Latencies, each with how many messages had it.</summary>
+    private sealed class Latencies(IEnumerable<(double Ms, long Count)> items)
     {
-        lock (latencies) return latencies.Sum(l => l.Count);
-    }
+        private readonly List<(double Ms, long Count)> _sorted = items.OrderBy(l => l.Ms).ToList();
 
-    private static async Task PollAsync(HttpClient http, long start, Dictionary<long, long> seen, List<(double Ms, long Count)> latencies)
-    {
-        var sql = $"SELECT intDiv(toUnixTimestamp64Milli(ts), 10) AS b, count() FROM iot.telemetry WHERE metric = 'temperature' AND ts >= fromUnixTimestamp64Milli(toInt64({start})) GROUP BY b FORMAT TabSeparated";
-        var sent = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        string body;
-        try
-        {
-            using var response = await http.PostAsync("/", new StringContent(sql, Encoding.UTF8));
-            if (!response.IsSuccessStatusCode) return;
-            body = await response.Content.ReadAsStringAsync();
-        }
-        catch (HttpRequestException)
-        {
-            return;
-        }
-        catch (TaskCanceledException)
-        {
-            return;
-        }
-        // The query saw the table somewhere between sending and answering: take the middle.
-        var at = (sent + DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) / 2.0;
-        foreach (var line in body.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var parts = line.Split('\t');
-            var bucket = long.Parse(parts[0], CultureInfo.InvariantCulture);
-            var count = long.Parse(parts[1], CultureInfo.InvariantCulture);
-            var before = seen.GetValueOrDefault(bucket);
-            if (count <= before) continue;
-            seen[bucket] = count;
-            lock (latencies) latencies.Add((Math.Max(0, at - (bucket * 10 + 5)), count - before));
-        }
-    }
+        public long Count => _sorted.Sum(l => l.Count);
 
-    private static double Percentile(List<(double Ms, long Count)> latencies, double q)
-    {
-        lock (latencies)
+        public double Percentile(double q)
         {
-            var sorted = latencies.OrderBy(l => l.Ms).ToList();
-            var total = sorted.Sum(l => l.Count);
-            var rank = Math.Max(1, (long)Math.Ceiling(q * total));
+            var rank = Math.Max(1, (long)Math.Ceiling(q * Count));
             long cumulative = 0;
-            foreach (var (ms, count) in sorted)
+            foreach (var (ms, count) in _sorted)
             {
                 cumulative += count;
                 if (cumulative >= rank) return ms;
             }
-            return sorted[^1].Ms;
+            return _sorted[^1].Ms;
         }
     }
 }

@@ -1,12 +1,12 @@
 using System.Globalization;
 using Pipeline.Bench;
 
-// ./pipeline bench [--quick] [--rate N] [--duration SECONDS] [--connections N] [--only processor,sink,e2e,sustained,connections,bridge]
+// ./pipeline bench [--quick] [--rate N] [--duration SECONDS] [--warmup SECONDS] [--connections N] [--only processor,sink,e2e,sustained,connections,bridge]
 // Every benchmark next to its reference in one run; one table on stdout, bench/results/latest.md and .json.
 var options = BenchOptions.Parse(args);
 if (options is null)
 {
-    Console.Error.WriteLine("usage: bench [--quick] [--rate MSGS_PER_S] [--duration SECONDS] [--connections N] [--only processor,sink,e2e,sustained,connections,bridge]");
+    Console.Error.WriteLine("usage: bench [--quick] [--rate MSGS_PER_S] [--duration SECONDS] [--warmup SECONDS] [--connections N] [--only processor,sink,e2e,sustained,connections,bridge]");
     return 2;
 }
 // Before anything is started: `up` (so the bridge), Mosquitto and the load generator inherit it.
@@ -48,7 +48,7 @@ if (options.Parts.Overlaps(["e2e", "sustained", "bridge", "connections"]))
     {
         await using var pipeline = started;
         // Latency first, on an idle pipeline: the bridge benchmark leaves a backlog behind it.
-        await Part("e2e", async () => [await EndToEndLatency.RunAsync(pipeline, options.Rate, options.Duration, options.Devices)], "end-to-end latency");
+        await Part("e2e", async () => [await EndToEndLatency.RunAsync(pipeline, options.Rate, options.Duration, options.Warmup, options.Devices)], "end-to-end latency");
         // Rising rates until the pipeline no longer keeps up (each step starts drained); the search stops at the first step that does not hold.
         IReadOnlyList<int> rates = options.Quick ? [1_000, 2_000] : Enumerable.Range(1, 15).Select(i => i * 2_000).ToList();
         await Part("sustained", async () => [await SustainedThroughput.RunAsync(pipeline, rates, options.Quick ? TimeSpan.FromSeconds(10) : TimeSpan.FromSeconds(60), options.Devices)],
@@ -74,7 +74,7 @@ File.WriteAllText(Path.Combine(BenchPaths.ResultsDir, "latest.json"), ResultRepo
 Console.WriteLine($"Written: {Path.Combine(BenchPaths.ResultsDir, "latest.md")} and latest.json");
 return results.Any(r => r.Ours == "failed") ? 1 : 0;
 
-internal sealed record BenchOptions(bool Quick, int Rate, TimeSpan Duration, int Devices, int Connections, IReadOnlySet<string> Parts)
+internal sealed record BenchOptions(bool Quick, int Rate, TimeSpan Duration, TimeSpan Warmup, int Devices, int Connections, IReadOnlySet<string> Parts)
 {
     public static BenchOptions? Parse(string[] args)
     {
@@ -82,12 +82,14 @@ internal sealed record BenchOptions(bool Quick, int Rate, TimeSpan Duration, int
         string? Value(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
         var rate = Value("--rate") is { } r ? int.TryParse(r, out var n) && n > 0 ? n : -1 : quick ? 2_000 : 10_000;
         var seconds = Value("--duration") is { } d ? int.TryParse(d.TrimEnd('s'), out var s) && s > 0 ? s : -1 : quick ? 10 : 60;
+        // The end-to-end part publishes this long before it measures: the first seconds after every service started are its cold start.
+        var warmup = Value("--warmup") is { } w ? int.TryParse(w.TrimEnd('s'), out var ws) && ws >= 0 ? ws : -1 : quick ? 3 : 10;
         var connections = Value("--connections") is { } c ? int.TryParse(c, out var k) && k is > 0 and <= 99_999 ? k : -1 : quick ? 1_000 : 10_000;
-        if (rate < 0 || seconds < 0 || connections < 0) return null;
+        if (rate < 0 || seconds < 0 || warmup < 0 || connections < 0) return null;
         HashSet<string> all = ["processor", "sink", "e2e", "sustained", "connections", "bridge"];
         var parts = Value("--only") is { } only ? only.Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet() : all;
         if (!parts.IsSubsetOf(all)) return null;
         // Each simulated device stays at 50 msg/s, well under the bridge's default per-device limit of 100.
-        return new BenchOptions(quick, rate, TimeSpan.FromSeconds(seconds), Math.Max(1, rate / 50), connections, parts);
+        return new BenchOptions(quick, rate, TimeSpan.FromSeconds(seconds), TimeSpan.FromSeconds(warmup), Math.Max(1, rate / 50), connections, parts);
     }
 }
