@@ -17,6 +17,9 @@ public sealed partial class ClickHouseMigrator : IDisposable
 {
     public const string HistoryTable = "schema_migrations";
 
+    /// <summary>ClickHouse's UNKNOWN_SETTING error code.</summary>
+    private const int UnknownSetting = 115;
+
     private readonly IClickHouseClient _client;
     private readonly bool _ownsClient;
     private readonly IReadOnlyList<Migration> _migrations;
@@ -36,6 +39,12 @@ public sealed partial class ClickHouseMigrator : IDisposable
     /// <summary>Connects with the settings of an ADO.NET connection; its database unless one is given.</summary>
     public ClickHouseMigrator(ClickHouseConnection connection, string? database = null)
         : this(new ClickHouseClient(connection.Settings), ownsClient: true, database ?? connection.Database, Migration.Known)
+    {
+    }
+
+    /// <summary>Applies <paramref name="migrations"/> instead of this build's files (tests).</summary>
+    internal ClickHouseMigrator(string connectionString, string database, IReadOnlyList<Migration> migrations)
+        : this(new ClickHouseClient(connectionString), ownsClient: true, database, migrations)
     {
     }
 
@@ -91,15 +100,25 @@ public sealed partial class ClickHouseMigrator : IDisposable
                 throw new MigrationChecksumMismatchException(Database, migration, checksum);
 
         var done = new List<Migration>();
+        var skipped = new List<string>();
         foreach (var migration in _migrations.Where(m => !applied.ContainsKey(m.Version)))
         {
-            // Every statement is idempotent (IF NOT EXISTS), so a file cut short is re-run whole.
+            // Every statement is idempotent (IF NOT EXISTS, MODIFY SETTING), so a file cut short is re-run whole.
             foreach (var statement in migration.Statements)
-                await ExecuteAsync(statement, Database, ct);
+            {
+                try
+                {
+                    await ExecuteAsync(statement, Database, ct);
+                }
+                catch (ClickHouseServerException e) when (migration.IsTuning && e.ErrorCode == UnknownSetting)
+                {
+                    skipped.Add($"{migration.Version:0000}_{migration.Name}: {e.Message.Split('\n')[0]}");
+                }
+            }
             await RecordAsync(migration, ct);
             done.Add(migration);
         }
-        return new MigrationReport(Database, from, Math.Max(from, done.Count == 0 ? from : done[^1].Version), done);
+        return new MigrationReport(Database, from, Math.Max(from, done.Count == 0 ? from : done[^1].Version), done, skipped);
     }
 
     private async Task<Dictionary<int, string>> ReadAppliedAsync(CancellationToken ct)

@@ -11,6 +11,13 @@ public sealed partial record Migration(int Version, string Name, string Sql)
     /// <summary>SHA-256 of the file text (line endings normalised), recorded when applied so later edits are caught.</summary>
     public string Checksum { get; } = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Sql.ReplaceLineEndings("\n"))));
 
+    /// <summary>
+    /// A tuning file (NNNN_*_tuning.sql) only adjusts table settings for speed. A statement of it that the server
+    /// refuses as an unknown setting (an older ClickHouse) is skipped instead of stopping the migration: the
+    /// schema is the same without it.
+    /// </summary>
+    public bool IsTuning => Name.EndsWith("_tuning", StringComparison.Ordinal);
+
     /// <summary>The file's statements, split on ';' outside strings, identifiers and comments.</summary>
     public IReadOnlyList<string> Statements => SqlStatements.Split(Sql);
 

@@ -43,6 +43,48 @@ public sealed class ClickHouseMigratorTests
     }
 
     [Fact]
+    public async Task Telemetry_merges_at_least_eight_parts_at_once()
+    {
+        var database = "migrate_" + Guid.NewGuid().ToString("N");
+        using var migrator = new ClickHouseMigrator(_clickHouse.ConnectionString("default"), database);
+        var report = await migrator.MigrateAsync();
+
+        var create = await _clickHouse.ExecuteAsync($"SELECT create_table_query FROM system.tables WHERE database = '{database}' AND name = 'telemetry' FORMAT TSVRaw");
+
+        Assert.Empty(report.Skipped);
+        Assert.Contains("merge_selector_base = 10", create);
+        Assert.Contains("min_parts_to_merge_at_once = 8", create);
+    }
+
+    [Fact]
+    public async Task A_tuning_setting_the_server_does_not_know_is_skipped_and_reported_but_elsewhere_it_stops_the_migration()
+    {
+        var database = "migrate_" + Guid.NewGuid().ToString("N");
+        Migration[] tuning =
+        [
+            new(1, "t", "CREATE TABLE IF NOT EXISTS t (x UInt8) ENGINE = MergeTree ORDER BY x"),
+            new(2, "t_tuning", "ALTER TABLE t MODIFY SETTING no_such_merge_setting = 1"),
+        ];
+        using var tolerant = new ClickHouseMigrator(_clickHouse.ConnectionString("default"), database, tuning);
+
+        var report = await tolerant.MigrateAsync();
+
+        Assert.Equal(2, report.ToVersion);
+        var skipped = Assert.Single(report.Skipped);
+        Assert.StartsWith("0002_t_tuning: ", skipped);
+        Assert.Contains("no_such_merge_setting", skipped);
+        Assert.Contains("Skipped (this ClickHouse does not know the setting", report.ToString());
+        Assert.Equal(2, await tolerant.CurrentVersionAsync());
+
+        Migration[] strict = [.. tuning[..1], new(2, "t_settings", "ALTER TABLE t MODIFY SETTING no_such_merge_setting = 1")];
+        var other = "migrate_" + Guid.NewGuid().ToString("N");
+        using var refusing = new ClickHouseMigrator(_clickHouse.ConnectionString("default"), other, strict);
+        var refused = await Assert.ThrowsAsync<global::ClickHouse.Driver.ClickHouseServerException>(() => refusing.MigrateAsync());
+        Assert.Equal(115, refused.ErrorCode);
+        Assert.Equal(1, await refusing.CurrentVersionAsync());
+    }
+
+    [Fact]
     public async Task A_database_migrated_by_a_newer_build_is_refused_with_both_versions()
     {
         var database = "migrate_" + Guid.NewGuid().ToString("N");
