@@ -142,7 +142,7 @@ public sealed class DevstackTests
         using var process = Process.Start(start)!;
         var output = await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"{tool} {string.Join(' ', args)} failed: {await process.StandardError.ReadToEndAsync()}");
+        Assert.True(process.ExitCode == 0, $"{CommandLine.Redacted(tool, args)} failed: {await process.StandardError.ReadToEndAsync()}");
         return output;
     }
 }

@@ -186,7 +186,7 @@ public sealed class ShadowsTests(ShadowsTests.Pipeline pipeline) : IClassFixture
     private static async Task<string> Tool(string tool, IEnumerable<string> args, string? stdin = null)
     {
         var (exit, stdout, stderr) = await RunTool(tool, args, stdin);
-        Assert.True(exit == 0, $"{tool} {string.Join(' ', args)} exited {exit}: {stderr}");
+        Assert.True(exit == 0, $"{CommandLine.Redacted(tool, args)} exited {exit}: {stderr}");
         return stdout;
     }
 

@@ -24,7 +24,7 @@ public static class PeerProcess
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"Peer process '{string.Join(' ', args)}' did not finish within {timeout}. stderr: {await stderr}");
+            throw new TimeoutException($"Peer process '{CommandLine.Redacted("dotnet", args)}' did not finish within {timeout}. stderr: {await stderr}");
         }
         return (process.ExitCode, await stdout, await stderr);
     }

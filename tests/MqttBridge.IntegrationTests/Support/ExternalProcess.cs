@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Pipeline.TestSupport;
 
 namespace Pipeline.MqttBridge.IntegrationTests.Support;
 
@@ -26,7 +27,7 @@ public static class ExternalProcess
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish within {timeout}: {await stderr}");
+            throw new TimeoutException($"{CommandLine.Redacted(file, args)} did not finish within {timeout}: {await stderr}");
         }
         return new Result(process.ExitCode, await stdout, await stderr);
     }
