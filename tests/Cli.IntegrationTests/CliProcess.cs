@@ -62,7 +62,21 @@ public sealed partial class CliProcess : IAsyncDisposable
         _process.WaitForExit(); // drains the redirected output
     }
 
-    public void Signal(int signal) => _ = Kill(_process.Id, signal);
+    public void Signal(int signal)
+    {
+        // A process started with SIGINT ignored (a background job of a non-interactive shell) passes that on to its
+        // children, and .NET then leaves SIGINT ignored: the CLI could not see this Ctrl-C, and the test would time out.
+        if (signal == SigInt && SigIntIgnoredHere())
+            throw new InvalidOperationException("SIGINT is ignored in this test process (was `./pipeline test` started as a background job, `cmd &`?), " +
+                "so the CLI it starts ignores Ctrl-C too. Run the tests in the foreground or with job control (`set -m`).");
+        _ = Kill(_process.Id, signal);
+    }
+
+    private static bool SigIntIgnoredHere()
+    {
+        var ignored = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        return ignored is not null && (Convert.ToUInt64(ignored["SigIgn:".Length..].Trim(), 16) & (1UL << (SigInt - 1))) != 0;
+    }
 
     public const int SigInt = 2;
     public const int SigTerm = 15;
