@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Pipeline.TestSupport;
 
@@ -77,19 +75,12 @@ public sealed class UpTests
 
     internal static void UseFreePorts(CliHome home)
     {
-        home.Environment["PIPELINE__Listeners__TcpPort"] = FreePort().ToString();
-        home.Environment["PIPELINE__Listeners__TlsPort"] = FreePort().ToString();
-        home.Environment["PIPELINE__Listeners__WebSocketPort"] = FreePort().ToString();
-        home.Environment["PIPELINE__Services__BridgeHttpUrl"] = $"http://127.0.0.1:{FreePort()}";
-        home.Environment["PIPELINE__Services__RulesHttpUrl"] = $"http://127.0.0.1:{FreePort()}";
-        home.Environment["PIPELINE__Services__SinkHttpUrl"] = $"http://127.0.0.1:{FreePort()}";
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        home.Environment["PIPELINE__Listeners__TcpPort"] = FreePorts.Next().ToString();
+        home.Environment["PIPELINE__Listeners__TlsPort"] = FreePorts.Next().ToString();
+        home.Environment["PIPELINE__Listeners__WebSocketPort"] = FreePorts.Next().ToString();
+        home.Environment["PIPELINE__Services__BridgeHttpUrl"] = $"http://127.0.0.1:{FreePorts.Next()}";
+        home.Environment["PIPELINE__Services__RulesHttpUrl"] = $"http://127.0.0.1:{FreePorts.Next()}";
+        home.Environment["PIPELINE__Services__SinkHttpUrl"] = $"http://127.0.0.1:{FreePorts.Next()}";
     }
 
     internal static async Task<long> CountAsync(CliHome home, string sql)

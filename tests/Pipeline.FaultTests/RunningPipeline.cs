@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Pipeline.Cli.IntegrationTests;
@@ -32,9 +30,9 @@ public sealed class RunningPipeline : IAsyncDisposable
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
             home.Environment[key] = value;
         foreach (var key in new[] { "PIPELINE__Listeners__TcpPort", "PIPELINE__Listeners__TlsPort", "PIPELINE__Listeners__WebSocketPort" })
-            home.Environment[key] = FreePort().ToString(CultureInfo.InvariantCulture);
+            home.Environment[key] = FreePorts.Next().ToString(CultureInfo.InvariantCulture);
         foreach (var key in new[] { "PIPELINE__Services__BridgeHttpUrl", "PIPELINE__Services__RulesHttpUrl", "PIPELINE__Services__SinkHttpUrl", "PIPELINE__EmbeddedStack__FaultControlUrl" })
-            home.Environment[key] = $"http://127.0.0.1:{FreePort()}";
+            home.Environment[key] = $"http://127.0.0.1:{FreePorts.Next()}";
         var up = CliProcess.Start(home, "up", "--fresh");
         var pipeline = new RunningPipeline(home, up);
         await Eventually.HoldsAsync(() => File.Exists(home.EndpointsFile) || up.HasExited, TimeSpan.FromSeconds(120), "up writes the endpoints file");
@@ -117,12 +115,5 @@ public sealed class RunningPipeline : IAsyncDisposable
         await Up.DisposeAsync();
         _http.Dispose();
         Home.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
