@@ -55,7 +55,8 @@ public static class Extensions
                 sp.GetRequiredService<IOptions<KafkaTopics>>().Value,
                 rules.ApplicationId,
                 rules.Guarantee,
-                sp.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()["Kafka:LogIncarnation"] ?? "");
+                sp.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()["Kafka:LogIncarnation"] ?? "",
+                rules.CommitInterval);
         });
         return services;
     }

@@ -23,10 +23,17 @@ public sealed class RulesStack : IAsyncDisposable
     private readonly IProducer<string, byte[]> _producer;
 
     public RulesStack(string name, params (string Key, string Value)[] settings)
+        : this(KafkaFixture.Shared, name, settings)
     {
+    }
+
+    /// <summary>A stack on <paramref name="kafka"/> (a private embedded cluster for fault injection) instead of the shared one.</summary>
+    public RulesStack(KafkaFixture kafka, string name, params (string Key, string Value)[] settings)
+    {
+        Kafka = kafka;
         Settings = new Dictionary<string, string>
         {
-            ["Kafka:BootstrapServers"] = KafkaFixture.Shared.BootstrapServers,
+            ["Kafka:BootstrapServers"] = Kafka.BootstrapServers,
             ["Kafka:SchemaRegistryUrl"] = SchemaRegistryFixture.Shared.Url,
             ["Http:Url"] = "http://127.0.0.1:0",
             ["Rules:ApplicationId"] = KafkaFixture.UniqueName($"rules-{name}"),
@@ -38,12 +45,14 @@ public sealed class RulesStack : IAsyncDisposable
             Settings[key] = value;
         Topics = Configuration().GetSection(KafkaTopics.SectionName).Get<KafkaTopics>()!;
         // The embedded Kafka cannot create topics on demand: create what --list-topics names, as `./pipeline up` does.
-        KafkaFixture.Shared.CreateTopics(ListTopicsCommand.Topics(Configuration()), partitions: 2);
+        Kafka.CreateTopics(ListTopicsCommand.Topics(Configuration()), partitions: 2);
         _producer = new ProducerBuilder<string, byte[]>(new ProducerConfig
         {
-            BootstrapServers = KafkaFixture.Shared.BootstrapServers, Acks = Acks.All, EnableIdempotence = true, LingerMs = 0,
+            BootstrapServers = Kafka.BootstrapServers, Acks = Acks.All, EnableIdempotence = true, LingerMs = 0,
         }).Build();
     }
+
+    public KafkaFixture Kafka { get; }
 
     public Dictionary<string, string> Settings { get; }
 
@@ -86,6 +95,12 @@ public sealed class RulesStack : IAsyncDisposable
         Service = null;
     }
 
+    /// <summary>The changelog topics of the processor's state stores under this stack's configuration.</summary>
+    public List<string> ChangelogTopics() =>
+        ListTopicsCommand.Topics(Configuration())
+            .Where(t => t.StartsWith(Settings["Rules:ApplicationId"] + "-", StringComparison.Ordinal) && t.EndsWith("-changelog", StringComparison.Ordinal))
+            .ToList();
+
     public async Task<int> SchemaIdAsync(string topic) => await SchemaIdAsync<TelemetryRecord>(topic);
 
     /// <summary>The schema id of <typeparamref name="T"/> registered under <paramref name="topic"/>'s value subject.</summary>
@@ -126,6 +141,24 @@ public sealed class RulesStack : IAsyncDisposable
         }
     }
 
+    /// <summary>Like <see cref="ReadUntilAsync{T}"/>, but returns what was read when <paramref name="timeout"/> passes first, for the test to say what is missing.</summary>
+    public async Task<List<T>> ReadAsync<T>(string topic, Func<List<T>, bool> done, TimeSpan timeout) where T : class, IMessage<T>, new()
+    {
+        using var consumer = ReaderOf(topic);
+        var read = new List<T>();
+        var deadline = DateTime.UtcNow + timeout;
+        while (!done(read) && DateTime.UtcNow < deadline)
+            while (consumer.Consume(TimeSpan.FromMilliseconds(100)) is { } result)
+                read.Add(ProtobufDeserializer<T>.Decode(result.Message.Value));
+        // A second more: anything written twice comes right behind.
+        var settle = DateTime.UtcNow.AddSeconds(1);
+        while (DateTime.UtcNow < settle)
+            if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is { } result)
+                read.Add(ProtobufDeserializer<T>.Decode(result.Message.Value));
+        consumer.Close();
+        return await Task.FromResult(read);
+    }
+
     /// <summary>Reads a topic from the start (committed records only) until <paramref name="count"/> records were read: the key and partition of each.</summary>
     public async Task<List<(string Key, int Partition)>> ReadPlacementsAsync(string topic, int count)
     {
@@ -147,11 +180,11 @@ public sealed class RulesStack : IAsyncDisposable
     }
 
     /// <summary>A new group reading <paramref name="topic"/> from the start, committed records only.</summary>
-    private static IConsumer<string, byte[]> ReaderOf(string topic)
+    private IConsumer<string, byte[]> ReaderOf(string topic)
     {
         var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
         {
-            BootstrapServers = KafkaFixture.Shared.BootstrapServers,
+            BootstrapServers = Kafka.BootstrapServers,
             GroupId = KafkaFixture.UniqueName("rules-it-reader"),
             AutoOffsetReset = AutoOffsetReset.Earliest,
             IsolationLevel = IsolationLevel.ReadCommitted,

@@ -63,6 +63,18 @@ internal static unsafe class LibRdKafkaNative
             return E.MockTopicCreate(cluster, t, partitions, replicationFactor);
     }
 
+    public static int MockPartitionSetLeader(IntPtr cluster, string topic, int partition, int brokerId)
+    {
+        fixed (byte* t = Utf8(topic))
+            return E.MockPartitionSetLeader(cluster, t, partition, brokerId);
+    }
+
+    public static int MockCoordinatorSet(IntPtr cluster, string keyType, string key, int brokerId)
+    {
+        fixed (byte* t = Utf8(keyType), k = Utf8(key))
+            return E.MockCoordinatorSet(cluster, t, k, brokerId);
+    }
+
     public static int MockBrokerSetDown(IntPtr cluster, int brokerId) => E.MockBrokerSetDown(cluster, brokerId);
 
     public static int MockBrokerSetUp(IntPtr cluster, int brokerId) => E.MockBrokerSetUp(cluster, brokerId);
@@ -108,6 +120,8 @@ internal static unsafe class LibRdKafkaNative
         public readonly delegate* unmanaged<IntPtr, void> MockClusterDestroy = (delegate* unmanaged<IntPtr, void>)Get(handle, "rd_kafka_mock_cluster_destroy");
         public readonly delegate* unmanaged<IntPtr, IntPtr> MockClusterBootstraps = (delegate* unmanaged<IntPtr, IntPtr>)Get(handle, "rd_kafka_mock_cluster_bootstraps");
         public readonly delegate* unmanaged<IntPtr, byte*, int, int, int> MockTopicCreate = (delegate* unmanaged<IntPtr, byte*, int, int, int>)Get(handle, "rd_kafka_mock_topic_create");
+        public readonly delegate* unmanaged<IntPtr, byte*, int, int, int> MockPartitionSetLeader = (delegate* unmanaged<IntPtr, byte*, int, int, int>)Get(handle, "rd_kafka_mock_partition_set_leader");
+        public readonly delegate* unmanaged<IntPtr, byte*, byte*, int, int> MockCoordinatorSet = (delegate* unmanaged<IntPtr, byte*, byte*, int, int>)Get(handle, "rd_kafka_mock_coordinator_set");
         public readonly delegate* unmanaged<IntPtr, int, int> MockBrokerSetDown = (delegate* unmanaged<IntPtr, int, int>)Get(handle, "rd_kafka_mock_broker_set_down");
         public readonly delegate* unmanaged<IntPtr, int, int> MockBrokerSetUp = (delegate* unmanaged<IntPtr, int, int>)Get(handle, "rd_kafka_mock_broker_set_up");
         public readonly delegate* unmanaged<IntPtr, int, byte*, int, int> MockBrokerSetHostPort = (delegate* unmanaged<IntPtr, int, byte*, int, int>)Get(handle, "rd_kafka_mock_broker_set_host_port");

@@ -101,6 +101,19 @@ public sealed class MockKafkaCluster : IDisposable
             CreateTopic(name, partitions);
     }
 
+    /// <summary>
+    /// Moves a partition's leadership to <paramref name="brokerId"/>. With the topics a test must stop on a broker of their
+    /// own, <see cref="SetBrokerDown"/> holds exactly their writes in the producers while every other topic flows.
+    /// (Checked: a leaderless partition, broker -1, crashed the process hosting the mock cluster.)
+    /// </summary>
+    public void SetPartitionLeader(string topic, int partition, int brokerId) =>
+        Check(LibRdKafkaNative.MockPartitionSetLeader(Handle(), topic, partition, ValidBroker(brokerId)),
+            $"set the leader of {topic}[{partition}] to {brokerId}");
+
+    /// <summary>Pins the coordinator of a consumer group (<paramref name="keyType"/> "group") or transactional id ("transaction").</summary>
+    public void SetCoordinator(string keyType, string key, int brokerId) =>
+        Check(LibRdKafkaNative.MockCoordinatorSet(Handle(), keyType, key, ValidBroker(brokerId)), $"set the {keyType} coordinator of {key} to {brokerId}");
+
     /// <summary>Disconnects the broker and refuses new connections (no leader change).</summary>
     public void SetBrokerDown(int brokerId) => Check(LibRdKafkaNative.MockBrokerSetDown(Handle(), ValidBroker(brokerId)), $"set broker {brokerId} down");
 

@@ -1,6 +1,7 @@
 using Confluent.Kafka;
 using Confluent.SchemaRegistry;
 using Microsoft.Extensions.Options;
+using Pipeline.RulesProcessor.Replay;
 using Pipeline.RulesProcessor.Serialization;
 using Pipeline.RulesProcessor.Topology;
 using Pipeline.ServiceDefaults;
@@ -49,7 +50,8 @@ public sealed class RulesStreamService(
                 + "(the embedded mock cluster) never does, and the stream then stays REBALANCING: create every topic --list-topics names "
                 + "with the same configuration (Rules:Modules) first", string.Join(", ", missing));
         var config = StreamSettings.Create(rules, kafka, stateDir, loggerFactory);
-        _stream = new KafkaStream(topology.Build(schemas, metrics), config);
+        var ledgers = new KafkaOutputLedgerSource(() => new ConsumerConfig { BootstrapServers = kafka.BootstrapServers }, log);
+        _stream = new KafkaStream(topology.Build(schemas, metrics, ledgers), config);
         _stream.StateChanged += (_, now) =>
         {
             status.Set(now);

@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Pipeline.Contracts;
+using Pipeline.RulesProcessor.Replay;
 using Pipeline.RulesProcessor.Serialization;
 using Streamiz.Kafka.Net;
 using Streamiz.Kafka.Net.SerDes;
@@ -41,6 +42,12 @@ public sealed class ModuleContext(StreamBuilder builder, KafkaTopics topics, ISc
     /// <summary>Kafka:LogIncarnation: the replay guard keeps offsets per incarnation of the logs.</summary>
     public string LogIncarnation { get; init; } = "";
 
+    /// <summary>Rules:CommitInterval: the replay guard's offsets lag the processing by a few of these.</summary>
+    public TimeSpan CommitInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>What a restarted task reads to tell which replayed records already have their output (none under the test driver).</summary>
+    public IOutputLedgerSource OutputLedgers { get; init; } = NoOutputLedger.Instance;
+
     /// <summary>The module being built (set by the processor; used as the metrics label).</summary>
     public string Module { get; internal set; } = "";
 
@@ -61,11 +68,11 @@ public sealed class ModuleContext(StreamBuilder builder, KafkaTopics topics, ISc
             .WithLoggingEnabled(null)
             .WithCachingEnabled();
         var guardMetrics = Metrics;
-        var incarnation = LogIncarnation;
+        var (incarnation, commitInterval) = (LogIncarnation, CommitInterval);
         // A stateful transformer drops records with a null key unseen, so keyless records get "" (for the module to reject).
         return stream.Map((key, value, _) => KeyValuePair.Create(key ?? "", value))
             .Transform(FactoryTransformer<string, Decoded<T>, string, Decoded<T>>.Supplier(
-                () => new ReplayGuardTransformer<Decoded<T>>(store, guardMetrics, incarnation), offsets));
+                () => new ReplayGuardTransformer<Decoded<T>>(store, guardMetrics, incarnation, commitInterval), offsets));
     }
 
     /// <summary>The state store <see cref="Stream{T}"/> keeps the processed offsets of <paramref name="topic"/> in.</summary>
@@ -85,13 +92,24 @@ public sealed class ModuleContext(StreamBuilder builder, KafkaTopics topics, ISc
         _devices ??= builder.GlobalTable(Topics.Devices, Keys, new RegistryRecordSerDes(Schemas, Metrics),
             InMemory.As<string, DeviceRecord>("devices-global-store"));
 
-    /// <summary>Writes rejections to the rejected topic and counts them by reason.</summary>
+    /// <summary>Writes rejections to the rejected topic, once per input record also across a crash, and counts them by reason.</summary>
     public void Reject(IKStream<string, RejectedMessage> rejections)
     {
         var metrics = Metrics;
-        rejections
-            .Peek((_, r, _) => metrics.Rejected(r.Reason))
+        WriteOnce(rejections.Peek((_, r, _) => metrics.Rejected(r.Reason)), Topics.Rejected)
             .ToTopic(Topics.Rejected, Keys, ValuesFor<RejectedMessage>(Topics.Rejected));
+    }
+
+    /// <summary>
+    /// Stamps each record with its input position and, after a crash, drops the ones whose output the previous run
+    /// already wrote to <paramref name="topic"/>. For outputs of which an input record makes at most one: a replayed
+    /// input record then comes out once, whatever the state stores remembered of it (<see cref="WriteOnceTransformer{V}"/>).
+    /// <paramref name="keyedLikeInput"/>: keyed by the device id, as the input; otherwise every partition is read at a restart.
+    /// </summary>
+    public IKStream<string, T> WriteOnce<T>(IKStream<string, T> stream, string topic, bool keyedLikeInput = true)
+    {
+        var (ledgers, metrics) = (OutputLedgers, Metrics);
+        return stream.Transform(FactoryTransformer<string, T, string, T>.Supplier(() => new WriteOnceTransformer<T>(topic, keyedLikeInput, ledgers, metrics)));
     }
 
     /// <summary>Sends the rejections of a routed stream to the rejected topic and returns the records that passed.</summary>

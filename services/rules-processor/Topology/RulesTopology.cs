@@ -1,4 +1,5 @@
 using Pipeline.Contracts;
+using Pipeline.RulesProcessor.Replay;
 using Pipeline.RulesProcessor.Serialization;
 using Streamiz.Kafka.Net;
 using Streamiz.Kafka.Net.SerDes;
@@ -13,7 +14,7 @@ namespace Pipeline.RulesProcessor.Topology;
 /// </summary>
 public sealed class RulesTopology(
     IReadOnlyList<ITopologyModule> modules, KafkaTopics topics, string applicationId, ProcessingMode guarantee = ProcessingMode.ExactlyOnce,
-    string logIncarnation = "")
+    string logIncarnation = "", TimeSpan? commitInterval = null)
 {
     /// <summary>The metrics label of the built-in source checks and of the final enriched sink.</summary>
     public const string SourceModule = "source";
@@ -40,10 +41,15 @@ public sealed class RulesTopology(
     /// <summary>Every topic that must exist before the stream starts.</summary>
     public IReadOnlyList<string> AllTopics => InputTopics.Concat(OutputTopics).Concat(InternalTopics).Distinct().ToList();
 
-    public Streamiz.Kafka.Net.Stream.Topology Build(ISchemaCatalog schemas, RulesMetrics metrics)
+    public Streamiz.Kafka.Net.Stream.Topology Build(ISchemaCatalog schemas, RulesMetrics metrics, IOutputLedgerSource? outputLedgers = null)
     {
         var builder = new StreamBuilder();
-        var context = new ModuleContext(builder, topics, schemas, metrics) { Telemetry = null!, Module = SourceModule, Guarantee = guarantee, LogIncarnation = logIncarnation };
+        var context = new ModuleContext(builder, topics, schemas, metrics)
+        {
+            Telemetry = null!, Module = SourceModule, Guarantee = guarantee, LogIncarnation = logIncarnation,
+            OutputLedgers = outputLedgers ?? NoOutputLedger.Instance,
+            CommitInterval = commitInterval ?? TimeSpan.FromMilliseconds(200),
+        };
         var raw = context.Stream<TelemetryRecord>(topics.TelemetryRaw);
         var checkedRecords = raw.MapValues((key, decoded, record) =>
         {
@@ -72,14 +78,16 @@ public sealed class RulesTopology(
 
         context.Module = SourceModule;
         var last = passedOnBy;
+        // Write-once: dedupe and the other modules keep state that can reach Kafka before (or without) the output it
+        // stands for; a replayed record is let through them and it is here that an output already written stops.
         context.Produce(
-            context.Telemetry.MapValues((v, _) =>
+            context.WriteOnce(context.Telemetry.MapValues((v, _) =>
             {
                 if (last is not null)
                     metrics.RecordOut(last);
                 v.ProcessedTsMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
                 return v;
-            }),
+            }), topics.TelemetryEnriched),
             topics.TelemetryEnriched,
             v => v.Record.DeviceTsMs);
         return builder.Build();

@@ -62,6 +62,18 @@ public sealed partial class KafkaFixture
             .GetAwaiter().GetResult();
     }
 
+    /// <summary>
+    /// An embedded cluster of its own, for a test whose fault injection (a broker down, a partition moved) must not
+    /// touch the tests that share <see cref="Shared"/>; embedded also when PIPELINE_TEST_KAFKA names a real Kafka,
+    /// which offers no fault control. Dispose its <see cref="Cluster"/> at the end of the test.
+    /// </summary>
+    public static KafkaFixture Private(int brokers)
+    {
+        var cluster = MockKafkaCluster.Start(brokers);
+        cluster.SetGroupInitialRebalanceDelay(TimeSpan.Zero);
+        return new KafkaFixture(cluster.BootstrapServers, cluster);
+    }
+
     private static KafkaFixture Create()
     {
         var external = Environment.GetEnvironmentVariable(EnvironmentVariable);

@@ -11,6 +11,10 @@ namespace Pipeline.RulesProcessor.Modules.Dedupe;
 /// expire by themselves and a restart (or a move of the partition) keeps what was seen.
 /// </summary>
 /// <remarks>
+/// An entry holds the input offset (+1) of the record that made it, so the same input record replayed after a crash
+/// is told apart from a device's resend (a new input record): it passes, even when its entry reached the store's
+/// changelog and its output never reached Kafka (issue 19: that record was lost). Whether its output is already
+/// written is decided at the output (<see cref="Replay.WriteOnceTransformer{V}"/>).
 /// Entries are filed under the start of a window-long bucket of receive time, so a lookup is two point reads
 /// (this bucket and the one before) instead of a range scan, the costliest step of this module otherwise.
 /// A pair is therefore remembered for at least the window and at most twice the window.
@@ -33,12 +37,20 @@ internal sealed class DedupeTransformer(string storeName, TimeSpan window, Rules
         var windowMs = (long)window.TotalMilliseconds;
         var bucket = at - (at % windowMs + windowMs) % windowMs;
         // The next bucket too: a resend can carry an earlier receive time than the original when it went through another bridge instance.
-        if (_seen.Fetch(key, bucket) != 0 || _seen.Fetch(key, bucket - windowMs) != 0 || _seen.Fetch(key, bucket + windowMs) != 0)
+        var self = record.TopicPartitionOffset.Offset.Value + 1; // 0 reads back as "absent"
+        var seen = _seen.Fetch(key, bucket);
+        if (seen == 0)
+            seen = _seen.Fetch(key, bucket - windowMs);
+        if (seen == 0)
+            seen = _seen.Fetch(key, bucket + windowMs);
+        if (seen == self)
+            return record; // this very input record again: a replay, not a resend
+        if (seen != 0)
         {
             metrics.DedupeHit();
             return null!;
         }
-        _seen.Put(key, Math.Max(at, 1), bucket); // 0 reads back as "absent"
+        _seen.Put(key, self, bucket);
         return record;
     }
 

@@ -41,10 +41,11 @@ public sealed class ShadowModule : ITopologyModule
         outcomes
             .FlatMapValues((outcome, _) => (IEnumerable<ShadowResponse>)outcome.Responses)
             .ToTopic(topics.ShadowResponses, context.Keys, context.ValuesFor<ShadowResponse>(topics.ShadowResponses));
-        outcomes
+        var documents = outcomes
             .Filter((_, outcome, _) => outcome.Document is not null)
             .Map((_, outcome, _) => KeyValuePair.Create(ShadowKeys.Document(outcome.Document!.DeviceId, outcome.Document.ShadowName), outcome.Document))
-            .Peek((_, _, _) => metrics.RecordOut(module))
+            .Peek((_, _, _) => metrics.RecordOut(module));
+        context.WriteOnce(documents, topics.Shadows, keyedLikeInput: false)
             .ToTopic(topics.Shadows, context.Keys, context.ValuesFor<ShadowDocument>(topics.Shadows));
     }
 }

@@ -14,6 +14,13 @@ namespace Pipeline.RulesProcessor.Modules.Shadow;
 /// Applies one shadow request to the stored document. Requests of a device arrive in order on one task,
 /// so concurrent updates from the device and an application are serialised and versions never fork.
 /// </summary>
+/// <remarks>
+/// The stored value carries the offset of the request last applied (<see cref="StoredShadow"/>), so a request
+/// replayed after a crash is not applied a second time (a version counted twice); the replay of exactly that request
+/// publishes its document again, since the store can reach its changelog while the document does not reach Kafka
+/// (the document topic drops it if it did, <see cref="Topology.ModuleContext.WriteOnce{T}"/>). Its answers to the
+/// device are not repeated: a device that missed one asks with get.
+/// </remarks>
 internal sealed class ShadowWriter(string storeName, Func<DateTimeOffset> clock)
     : ITransformer<string, Decoded<ShadowRequest>, string, ShadowOutcome>
 {
@@ -39,24 +46,21 @@ internal sealed class ShadowWriter(string storeName, Func<DateTimeOffset> clock)
 
         var now = clock();
         var key = ShadowKeys.Document(request.DeviceId, request.ShadowName);
-        var stored = _documents.Get(key);
-        var current = stored is null ? null : EngineDocument.FromStoredJson(stored);
+        var self = record.TopicPartitionOffset.Offset.Value + 1;
+        var stored = StoredShadow.Parse(_documents.Get(key));
+        var current = stored.Json is null ? null : EngineDocument.FromStoredJson(stored.Json);
+        if (self <= stored.AppliedOffset)
+            return self == stored.AppliedOffset && current is not null
+                ? Record<string, ShadowOutcome>.Create(record.Key, new ShadowOutcome([], ToContract(request, current)))
+                : null!;
         var displayName = request.ShadowName.Length == 0 ? request.DeviceId : request.ShadowName;
         var result = ShadowEngine.Handle(operation.Value, displayName, current, request.Payload.Span, now.ToUnixTimeSeconds());
 
         ContractDocument? document = null;
         if (result.Document is { } next)
         {
-            _documents.Put(key, next.ToStoredJson());
-            document = new ContractDocument
-            {
-                DeviceId = request.DeviceId,
-                ShadowName = request.ShadowName,
-                Version = next.Version,
-                DocumentJson = next.Exists ? next.ToJson().ToJsonString() : "",
-                Timestamp = next.Timestamp,
-                Deleted = !next.Exists,
-            };
+            _documents.Put(key, StoredShadow.Format(self, next.ToStoredJson()));
+            document = ToContract(request, next);
         }
         var responses = result.Responses.Select(r => new ShadowResponse
         {
@@ -74,4 +78,14 @@ internal sealed class ShadowWriter(string storeName, Func<DateTimeOffset> clock)
     public void Close()
     {
     }
+
+    private static ContractDocument ToContract(ShadowRequest request, EngineDocument document) => new()
+    {
+        DeviceId = request.DeviceId,
+        ShadowName = request.ShadowName,
+        Version = document.Version,
+        DocumentJson = document.Exists ? document.ToJson().ToJsonString() : "",
+        Timestamp = document.Timestamp,
+        Deleted = !document.Exists,
+    };
 }

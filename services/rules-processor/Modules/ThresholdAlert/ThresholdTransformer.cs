@@ -11,6 +11,11 @@ namespace Pipeline.RulesProcessor.Modules.ThresholdAlert;
 /// and stays quiet until a reading at or below the limit re-arms the rule. The counts live in a
 /// persistent store with a changelog, so a restart neither forgets a run nor alerts twice.
 /// </summary>
+/// <remarks>
+/// A replayed reading (after a crash) is not counted again: each run holds the offset of the last reading applied.
+/// A run can reach the changelog while its alert does not reach Kafka, so the replay of the reading that raised the
+/// alert raises it again: alerts are at-least-once across a crash (an alert is never lost; one can repeat).
+/// </remarks>
 internal sealed class ThresholdTransformer(string storeName, IReadOnlyList<ThresholdRule> rules)
     : ITransformer<string, EnrichedTelemetry, string, DeviceEvent>
 {
@@ -26,6 +31,7 @@ internal sealed class ThresholdTransformer(string storeName, IReadOnlyList<Thres
     public Record<string, DeviceEvent> Process(Record<string, EnrichedTelemetry> record)
     {
         var telemetry = record.Value.Record;
+        var self = record.TopicPartitionOffset.Offset.Value + 1; // 0 is "never applied"
         for (var i = 0; i < rules.Count; i++)
         {
             var rule = rules[i];
@@ -34,19 +40,28 @@ internal sealed class ThresholdTransformer(string storeName, IReadOnlyList<Thres
             // The rule index is part of the key: two rules on one metric keep separate runs.
             var key = $"{record.Key}\u0000{rule.Metric}\u0000{i}";
             var run = _runs.Get(key) ?? new ThresholdRun();
+            if (self <= run.AppliedOffset)
+            {
+                if (run.AlertedOffset == self)
+                    _context.Forward(record.Key, Alert(telemetry, rule, value, record.Value.Attributes));
+                continue;
+            }
             if (value > rule.Above)
             {
                 run.Consecutive++;
+                run.AppliedOffset = self;
                 if (run.Consecutive >= rule.Consecutive && !run.Alerted)
                 {
                     run.Alerted = true;
+                    run.AlertedOffset = self;
                     _context.Forward(record.Key, Alert(telemetry, rule, value, record.Value.Attributes));
                 }
                 _runs.Put(key, run);
             }
             else if (run.Consecutive > 0)
             {
-                _runs.Delete(key);
+                // Reset, not deleted: the offset stays, so a replay of the readings before this one does not count them again.
+                _runs.Put(key, new ThresholdRun { AppliedOffset = self });
             }
         }
         return null!;

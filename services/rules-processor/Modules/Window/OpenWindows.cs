@@ -40,17 +40,19 @@ internal static class OpenWindows
     }
 
     /// <summary>Removes and returns the windows that end at or before <paramref name="closeAtMs"/>, oldest first.</summary>
-    public static List<MetricAggregate> TakeClosed(string deviceId, DeviceWindows state, long closeAtMs, long sizeMs)
+    public static List<OpenWindow> TakeClosed(DeviceWindows state, long closeAtMs, long sizeMs)
     {
         var closed = state.Open.Where(w => w.WindowStartMs + sizeMs <= closeAtMs)
             .OrderBy(w => w.WindowStartMs).ThenBy(w => w.Metric, StringComparer.Ordinal).ToList();
         foreach (var w in closed)
             state.Open.Remove(w);
-        return closed.Select(w => new MetricAggregate
-        {
-            DeviceId = deviceId, Metric = w.Metric,
-            WindowStartMs = w.WindowStartMs, WindowEndMs = w.WindowStartMs + sizeMs,
-            Count = w.Count, Min = w.Min, Max = w.Max, Sum = w.Sum, Last = w.Last, LastTsMs = w.LastTsMs,
-        }).ToList();
+        return closed;
     }
+
+    public static MetricAggregate Aggregate(string deviceId, OpenWindow w, long sizeMs) => new()
+    {
+        DeviceId = deviceId, Metric = w.Metric,
+        WindowStartMs = w.WindowStartMs, WindowEndMs = w.WindowStartMs + sizeMs,
+        Count = w.Count, Min = w.Min, Max = w.Max, Sum = w.Sum, Last = w.Last, LastTsMs = w.LastTsMs,
+    };
 }
