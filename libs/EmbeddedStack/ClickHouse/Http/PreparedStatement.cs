@@ -34,8 +34,13 @@ internal sealed class PreparedStatement : IDisposable
 
     public string? DataFile { get; }
 
+    /// <param name="authorize">
+    /// Called with the client's statement text (an INSERT's inline data left out) before anything is
+    /// spooled or run; it throws to refuse the statement.
+    /// </param>
     public static async Task<PreparedStatement> ReadAsync(
-        string urlQuery, Stream body, IReadOnlyList<KeyValuePair<string, string>> insertSettings, Func<string> newDataFile, CancellationToken ct)
+        string urlQuery, Stream body, IReadOnlyList<KeyValuePair<string, string>> insertSettings, Func<string> newDataFile,
+        Action<string> authorize, CancellationToken ct)
     {
         var prefix = urlQuery.Length == 0 ? [] : Encoding.UTF8.GetBytes(urlQuery + "\n");
         var buffer = ArrayPool<byte>.Shared.Rent(prefix.Length + MaxQuerySize);
@@ -53,15 +58,24 @@ internal sealed class PreparedStatement : IDisposable
 
             var info = SqlStatementScanner.Scan(buffer.AsSpan(0, length));
             if (info.HasInlineData)
+            {
+                authorize(Encoding.UTF8.GetString(buffer, 0, info.DataStart));
                 return await SpoolInsertAsync(info, buffer, length, body, insertSettings, newDataFile(), ct);
+            }
 
             if (bodyEnded)
-                return new PreparedStatement(info, Encoding.UTF8.GetString(buffer, 0, length), null);
+            {
+                var text = Encoding.UTF8.GetString(buffer, 0, length);
+                authorize(text);
+                return new PreparedStatement(info, text, null);
+            }
             using var whole = new MemoryStream();
             whole.Write(buffer, 0, length);
             await CopyBoundedAsync(body, whole, ct);
             var all = whole.GetBuffer().AsSpan(0, (int)whole.Length);
-            return new PreparedStatement(SqlStatementScanner.Scan(all), Encoding.UTF8.GetString(all), null);
+            var statement = Encoding.UTF8.GetString(all);
+            authorize(statement);
+            return new PreparedStatement(SqlStatementScanner.Scan(all), statement, null);
         }
         finally
         {
