@@ -71,7 +71,8 @@ internal sealed class ClickHouseRequestHandler(ChdbEngine engine, EngineExecutor
         var body = form is null ? RequestBody.Open(http) : Stream.Null;
         await using var _ = body == http.Body ? null : body;
         using var statement = await PreparedStatement.ReadAsync(request.QueryText, body, request.Settings, engine.NewInsertFilePath,
-            clientText => StatementPolicy.Check(user, clientText, readOnlyRequest, settingNames), ct);
+            clientText => StatementPolicy.Check(user, clientText, readOnlyRequest, settingNames),
+            values => StatementPolicy.CheckValues(user, values), ct);
         var info = statement.Info;
         var readMs = watch.Elapsed.TotalMilliseconds;
         if (info.Kind.Length == 0)

@@ -38,9 +38,13 @@ internal sealed class PreparedStatement : IDisposable
     /// Called with the client's statement text (an INSERT's inline data left out) before anything is
     /// spooled or run; it throws to refuse the statement.
     /// </param>
+    /// <param name="authorizeValues">
+    /// Called with the rows of an inline INSERT ... VALUES once spooled: the engine evaluates expressions in
+    /// them, so they are SQL too. It throws to refuse them.
+    /// </param>
     public static async Task<PreparedStatement> ReadAsync(
         string urlQuery, Stream body, IReadOnlyList<KeyValuePair<string, string>> insertSettings, Func<string> newDataFile,
-        Action<string> authorize, CancellationToken ct)
+        Action<string> authorize, Action<string> authorizeValues, CancellationToken ct)
     {
         var prefix = urlQuery.Length == 0 ? [] : Encoding.UTF8.GetBytes(urlQuery + "\n");
         var buffer = ArrayPool<byte>.Shared.Rent(prefix.Length + MaxQuerySize);
@@ -60,7 +64,18 @@ internal sealed class PreparedStatement : IDisposable
             if (info.HasInlineData)
             {
                 authorize(Encoding.UTF8.GetString(buffer, 0, info.DataStart));
-                return await SpoolInsertAsync(info, buffer, length, body, insertSettings, newDataFile(), ct);
+                var spooled = await SpoolInsertAsync(info, buffer, length, body, insertSettings, newDataFile(), ct);
+                try
+                {
+                    if (info.FormatName is null || info.FormatName.Equals("Values", StringComparison.OrdinalIgnoreCase))
+                        authorizeValues(await ReadValuesAsync(spooled.DataFile!, ct));
+                    return spooled;
+                }
+                catch
+                {
+                    spooled.Dispose();
+                    throw;
+                }
             }
 
             if (bodyEnded)
@@ -119,6 +134,14 @@ internal sealed class PreparedStatement : IDisposable
             return clause;
         var added = string.Join(", ", extra.Select(s => $"{ChdbEngine.RequireSettingName(s.Key)} = {ChdbEngine.Quote(s.Value)}"));
         return clause.Length == 0 ? "SETTINGS " + added : clause + ", " + added;
+    }
+
+    private static async Task<string> ReadValuesAsync(string dataFile, CancellationToken ct)
+    {
+        if (new FileInfo(dataFile).Length > MaxStatementBytes)
+            throw new ChdbQueryException(
+                $"Code: 229. DB::Exception: VALUES rows are larger than {MaxStatementBytes} bytes; send large inserts in a data format such as TSV or RowBinary. (QUERY_IS_TOO_LARGE)");
+        return await File.ReadAllTextAsync(dataFile, ct);
     }
 
     private static async Task CopyBoundedAsync(Stream source, MemoryStream target, CancellationToken ct)

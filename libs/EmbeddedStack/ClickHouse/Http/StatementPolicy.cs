@@ -80,6 +80,12 @@ internal static class StatementPolicy
         CheckRole(user, kind, readOnlyRequest);
     }
 
+    /// <summary>
+    /// The rows of an INSERT ... VALUES: the engine evaluates expressions in them, and its scalar file() reads
+    /// any path (clickhouse-local has no user_files fence for it), so they get the function check too.
+    /// </summary>
+    public static void CheckValues(ClickHouseUser user, string values) => CheckFunctions(user, SqlTokenizer.Tokenize(values));
+
     private static void CheckSingleStatement(List<SqlToken> tokens)
     {
         var end = tokens.FindIndex(t => t.Depth == 0 && t.IsSymbol(';'));
