@@ -19,7 +19,7 @@ internal static class EndToEndLatency
     public static async Task<BenchResult> RunAsync(PipelineUp pipeline, int rate, TimeSpan duration, TimeSpan warmup, int devices)
     {
         var name = $"end-to-end latency at {rate:N0} msg/s";
-        using var http = new HttpClient { BaseAddress = new Uri(pipeline.ClickHouseUrl), Timeout = TimeSpan.FromSeconds(30) };
+        using var http = pipeline.ClickHouseHttp();
         var start = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var rows = new VisibleRows(http, start);
         var seen = new List<(long BucketStartMs, double Ms, long Count)>();

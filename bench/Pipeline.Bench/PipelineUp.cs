@@ -24,6 +24,16 @@ internal sealed class PipelineUp : IAsyncDisposable
     public Dictionary<string, string> Environment { get; }
     public int MqttPort => int.Parse(Environment["PIPELINE__Listeners__TcpPort"]);
     public string ClickHouseUrl { get; private set; } = "";
+    private (string User, string Password) _analyst;
+
+    /// <summary>An HTTP client for the pipeline's ClickHouse as its read-only analyst (from the run's credentials.json).</summary>
+    public HttpClient ClickHouseHttp()
+    {
+        var http = new HttpClient { BaseAddress = new Uri(ClickHouseUrl), Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.Add("X-ClickHouse-User", _analyst.User);
+        http.DefaultRequestHeaders.Add("X-ClickHouse-Key", _analyst.Password);
+        return http;
+    }
 
     public static async Task<PipelineUp> StartAsync()
     {
@@ -57,6 +67,8 @@ internal sealed class PipelineUp : IAsyncDisposable
             await Task.Delay(250);
         }
         pipeline.ClickHouseUrl = JsonDocument.Parse(File.ReadAllText(endpoints)).RootElement.GetProperty("clickhouse").GetString()!;
+        var analyst = JsonDocument.Parse(File.ReadAllText(Path.Combine(stateDir, "credentials.json"))).RootElement.GetProperty("clickhouse").GetProperty("analyst");
+        pipeline._analyst = (analyst.GetProperty("user").GetString()!, analyst.GetProperty("password").GetString()!);
         return pipeline;
     }
 

@@ -17,7 +17,7 @@ internal static class SustainedThroughput
 
     public static async Task<BenchResult> RunAsync(PipelineUp pipeline, IReadOnlyList<int> rates, TimeSpan step, int devices)
     {
-        using var http = new HttpClient { BaseAddress = new Uri(pipeline.ClickHouseUrl), Timeout = TimeSpan.FromSeconds(30) };
+        using var http = pipeline.ClickHouseHttp();
         var held = 0;
         StepResult? last = null;
         var tried = new List<int>();

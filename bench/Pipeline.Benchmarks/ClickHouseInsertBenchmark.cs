@@ -35,9 +35,12 @@ internal sealed class ClickHouseInsertBenchmark(int rowsPerRound, int batchSize,
         try
         {
             using var engine = ChdbEngine.Open(chdbLibrary, dataDir);
-            await using var endpoint = await ClickHouseHttpEndpoint.StartAsync(engine, "http://127.0.0.1:0", ct);
+            var credentials = Pipeline.EmbeddedStack.Credentials.StackCredentials.Generate();
+            await using var endpoint = await ClickHouseHttpEndpoint.StartAsync(engine, credentials.ClickHouseUsers(), "http://127.0.0.1:0", ct);
             var database = $"bench_{Guid.NewGuid():N}";
-            var connectionString = $"Host=127.0.0.1;Port={endpoint.Port};Database={database}";
+            // The migrator applies the schema and inserts too: this benchmark compares insert paths, not roles.
+            var owner = credentials.ClickHouse.Migrator;
+            var connectionString = $"Host=127.0.0.1;Port={endpoint.Port};Database={database};Username={owner.User};Password={owner.Password}";
             using (var migrator = new ClickHouseMigrator(connectionString, database))
                 await migrator.MigrateAsync(ct);
             using var client = new ClickHouseClient(connectionString);

@@ -90,6 +90,10 @@ internal sealed class SinkVsDriverBenchmark(BenchmarkSettings settings, string c
         ["Kafka:SchemaRegistryUrl"] = stack.Registry.Url,
         ["ClickHouse:Url"] = $"http://127.0.0.1:{stack.ClickHouse.Port}",
         ["ClickHouse:Database"] = database,
+        ["ClickHouse:User"] = stack.Credentials.ClickHouse.Sink.User,
+        ["ClickHouse:Password"] = stack.Credentials.ClickHouse.Sink.Password,
+        // The benchmark applied the schema as the migrator; the sink user may only insert and select.
+        ["SinkWriter:MigrateOnStart"] = "false",
         ["Topics:TelemetryEnriched"] = Topic,
         ["Topics:Rejected"] = "bench.rejected",
         ["SinkWriter:Destinations:0"] = "telemetry",

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Pipeline.Contracts;
 using Pipeline.EmbeddedStack.ClickHouse;
+using Pipeline.EmbeddedStack.Credentials;
 using Pipeline.EmbeddedStack.Faults;
 using Pipeline.EmbeddedStack.Kafka;
 using Pipeline.EmbeddedStack.Persistence;
@@ -25,6 +26,8 @@ public sealed class EmbeddedStackHost : IAsyncDisposable
     public EmbeddedSchemaRegistry SchemaRegistry { get; private set; } = null!;
     public ChdbEngine ClickHouseEngine { get; private set; } = null!;
     public ClickHouseHttpEndpoint ClickHouse { get; private set; } = null!;
+    /// <summary>The run's users and tokens, from StateDir/credentials.json (generated at the first start).</summary>
+    public StackCredentials Credentials { get; private set; } = null!;
     /// <summary>Outages on demand; null unless EmbeddedStack:FaultControlUrl is set.</summary>
     public FaultControlEndpoint? Faults { get; private set; }
 
@@ -71,8 +74,11 @@ public sealed class EmbeddedStackHost : IAsyncDisposable
         if (!File.Exists(library))
             throw new FileNotFoundException($"The ClickHouse engine is missing at {library}; run ./pipeline once to fetch it (or set EmbeddedStack:ChdbLibrary).", library);
         ClickHouseEngine = ChdbEngine.Open(library, Path.Combine(state, "clickhouse"));
-        ClickHouse = await ClickHouseHttpEndpoint.StartAsync(ClickHouseEngine, options.ClickHouseUrl, ct, loggers);
-        _logger.LogInformation("ClickHouse (chDB) at {Url}", ClickHouse.Url);
+        Credentials = StackCredentials.LoadOrCreate(state);
+        ClickHouse = await ClickHouseHttpEndpoint.StartAsync(ClickHouseEngine, Credentials.ClickHouseUsers(), options.ClickHouseUrl, ct, loggers);
+        // Where the secrets are, never the secrets themselves.
+        _logger.LogInformation("ClickHouse (chDB) at {Url}; users {Users}, passwords in {File}",
+            ClickHouse.Url, string.Join(", ", Credentials.ClickHouseUsers()), StackCredentials.PathIn(state));
 
         foreach (var topic in topics.Compacted)
         {

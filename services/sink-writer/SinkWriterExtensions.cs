@@ -45,7 +45,10 @@ public static class SinkWriterExtensions
         return services;
     }
 
-    /// <summary>Runs the host; a database newer than this build ends the process with exit code 78 (configuration error) and the reason logged.</summary>
+    /// <summary>
+    /// Runs the host; a database newer than this build, or ClickHouse credentials it refuses, end the process with
+    /// exit code 78 (configuration error) and the reason logged.
+    /// </summary>
     public static async Task<int> RunSinkWriterAsync(this WebApplication app)
     {
         try
@@ -53,7 +56,7 @@ public static class SinkWriterExtensions
             await app.RunAsync();
             return 0;
         }
-        catch (SchemaTooNewException)
+        catch (Exception e) when (e is SchemaTooNewException or ClickHouseAccessException)
         {
             return 78;
         }

@@ -22,6 +22,12 @@ public sealed class CliHome : IDisposable
 
     public string StateDir { get; }
     public string EndpointsFile => Path.Combine(StateDir, "endpoints.json");
+    public string CredentialsFile => Pipeline.EmbeddedStack.Credentials.StackCredentials.PathIn(StateDir);
+
+    /// <summary>The running stack's ClickHouse user of <paramref name="role"/>, from its credentials.json.</summary>
+    public Pipeline.EmbeddedStack.Credentials.UserCredential ClickHouseUser(Pipeline.EmbeddedStack.ClickHouse.ClickHouseRole role) =>
+        (Pipeline.EmbeddedStack.Credentials.StackCredentials.Read(StateDir)
+            ?? throw new InvalidOperationException($"{CredentialsFile} does not exist: no stack has started in this home.")).ClickHouse.For(role);
     public Dictionary<string, string> Environment { get; }
 
     public void Dispose()

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Confluent.Kafka;
+using Pipeline.EmbeddedStack.ClickHouse;
 using Pipeline.TestSupport;
 
 namespace Pipeline.Cli.IntegrationTests;
@@ -27,8 +28,15 @@ public sealed class DevstackTests
         await using var devstack = CliProcess.Start(home, "devstack");
         var endpoints = await WaitForEndpointsAsync(home, devstack);
 
-        // ClickHouse answers curl as ClickHouse's HTTP interface does.
-        Assert.Equal("1", (await RunToolAsync("curl", "-sf", $"{endpoints.GetProperty("clickhouse").GetString()}/?query=SELECT%201")).Trim());
+        // ClickHouse answers curl as ClickHouse's HTTP interface does, to a user of the credentials file (0600) only.
+        var clickhouse = endpoints.GetProperty("clickhouse").GetString()!;
+        if (!OperatingSystem.IsWindows())
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(home.CredentialsFile));
+        var analyst = home.ClickHouseUser(ClickHouseRole.Analyst);
+        Assert.Equal("1", (await RunToolAsync("curl", "-sf", "-u", $"{analyst.User}:{analyst.Password}", $"{clickhouse}/?query=SELECT%201")).Trim());
+        var anonymous = await RunToolAsync("curl", "-s", "-w", "\n%{http_code}", $"{clickhouse}/?query=SELECT%201");
+        Assert.StartsWith("Code: 516. DB::Exception: default: Authentication failed", anonymous);
+        Assert.EndsWith("\n403", anonymous);
 
         // Every product topic exists with the embedded default partition count, seen by a Kafka client we did not write.
         var metadata = await RunToolAsync("kcat", "-b", endpoints.GetProperty("kafka").GetString()!, "-L");
@@ -59,6 +67,14 @@ public sealed class DevstackTests
             Assert.Equal(1, bad.ExitCode);
             Assert.Contains("Code: 60. DB::Exception", bad.Stderr);
         }
+        // `query` is the read-only analyst: it cannot change data or the schema.
+        await using (var write = await CliProcess.RunAsync(home, "query", "DROP TABLE iot.telemetry"))
+        {
+            Assert.Equal(1, write.ExitCode);
+            Assert.Contains("Code: 164. DB::Exception: analyst: Cannot execute query in readonly mode", write.Stderr);
+        }
+        await using (var still = await CliProcess.RunAsync(home, "query", "EXISTS TABLE iot.telemetry", "--format", "csv"))
+            Assert.Contains("1", still.Stdout.Split('\n')[1]);
 
         var watch = Stopwatch.StartNew();
         devstack.Signal(CliProcess.SigInt);
@@ -79,16 +95,20 @@ public sealed class DevstackTests
             await producer.ProduceAsync("iot.devices", new Message<string, byte[]> { Key = "dev-2", Value = [4] });
             await using (var migrate = await CliProcess.RunAsync(home, "migrate"))
                 Assert.True(migrate.ExitCode == 0, migrate.Stderr);
-            await using (var create = await CliProcess.RunAsync(home, "query", "CREATE TABLE default.kept (x UInt8) ENGINE = MergeTree ORDER BY x"))
-                Assert.True(create.ExitCode == 0, create.Stderr);
-            await using (var insert = await CliProcess.RunAsync(home, "query", "INSERT INTO default.kept VALUES (7)"))
-                Assert.True(insert.ExitCode == 0, insert.Stderr);
+            // `query` is read-only; the migrator changes the schema and data, here through curl.
+            var migrator = home.ClickHouseUser(ClickHouseRole.Migrator);
+            var clickhouse = endpoints.GetProperty("clickhouse").GetString()!;
+            foreach (var sql in new[] { "CREATE TABLE default.kept (x UInt8) ENGINE = MergeTree ORDER BY x", "INSERT INTO default.kept VALUES (7)" })
+                await RunToolAsync("curl", "-sf", "-u", $"{migrator.User}:{migrator.Password}", "--data-binary", sql, clickhouse + "/");
             first.Signal(CliProcess.SigInt);
             await first.WaitForExitAsync(TimeSpan.FromSeconds(20));
         }
 
+        var firstCredentials = File.ReadAllText(home.CredentialsFile);
         await using (var second = CliProcess.Start(home, "devstack"))
         {
+            // The credentials are kept across a restart: clients configured with them keep working.
+            Assert.Equal(firstCredentials, File.ReadAllText(home.CredentialsFile));
             var endpoints = await WaitForEndpointsAsync(home, second);
             var restored = ReadAll(endpoints.GetProperty("kafka").GetString()!, "iot.devices", expected: 2);
             Assert.Equal([1, 2, 3], restored["dev-1"]);
@@ -102,6 +122,8 @@ public sealed class DevstackTests
         await using (var fresh = CliProcess.Start(home, "devstack", "--fresh"))
         {
             await WaitForEndpointsAsync(home, fresh);
+            // --fresh starts from nothing, secrets included.
+            Assert.NotEqual(firstCredentials, File.ReadAllText(home.CredentialsFile));
             await using (var migrate = await CliProcess.RunAsync(home, "migrate"))
                 Assert.Contains("from version 0", migrate.Stdout);
             await using var gone = await CliProcess.RunAsync(home, "query", "EXISTS TABLE default.kept", "--format", "csv");

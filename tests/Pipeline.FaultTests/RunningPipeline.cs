@@ -39,6 +39,10 @@ public sealed class RunningPipeline : IAsyncDisposable
         Assert.False(up.HasExited, $"up exited early: {up.Stdout}{up.Stderr}");
         var clickhouse = JsonDocument.Parse(File.ReadAllText(home.EndpointsFile)).RootElement.GetProperty("clickhouse").GetString()!;
         pipeline._http.BaseAddress = new Uri(clickhouse);
+        // The checks read as the run's read-only analyst, as `./pipeline query` does.
+        var analyst = home.ClickHouseUser(Pipeline.EmbeddedStack.ClickHouse.ClickHouseRole.Analyst);
+        pipeline._http.DefaultRequestHeaders.Add("X-ClickHouse-User", analyst.User);
+        pipeline._http.DefaultRequestHeaders.Add("X-ClickHouse-Key", analyst.Password);
         return pipeline;
     }
 

@@ -1,3 +1,4 @@
+using Pipeline.EmbeddedStack.ClickHouse;
 using Pipeline.Contracts;
 using Pipeline.TestSupport;
 using Pipeline.TestSupport.Fixtures;
@@ -91,5 +92,53 @@ public class FailureTests
         Assert.Equal(78, exitCode);
         Assert.Contains("Refusing to start", sink.Output);
         Assert.Contains("schema version 999", sink.Output);
+    }
+
+    [Fact]
+    public async Task With_a_wrong_clickhouse_password_the_sink_stops_at_once_naming_the_setting_and_never_logs_the_password()
+    {
+        await using var bed = new SinkTestBed();
+        await bed.MigrateAsync();
+        var sink = ClickHouseFixture.Shared.User(ClickHouseRole.Sink);
+        var wrong = "wrong-" + Guid.NewGuid().ToString("N");
+
+        await using var process = SinkProcess.Start(bed.Settings(
+            ("ClickHouse:User", sink.User), ("ClickHouse:Password", wrong), ("SinkWriter:MigrateOnStart", "false")));
+        var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(78, exitCode);
+        Assert.Contains("Refusing to start", process.Output);
+        Assert.Contains("ClickHouse:Password", process.Output);
+        Assert.Contains("AUTHENTICATION_FAILED", process.Output);
+        Assert.DoesNotContain("retrying", process.Output);
+        Assert.DoesNotContain(wrong, process.Output);
+    }
+
+    [Fact]
+    public async Task The_sink_user_inserts_without_ddl_rights_once_the_migrator_applied_the_schema()
+    {
+        await using var bed = new SinkTestBed();
+        await bed.MigrateAsync();
+        var sink = ClickHouseFixture.Shared.User(ClickHouseRole.Sink);
+
+        await using var process = await bed.StartSinkAsync(
+            ("ClickHouse:User", sink.User), ("ClickHouse:Password", sink.Password), ("SinkWriter:MigrateOnStart", "false"));
+        await bed.ProduceTelemetryAsync(0, 100, 2);
+
+        await bed.WaitForCountAsync("telemetry", 200, Timeout);
+    }
+
+    [Fact]
+    public async Task A_sink_user_without_ddl_rights_asked_to_migrate_stops_and_says_to_run_the_migrator()
+    {
+        await using var bed = new SinkTestBed();
+        var sink = ClickHouseFixture.Shared.User(ClickHouseRole.Sink);
+
+        await using var process = SinkProcess.Start(bed.Settings(("ClickHouse:User", sink.User), ("ClickHouse:Password", sink.Password)));
+        var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(78, exitCode);
+        Assert.Contains("may not change the schema", process.Output);
+        Assert.Contains("SinkWriter:MigrateOnStart", process.Output);
     }
 }

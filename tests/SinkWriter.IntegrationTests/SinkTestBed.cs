@@ -1,3 +1,4 @@
+using Pipeline.EmbeddedStack.ClickHouse;
 using System.Globalization;
 using Confluent.Kafka;
 using Google.Protobuf;
@@ -59,6 +60,9 @@ public sealed class SinkTestBed : IAsyncDisposable
             ["Kafka:BootstrapServers"] = KafkaFixture.Shared.BootstrapServers,
             ["Kafka:SchemaRegistryUrl"] = SchemaRegistryFixture.Shared.Url,
             ["ClickHouse:Url"] = ClickHouseFixture.Shared.Url,
+            // The sink migrates its own database at start here (SinkWriter:MigrateOnStart), so it connects as the migrator.
+            ["ClickHouse:User"] = ClickHouseFixture.Shared.User(ClickHouseRole.Migrator).User,
+            ["ClickHouse:Password"] = ClickHouseFixture.Shared.User(ClickHouseRole.Migrator).Password,
             ["ClickHouse:Database"] = Database,
             ["Topics:TelemetryEnriched"] = Telemetry,
             ["Topics:TelemetryAgg1m"] = Aggregates,

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Pipeline.EmbeddedStack;
+using Pipeline.EmbeddedStack.ClickHouse;
+using Pipeline.EmbeddedStack.Credentials;
 using Pipeline.ServiceDefaults;
 
 namespace Pipeline.Cli;
@@ -47,8 +49,11 @@ public static class CliConfiguration
     public const string NotRunning =
         "No pipeline is running (no live .pipeline/endpoints.json) and no address is configured. Start one with ./pipeline up.";
 
-    /// <summary>ClickHouse as configured, else the running pipeline's; null when neither exists.</summary>
-    public static ClickHouseOptions? ClickHouse(IConfiguration configuration)
+    /// <summary>
+    /// ClickHouse as configured, else the running pipeline's with the user of <paramref name="role"/> from its
+    /// credentials file (a configured ClickHouse:User/Password wins); null when neither exists.
+    /// </summary>
+    public static ClickHouseOptions? ClickHouse(IConfiguration configuration, ClickHouseRole role)
     {
         var section = configuration.GetSection(ClickHouseOptions.SectionName);
         var options = new ClickHouseOptions();
@@ -58,8 +63,32 @@ public static class CliConfiguration
             var live = StackEndpoints.ReadLive(RepositoryPaths.EndpointsFile);
             if (live is null) return null;
             options.Url = live.Clickhouse;
+            if (section["User"] is null)
+            {
+                var user = ReadCredentials().ClickHouse.For(role);
+                options.User = user.User;
+                options.Password = user.Password;
+            }
         }
         OptionsValidation.ThrowIfInvalid(options);
         return options;
+    }
+
+    /// <summary>The running embedded stack's credentials file (written by up/devstack).</summary>
+    public static StackCredentials ReadCredentials()
+    {
+        try
+        {
+            return StackCredentials.Read(RepositoryPaths.StateDir)
+                ?? throw new CliException($"The pipeline is running but {StackCredentials.PathIn(RepositoryPaths.StateDir)} is missing; restart it with ./pipeline up, or set PIPELINE__ClickHouse__User and PIPELINE__ClickHouse__Password.");
+        }
+        catch (InvalidDataException e)
+        {
+            throw new CliException(e.Message);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new CliException($"Cannot read the pipeline's credentials ({e.Message}): run the command as the user who started ./pipeline up.");
+        }
     }
 }

@@ -70,7 +70,8 @@ public sealed unsafe partial class ChdbEngine : IDisposable
 
     private static nint Connect(ChdbNative native, string dataDirectory)
     {
-        string[] args = ["clickhouse", $"--path={dataDirectory}"];
+        // The access config fences the engine in (no file(), url(), remote(), SYSTEM, ...): see ChdbAccessConfig.
+        string[] args = ["clickhouse", $"--path={dataDirectory}", $"--config-file={ChdbAccessConfig.Write(dataDirectory)}"];
         var encoded = args.Select(a => Marshal.StringToCoTaskMemUTF8(a)).ToArray();
         var saved = SignalDispositions.Save();
         try

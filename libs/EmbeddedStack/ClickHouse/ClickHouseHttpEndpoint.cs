@@ -11,8 +11,9 @@ namespace Pipeline.EmbeddedStack.ClickHouse;
 
 /// <summary>
 /// ClickHouse's HTTP interface in front of the in-process engine, so clients (ClickHouse.Driver,
-/// curl) talk to chDB exactly as to a ClickHouse server. Binds 127.0.0.1 only. It can be stopped
-/// and started again on the same port, which is how fault tests take "ClickHouse" down.
+/// curl) talk to chDB exactly as to a ClickHouse server. Binds 127.0.0.1 only, and still every
+/// query needs one of the given users' credentials: any local user can reach a loopback port. It can
+/// be stopped and started again on the same port, which is how fault tests take "ClickHouse" down.
 /// </summary>
 public sealed class ClickHouseHttpEndpoint : IAsyncDisposable
 {
@@ -23,11 +24,11 @@ public sealed class ClickHouseHttpEndpoint : IAsyncDisposable
     private WebApplication? _app;
     private int _port;
 
-    private ClickHouseHttpEndpoint(ChdbEngine engine, ILoggerFactory? loggers)
+    private ClickHouseHttpEndpoint(ChdbEngine engine, ClickHouseUsers users, ILoggerFactory? loggers)
     {
         _executor = new EngineExecutor();
         var logger = (ILogger?)loggers?.CreateLogger<ClickHouseHttpEndpoint>() ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
-        _handler = new ClickHouseRequestHandler(engine, _executor, ErrorStatus.Load(engine), logger);
+        _handler = new ClickHouseRequestHandler(engine, _executor, ErrorStatus.Load(engine), users, logger);
         _loggers = loggers;
     }
 
@@ -38,15 +39,22 @@ public sealed class ClickHouseHttpEndpoint : IAsyncDisposable
 
     public bool IsRunning => _app is not null;
 
-    /// <summary>Starts serving <paramref name="engine"/> at <paramref name="url"/> (http://127.0.0.1:PORT; port 0 picks a free one).</summary>
+    /// <summary>
+    /// Starts serving <paramref name="engine"/> at <paramref name="url"/> (http://127.0.0.1:PORT; port 0 picks a
+    /// free one) to <paramref name="users"/>, each allowed what its role allows (Http/StatementPolicy).
+    /// </summary>
     public static async Task<ClickHouseHttpEndpoint> StartAsync(
-        ChdbEngine engine, string url = "http://127.0.0.1:8123", CancellationToken ct = default, ILoggerFactory? loggers = null)
+        ChdbEngine engine, IReadOnlyCollection<ClickHouseUser> users, string url = "http://127.0.0.1:8123",
+        CancellationToken ct = default, ILoggerFactory? loggers = null)
     {
         ArgumentNullException.ThrowIfNull(engine);
+        ArgumentNullException.ThrowIfNull(users);
+        if (users.Count == 0)
+            throw new ArgumentException("The embedded ClickHouse endpoint needs at least one user; it serves no anonymous queries.", nameof(users));
         var address = new Uri(url, UriKind.Absolute);
         if (address.Scheme != Uri.UriSchemeHttp || !IPAddress.TryParse(address.Host, out var ip) || !IPAddress.IsLoopback(ip))
             throw new ArgumentException($"The embedded ClickHouse endpoint serves plain http on a loopback address, e.g. http://127.0.0.1:8123; got '{url}'.", nameof(url));
-        var endpoint = new ClickHouseHttpEndpoint(engine, loggers) { _port = address.Port };
+        var endpoint = new ClickHouseHttpEndpoint(engine, new ClickHouseUsers(users), loggers) { _port = address.Port };
         try
         {
             await endpoint.StartAsync(ct);

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Text;
 using ClickHouse.Driver;
 using Pipeline.EmbeddedStack.ClickHouse;
+using Pipeline.EmbeddedStack.Credentials;
 using Pipeline.TestSupport;
 using Pipeline.TestSupport.Fixtures;
 
@@ -18,8 +19,9 @@ public sealed class ClickHouseHttpEndpointTests
     [Fact]
     public async Task Curl_gets_the_answer_of_a_query_in_the_url()
     {
+        var analyst = _clickHouse.User(ClickHouseRole.Analyst);
         var start = new ProcessStartInfo("curl") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in (string[])["-sS", "--max-time", "30", $"{_clickHouse.Url}/?query=SELECT%201"])
+        foreach (var arg in (string[])["-sS", "--max-time", "30", "-u", $"{analyst.User}:{analyst.Password}", $"{_clickHouse.Url}/?query=SELECT%201"])
             start.ArgumentList.Add(arg);
         using var curl = Process.Start(start)!;
         var output = await curl.StandardOutput.ReadToEndAsync();
@@ -32,8 +34,9 @@ public sealed class ClickHouseHttpEndpointTests
     [Fact]
     public async Task Ping_answers_ok_and_errors_carry_code_header_and_clickhouse_text()
     {
-        using var http = new HttpClient();
-        Assert.Equal("Ok.\n", await http.GetStringAsync($"{_clickHouse.Url}/ping"));
+        using (var anonymous = new HttpClient())
+            Assert.Equal("Ok.\n", await anonymous.GetStringAsync($"{_clickHouse.Url}/ping"));
+        using var http = _clickHouse.HttpClient(ClickHouseRole.Analyst);
 
         using var response = await http.GetAsync($"{_clickHouse.Url}/?query=" + Uri.EscapeDataString("SELECT * FROM system.no_such_table_xyz"));
         var body = await response.Content.ReadAsStringAsync();
@@ -57,7 +60,7 @@ public sealed class ClickHouseHttpEndpointTests
         var content = new ByteArrayContent(compressed.ToArray());
         content.Headers.ContentEncoding.Add("gzip");
 
-        using var http = new HttpClient();
+        using var http = _clickHouse.HttpClient(ClickHouseRole.Sink);
         using var response = await http.PostAsync($"{_clickHouse.Url}/?database={db}", content);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -69,11 +72,13 @@ public sealed class ClickHouseHttpEndpointTests
     public async Task A_stopped_endpoint_refuses_connections_and_serves_again_on_the_same_port()
     {
         // Its own endpoint on the shared engine, so other tests keep theirs while this one is down.
+        var credentials = _clickHouse.Credentials ?? StackCredentials.Generate();
         await using var endpoint = _clickHouse.IsEmbedded
             ? await _clickHouse.StartPrivateEndpointAsync()
-            : await ClickHouseHttpEndpoint.StartAsync(ClickHouseFixture.EmbeddedEngine, "http://127.0.0.1:0");
+            : await ClickHouseHttpEndpoint.StartAsync(ClickHouseFixture.EmbeddedEngine, credentials.ClickHouseUsers(), "http://127.0.0.1:0");
         var port = endpoint.Port;
-        using var client = new ClickHouseClient($"Host=127.0.0.1;Port={port};Database=default");
+        var analyst = credentials.ClickHouse.Analyst;
+        using var client = new ClickHouseClient($"Host=127.0.0.1;Port={port};Database=default;Username={analyst.User};Password={analyst.Password}");
         Assert.Equal((byte)1, await client.ExecuteScalarAsync("SELECT toUInt8(1)"));
 
         await endpoint.StopAsync();

@@ -1,12 +1,18 @@
 using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Text;
 using Pipeline.EmbeddedStack.ClickHouse;
+using Pipeline.EmbeddedStack.Credentials;
 
 namespace Pipeline.TestSupport.Fixtures;
 
 /// <summary>
 /// The ClickHouse that tests talk to, one per test process: the embedded engine (chDB) behind
 /// its HTTP interface on an ephemeral 127.0.0.1 port by default, or the real server named by
-/// PIPELINE_TEST_CLICKHOUSE (an http URL). Tests get isolation from unique database names.
+/// PIPELINE_TEST_CLICKHOUSE (an http URL, with user:password@ when the server needs them). Tests get
+/// isolation from unique database names. The embedded endpoint has the three users `up` has (migrator,
+/// sink, analyst) with passwords generated for this process; tests connect as the migrator unless they
+/// test a role.
 /// </summary>
 public sealed class ClickHouseFixture
 {
@@ -17,12 +23,26 @@ public sealed class ClickHouseFixture
     private static readonly Lazy<ClickHouseFixture> _shared = new(Create, LazyThreadSafetyMode.ExecutionAndPublication);
     private static readonly Lazy<ChdbEngine> _embeddedEngine = new(OpenEmbeddedEngine, LazyThreadSafetyMode.ExecutionAndPublication);
 
-    private ClickHouseFixture(string url, ChdbEngine? engine, ClickHouseHttpEndpoint? endpoint)
+    private ClickHouseFixture(string url, ChdbEngine? engine, ClickHouseHttpEndpoint? endpoint, StackCredentials? credentials)
     {
-        Url = url.TrimEnd('/');
+        var uri = new Uri(url);
+        Url = uri.GetLeftPart(UriPartial.Path).TrimEnd('/');
         Engine = engine;
         Endpoint = endpoint;
+        Credentials = credentials;
+        var userInfo = uri.UserInfo.Split(':', 2);
+        _serverUser = new UserCredential(
+            userInfo[0].Length > 0 ? Uri.UnescapeDataString(userInfo[0]) : "default",
+            userInfo.Length > 1 ? Uri.UnescapeDataString(userInfo[1]) : "");
     }
+
+    private readonly UserCredential _serverUser;
+
+    /// <summary>The embedded endpoint's users (null against a real server, whose one user comes from its URL).</summary>
+    public StackCredentials? Credentials { get; }
+
+    /// <summary>Who connects for <paramref name="role"/>: the embedded endpoint's user of that role, or the real server's user.</summary>
+    public UserCredential User(ClickHouseRole role = ClickHouseRole.Migrator) => Credentials?.ClickHouse.For(role) ?? _serverUser;
 
     /// <summary>The process-wide instance, started on first use; the embedded engine lives until the process exits.</summary>
     public static ClickHouseFixture Shared => _shared.Value;
@@ -53,18 +73,34 @@ public sealed class ClickHouseFixture
     {
         var engine = Engine ?? throw new InvalidOperationException(
             $"A private endpoint serves the embedded engine; this run uses the real server at {Url} ({EnvironmentVariable}), which tests cannot stop.");
-        return await ClickHouseHttpEndpoint.StartAsync(engine, "http://127.0.0.1:0");
+        return await ClickHouseHttpEndpoint.StartAsync(engine, Credentials!.ClickHouseUsers(), "http://127.0.0.1:0");
     }
 
-    /// <summary>A ClickHouse.Driver connection string for <paramref name="database"/> on this server.</summary>
-    public string ConnectionString(string database)
+    /// <summary>A ClickHouse.Driver connection string for <paramref name="database"/> on this server, as <paramref name="role"/>.</summary>
+    public string ConnectionString(string database, ClickHouseRole role = ClickHouseRole.Migrator)
     {
         var uri = new Uri(Url);
-        var credentials = uri.UserInfo.Split(':', 2);
-        var user = credentials[0].Length > 0 ? Uri.UnescapeDataString(credentials[0]) : "default";
-        var password = credentials.Length > 1 ? Uri.UnescapeDataString(credentials[1]) : "";
+        var user = User(role);
         var https = uri.Scheme == Uri.UriSchemeHttps ? ";Protocol=https" : "";
-        return $"Host={uri.Host};Port={uri.Port};Database={database};Username={user};Password={password}{https}";
+        return $"Host={uri.Host};Port={uri.Port};Database={database};Username={user.User};Password={user.Password}{https}";
+    }
+
+    /// <summary>Settings for a service (the sink) that connects as <paramref name="role"/>: ClickHouse:Url, User, Password.</summary>
+    public Dictionary<string, string?> ServiceSettings(ClickHouseRole role = ClickHouseRole.Sink) => new()
+    {
+        ["ClickHouse:Url"] = Url,
+        ["ClickHouse:User"] = User(role).User,
+        ["ClickHouse:Password"] = User(role).Password,
+    };
+
+    /// <summary>An HttpClient that authenticates as <paramref name="role"/> with HTTP basic auth, as curl -u does.</summary>
+    public HttpClient HttpClient(ClickHouseRole role = ClickHouseRole.Migrator)
+    {
+        var user = User(role);
+        var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user.User}:{user.Password}")));
+        return http;
     }
 
     /// <summary>Creates a database named <c>&lt;prefix&gt;_&lt;random&gt;</c> and returns its name.</summary>
@@ -80,7 +116,7 @@ public sealed class ClickHouseFixture
     /// <summary>Runs one statement over HTTP and returns the TabSeparated answer (a small helper for checks, like curl).</summary>
     public async Task<string> ExecuteAsync(string sql, string? database = null)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        using var http = HttpClient();
         var url = Url + "/" + (database is null ? "" : "?database=" + Uri.EscapeDataString(database));
         using var response = await http.PostAsync(url, new StringContent(sql));
         var body = await response.Content.ReadAsStringAsync();
@@ -93,14 +129,15 @@ public sealed class ClickHouseFixture
     {
         var external = Environment.GetEnvironmentVariable(EnvironmentVariable);
         if (!string.IsNullOrWhiteSpace(external))
-            return new ClickHouseFixture(external, engine: null, endpoint: null);
+            return new ClickHouseFixture(external, engine: null, endpoint: null, credentials: null);
 
         var library = FindLibrary();
         RemoveDataOfExitedTestProcesses();
         var dataDir = Path.Combine(Path.GetTempPath(), $"{DataDirPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}");
         var engine = ChdbEngine.Open(library, dataDir);
-        var endpoint = ClickHouseHttpEndpoint.StartAsync(engine, "http://127.0.0.1:0").GetAwaiter().GetResult();
-        return new ClickHouseFixture(endpoint.Url, engine, endpoint);
+        var credentials = StackCredentials.Generate();
+        var endpoint = ClickHouseHttpEndpoint.StartAsync(engine, credentials.ClickHouseUsers(), "http://127.0.0.1:0").GetAwaiter().GetResult();
+        return new ClickHouseFixture(endpoint.Url, engine, endpoint, credentials);
     }
 
     private static ChdbEngine OpenEmbeddedEngine()

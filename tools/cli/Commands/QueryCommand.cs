@@ -2,10 +2,14 @@ using System.CommandLine;
 using ClickHouse.Driver;
 using ClickHouse.Driver.ADO;
 using Pipeline.Cli.Output;
+using Pipeline.EmbeddedStack.ClickHouse;
 
 namespace Pipeline.Cli.Commands;
 
-/// <summary>`./pipeline query "SQL"`: runs SQL on the pipeline's ClickHouse through ClickHouse.Driver.</summary>
+/// <summary>
+/// `./pipeline query "SQL"`: runs SQL on the pipeline's ClickHouse through ClickHouse.Driver, as the read-only
+/// analyst of the running pipeline (or as ClickHouse:User when configured).
+/// </summary>
 public static class QueryCommand
 {
     public static Command Create()
@@ -16,7 +20,7 @@ public static class QueryCommand
         var command = new Command("query", "Run SQL against ClickHouse (the running pipeline's, or PIPELINE__ClickHouse__Url) and print the result.") { sql, format };
         command.SetAction((parse, ct) => CliRun.GuardAsync(async () =>
         {
-            var options = CliConfiguration.ClickHouse(CliConfiguration.Load())
+            var options = CliConfiguration.ClickHouse(CliConfiguration.Load(), ClickHouseRole.Analyst)
                 ?? throw new CliException(CliConfiguration.NotRunning);
             await using var connection = new ClickHouseConnection(options.ConnectionString);
             try

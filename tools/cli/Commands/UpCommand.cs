@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Pipeline.Cli.Supervision;
+using Pipeline.ClickHouseSchema;
 using Pipeline.Contracts;
 using Pipeline.EmbeddedStack;
 
@@ -27,7 +28,8 @@ public static class UpCommand
             using var loggers = CliLogging.Create();
             await using var stack = await EmbeddedStackHost.StartAsync(options, new KafkaTopics(), loggers, ct);
             var log = new ConsoleLog();
-            var pipeline = new PipelineServices(configuration, stack.Endpoints, options.StateDir, stack.Kafka.Incarnation);
+            await MigrateAsync(configuration, stack, log, ct);
+            var pipeline = new PipelineServices(configuration, stack.Endpoints, stack.Credentials, options.StateDir, stack.Kafka.Incarnation);
             var services = pipeline.Specs().Select(s => new ServiceProcess(s, log)).ToList();
             try
             {
@@ -52,6 +54,29 @@ public static class UpCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>The schema, applied as the migrator before the sink (which may only insert and select) starts.</summary>
+    private static async Task MigrateAsync(Microsoft.Extensions.Configuration.IConfiguration configuration, EmbeddedStackHost stack, ConsoleLog log, CancellationToken ct)
+    {
+        var migrator = stack.Credentials.ClickHouse.Migrator;
+        var clickHouse = new Pipeline.ServiceDefaults.ClickHouseOptions
+        {
+            Url = stack.ClickHouse.Url,
+            Database = configuration["ClickHouse:Database"] ?? "iot",
+            User = migrator.User,
+            Password = migrator.Password,
+        };
+        OptionsValidation.ThrowIfInvalid(clickHouse);
+        using var schema = new ClickHouseMigrator(clickHouse.ConnectionString, clickHouse.Database);
+        try
+        {
+            log.Line("up", (await schema.MigrateAsync(ct)).ToString());
+        }
+        catch (SchemaTooNewException e)
+        {
+            throw new CliException(e.Message, 78);
+        }
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Pipeline.EmbeddedStack;
+using Pipeline.EmbeddedStack.Credentials;
 
 namespace Pipeline.Cli.Supervision;
 
@@ -7,8 +8,10 @@ namespace Pipeline.Cli.Supervision;
 /// The three services `up` runs, in start order, and the configuration each gets from the embedded
 /// stack. Services inherit this process's environment, so a PIPELINE__ override set for `up`
 /// reaches them too; the listener ports read here only decide what the endpoints file says.
+/// Only the sink talks to ClickHouse, as the sink user (insert and select); `up` has applied the
+/// migrations as the migrator before (UpCommand), so the sink does not need DDL rights.
 /// </summary>
-public sealed class PipelineServices(IConfiguration configuration, StackEndpoints stack, string stateDir, string kafkaIncarnation)
+public sealed class PipelineServices(IConfiguration configuration, StackEndpoints stack, StackCredentials credentials, string stateDir, string kafkaIncarnation)
 {
     private string BridgeHttp => configuration["Services:BridgeHttpUrl"] ?? "http://127.0.0.1:9101";
     private string RulesHttp => configuration["Services:RulesHttpUrl"] ?? "http://127.0.0.1:9102";
@@ -45,7 +48,11 @@ public sealed class PipelineServices(IConfiguration configuration, StackEndpoint
             // The mock cluster holds a rebalance for session timeout - 1 s: a sink restarted after a
             // crash gets its partitions back after ~5 s instead of ~44 s.
             Spec("sink-writer", "sink-writer", "Pipeline.SinkWriter", SinkHttp,
-                ("PIPELINE__SinkWriter__KafkaSessionTimeout", configuration["SinkWriter:KafkaSessionTimeout"] ?? "00:00:06")),
+                ("PIPELINE__SinkWriter__KafkaSessionTimeout", configuration["SinkWriter:KafkaSessionTimeout"] ?? "00:00:06"),
+                // Environment variables of a process are readable only by its user (/proc/PID/environ is 0400).
+                ("PIPELINE__ClickHouse__User", credentials.ClickHouse.Sink.User),
+                ("PIPELINE__ClickHouse__Password", credentials.ClickHouse.Sink.Password),
+                ("PIPELINE__SinkWriter__MigrateOnStart", "false")),
         ];
     }
 

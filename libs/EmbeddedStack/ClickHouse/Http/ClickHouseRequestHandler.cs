@@ -5,10 +5,11 @@ using Microsoft.Extensions.Logging;
 namespace Pipeline.EmbeddedStack.ClickHouse.Http;
 
 /// <summary>
-/// Answers one request the way ClickHouse's HTTP interface does for what ClickHouse.Driver
-/// sends: GET /ping, and queries on / with the statement in `query=` and/or the body.
+/// Answers one request the way ClickHouse's HTTP interface does: GET /ping without credentials,
+/// and queries on / with the statement in `query=` and/or the body, from an authenticated user
+/// (RequestCredentials, ClickHouseUsers) whose statement passes StatementPolicy.
 /// </summary>
-internal sealed class ClickHouseRequestHandler(ChdbEngine engine, EngineExecutor executor, ErrorStatus statuses, ILogger logger)
+internal sealed class ClickHouseRequestHandler(ChdbEngine engine, EngineExecutor executor, ErrorStatus statuses, ClickHouseUsers users, ILogger logger)
 {
     private static readonly byte[] s_ok = "Ok.\n"u8.ToArray();
     private readonly string _displayName = Environment.MachineName;
@@ -36,7 +37,10 @@ internal sealed class ClickHouseRequestHandler(ChdbEngine engine, EngineExecutor
         context.Response.Headers["X-ClickHouse-Timezone"] = engine.Timezone;
         try
         {
-            await RunQueryAsync(context);
+            // Before the body is read, as ClickHouse does: an anonymous client gets nothing spooled.
+            var credentials = RequestCredentials.Read(http);
+            var user = users.Authenticate(credentials.User, credentials.Password) ?? throw credentials.Refusal();
+            await RunQueryAsync(context, user);
         }
         catch (ChdbQueryException e) when (!context.Response.HasStarted)
         {
@@ -50,18 +54,25 @@ internal sealed class ClickHouseRequestHandler(ChdbEngine engine, EngineExecutor
         }
     }
 
-    private async Task RunQueryAsync(HttpContext context)
+    private async Task RunQueryAsync(HttpContext context, ClickHouseUser user)
     {
         var http = context.Request;
         var ct = context.RequestAborted;
-        var form = http.HasFormContentType ? await http.ReadFormAsync(ct) : null;
+        // Only multipart/form-data carries fields: ClickHouse reads any other body, curl's default
+        // application/x-www-form-urlencoded included, as the query text.
+        var form = IsMultipart(http) ? await http.ReadFormAsync(ct) : null;
         var request = ClickHouseRequest.From(http, form);
+        // GET is read-only in ClickHouse, and so is a client that asked for readonly itself.
+        var readOnlyRequest = HttpMethods.IsGet(http.Method) || http.Query["readonly"].ToString() is "1" or "2";
+        var settingNames = request.Settings.Select(s => s.Key).ToList();
         context.Response.Headers["X-ClickHouse-Query-Id"] = request.QueryId;
 
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var body = form is null ? RequestBody.Open(http) : Stream.Null;
         await using var _ = body == http.Body ? null : body;
-        using var statement = await PreparedStatement.ReadAsync(request.QueryText, body, request.Settings, engine.NewInsertFilePath, ct);
+        using var statement = await PreparedStatement.ReadAsync(request.QueryText, body, request.Settings, engine.NewInsertFilePath,
+            clientText => StatementPolicy.Check(user, clientText, readOnlyRequest, settingNames),
+            values => StatementPolicy.CheckValues(user, values), ct);
         var info = statement.Info;
         var readMs = watch.Elapsed.TotalMilliseconds;
         if (info.Kind.Length == 0)
@@ -94,6 +105,9 @@ internal sealed class ClickHouseRequestHandler(ChdbEngine engine, EngineExecutor
         var data = result?.Data ?? [];
         await ResponseWriter.WriteAsync(response, data, ResponseWriter.ChooseEncoding(http, request.CompressResponse), ct);
     }
+
+    private static bool IsMultipart(HttpRequest http) =>
+        http.ContentType is { } type && type.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase);
 
     private static async Task WriteErrorAsync(HttpContext context, int status, int code, string text)
     {

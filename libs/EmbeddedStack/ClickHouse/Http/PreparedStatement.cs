@@ -34,8 +34,17 @@ internal sealed class PreparedStatement : IDisposable
 
     public string? DataFile { get; }
 
+    /// <param name="authorize">
+    /// Called with the client's statement text (an INSERT's inline data left out) before anything is
+    /// spooled or run; it throws to refuse the statement.
+    /// </param>
+    /// <param name="authorizeValues">
+    /// Called with the rows of an inline INSERT ... VALUES once spooled: the engine evaluates expressions in
+    /// them, so they are SQL too. It throws to refuse them.
+    /// </param>
     public static async Task<PreparedStatement> ReadAsync(
-        string urlQuery, Stream body, IReadOnlyList<KeyValuePair<string, string>> insertSettings, Func<string> newDataFile, CancellationToken ct)
+        string urlQuery, Stream body, IReadOnlyList<KeyValuePair<string, string>> insertSettings, Func<string> newDataFile,
+        Action<string> authorize, Action<string> authorizeValues, CancellationToken ct)
     {
         var prefix = urlQuery.Length == 0 ? [] : Encoding.UTF8.GetBytes(urlQuery + "\n");
         var buffer = ArrayPool<byte>.Shared.Rent(prefix.Length + MaxQuerySize);
@@ -53,15 +62,35 @@ internal sealed class PreparedStatement : IDisposable
 
             var info = SqlStatementScanner.Scan(buffer.AsSpan(0, length));
             if (info.HasInlineData)
-                return await SpoolInsertAsync(info, buffer, length, body, insertSettings, newDataFile(), ct);
+            {
+                authorize(Encoding.UTF8.GetString(buffer, 0, info.DataStart));
+                var spooled = await SpoolInsertAsync(info, buffer, length, body, insertSettings, newDataFile(), ct);
+                try
+                {
+                    if (info.FormatName is null || info.FormatName.Equals("Values", StringComparison.OrdinalIgnoreCase))
+                        authorizeValues(await ReadValuesAsync(spooled.DataFile!, ct));
+                    return spooled;
+                }
+                catch
+                {
+                    spooled.Dispose();
+                    throw;
+                }
+            }
 
             if (bodyEnded)
-                return new PreparedStatement(info, Encoding.UTF8.GetString(buffer, 0, length), null);
+            {
+                var text = Encoding.UTF8.GetString(buffer, 0, length);
+                authorize(text);
+                return new PreparedStatement(info, text, null);
+            }
             using var whole = new MemoryStream();
             whole.Write(buffer, 0, length);
             await CopyBoundedAsync(body, whole, ct);
             var all = whole.GetBuffer().AsSpan(0, (int)whole.Length);
-            return new PreparedStatement(SqlStatementScanner.Scan(all), Encoding.UTF8.GetString(all), null);
+            var statement = Encoding.UTF8.GetString(all);
+            authorize(statement);
+            return new PreparedStatement(SqlStatementScanner.Scan(all), statement, null);
         }
         finally
         {
@@ -105,6 +134,14 @@ internal sealed class PreparedStatement : IDisposable
             return clause;
         var added = string.Join(", ", extra.Select(s => $"{ChdbEngine.RequireSettingName(s.Key)} = {ChdbEngine.Quote(s.Value)}"));
         return clause.Length == 0 ? "SETTINGS " + added : clause + ", " + added;
+    }
+
+    private static async Task<string> ReadValuesAsync(string dataFile, CancellationToken ct)
+    {
+        if (new FileInfo(dataFile).Length > MaxStatementBytes)
+            throw new ChdbQueryException(
+                $"Code: 229. DB::Exception: VALUES rows are larger than {MaxStatementBytes} bytes; send large inserts in a data format such as TSV or RowBinary. (QUERY_IS_TOO_LARGE)");
+        return await File.ReadAllTextAsync(dataFile, ct);
     }
 
     private static async Task CopyBoundedAsync(Stream source, MemoryStream target, CancellationToken ct)
