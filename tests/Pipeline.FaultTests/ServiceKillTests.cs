@@ -13,15 +13,17 @@ public sealed partial class ServiceKillTests
     private const int SigKill = 9;
 
     [Theory]
-    [InlineData("Pipeline.SinkWriter")]
-    [InlineData("Pipeline.RulesProcessor")]
-    public async Task Acknowledged_values_land_once_after_a_service_is_killed(string service)
+    [InlineData("Pipeline.SinkWriter", 200)]
+    [InlineData("Pipeline.RulesProcessor", 200)]
+    // Five times the rate: more in flight between a state write and its output when the kill lands (issue 19).
+    [InlineData("Pipeline.RulesProcessor", 1000)]
+    public async Task Acknowledged_values_land_once_after_a_service_is_killed(string service, int rate)
     {
         await using var pipeline = await RunningPipeline.StartAsync();
         var firstPid = pipeline.ServicePid(service);
         Assert.True(firstPid is not null, $"{service} runs under up");
 
-        await using var simulate = CliProcess.Start(pipeline.Home, "simulate", "--devices", "5", "--rate", "200", "--duration", "15s", "--register", "--json");
+        await using var simulate = CliProcess.Start(pipeline.Home, "simulate", "--devices", "5", "--rate", rate.ToString(System.Globalization.CultureInfo.InvariantCulture), "--duration", "15s", "--register", "--json");
         await Eventually.HoldsAsync(() => pipeline.CountAsync("SELECT count() FROM iot.telemetry"), n => n > 0,
             TimeSpan.FromSeconds(60), "rows arrive before the fault");
 

@@ -25,7 +25,12 @@ public sealed class WriteOrderKillTests
     private const int During = 40;
     private const int WithoutSeq = 10;
 
-    public static TheoryData<string> Guarantees => new() { "AtLeastOnce", "ExactlyOnce" };
+    /// <summary>
+    /// At-least-once, as `./pipeline up` runs the processor (where issue 19's loss was seen). Under exactly-once this
+    /// fault cannot be staged: the transactional producer holds the whole transaction while one of its partitions is
+    /// unreachable, so no state entry lands without its output; the mid-stream kill in <see cref="KillTests"/> covers it.
+    /// </summary>
+    public static TheoryData<string> Guarantees => new() { "AtLeastOnce" };
 
     [Theory]
     [MemberData(nameof(Guarantees))]
@@ -62,6 +67,7 @@ public sealed class WriteOrderKillTests
             var enriched = await stack.ReadAsync<EnrichedTelemetry>(stack.Topics.TelemetryEnriched,
                 e => e.Count >= Before + During + WithoutSeq, TimeSpan.FromSeconds(90));
             AssertEachOnce(enriched);
+            await AssertMinuteAggregatedOnceAsync(stack, "dev-s", t0, Before + During);
         }
         finally
         {
@@ -100,10 +106,11 @@ public sealed class WriteOrderKillTests
 
             using var second = ServiceProcess.Start(args);
             // A later record: once it is out, the replay of everything before it is done.
-            await stack.SendAsync(Of("dev-o", t0 + 59_000, Before + During + 1, ("temperature", 1)));
+            await stack.SendAsync(Of("dev-o", t0 + 59_000, Before + During + 1, ("temperature", Before + During + 1)));
             var enriched = await stack.ReadAsync<EnrichedTelemetry>(stack.Topics.TelemetryEnriched,
                 e => e.Any(r => r.Record.HasSeq && r.Record.Seq == Before + During + 1), TimeSpan.FromSeconds(90));
             AssertEachOnce(enriched, extraSeq: 1);
+            await AssertMinuteAggregatedOnceAsync(stack, "dev-o", t0, Before + During + 1);
         }
         finally
         {
@@ -146,6 +153,20 @@ public sealed class WriteOrderKillTests
     {
         for (var i = 1; i <= WithoutSeq; i++)
             await stack.SendAsync(Of(device, t0 + 30_000 + i * 100L, null, ("pressure", i)));
+    }
+
+    /// <summary>
+    /// The window module neither lost nor counted twice a replayed reading: every emission of the minute (an emission
+    /// may repeat after a crash; iot.telemetry_1m keeps one per window) holds readings 1..<paramref name="readings"/> once.
+    /// </summary>
+    private static async Task AssertMinuteAggregatedOnceAsync(RulesStack stack, string device, long t0, int readings)
+    {
+        // Two minutes later on the device's clock: the minute is final and is emitted.
+        await stack.SendAsync(Of(device, t0 + 150_000, 10_000, ("temperature", 0)));
+        var aggregates = await stack.ReadUntilAsync<MetricAggregate>(stack.Topics.TelemetryAgg1m,
+            a => a.Any(x => x.WindowStartMs == t0 && x.Metric == "temperature"), "the first minute's temperature aggregate");
+        foreach (var minute in aggregates.Where(x => x.WindowStartMs == t0 && x.Metric == "temperature"))
+            Assert.Equal(((ulong)readings, readings * (readings + 1) / 2.0), (minute.Count, minute.Sum));
     }
 
     private static void AssertEachOnce(List<EnrichedTelemetry> enriched, int extraSeq = 0)

@@ -28,14 +28,14 @@ public sealed class TopologyHarness : IDisposable
     private readonly bool _ownsStateDir;
     private readonly Lazy<TestInputTopic<string, byte[]>> _devicesIn;
 
-    public TopologyHarness(IEnumerable<ITopologyModule> modules, string? stateDir = null)
+    public TopologyHarness(IEnumerable<ITopologyModule> modules, string? stateDir = null, Replay.IOutputLedgerSource? ledgers = null)
     {
         _ownsStateDir = stateDir is null;
         StateDir = stateDir ?? Path.Combine(Path.GetTempPath(), $"rules-unit-{Guid.NewGuid():N}");
         Metrics = new RulesMetrics(new CollectorRegistry());
         var plan = new RulesTopology(modules.ToList(), Topics, "rules-unit");
         var config = StreamSettings.Create(new RulesOptions { ApplicationId = "rules-unit" }, new Pipeline.ServiceDefaults.KafkaOptions { BootstrapServers = "unused:9092" }, StateDir);
-        _driver = new TopologyTestDriver(plan.Build(new StaticSchemaCatalog(SchemaId), Metrics), config);
+        _driver = new TopologyTestDriver(plan.Build(new StaticSchemaCatalog(SchemaId), Metrics, ledgers), config);
         Raw = _driver.CreateInputTopic(Topics.TelemetryRaw, new StringSerDes(), new ByteArraySerDes());
         _devicesIn = new(() => _driver.CreateInputTopic(Topics.Devices, new StringSerDes(), new ByteArraySerDes()));
         Enriched = Output<EnrichedTelemetry>(Topics.TelemetryEnriched);

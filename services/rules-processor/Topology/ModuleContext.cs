@@ -64,9 +64,10 @@ public sealed class ModuleContext(StreamBuilder builder, KafkaTopics topics, ISc
         if (Guarantee != ProcessingMode.ExactlyOnce)
             return stream;
         var store = ReplayGuardStore(topic);
+        // Uncached: the guard writes on a processing-time tick, and Streamiz flushes a cache only at a commit, which it
+        // makes only after records were processed, so at a quiet moment a cached offset never reached the changelog.
         var offsets = Stores.KeyValueStoreBuilder(Stores.PersistentKeyValueStore(store), new StringSerDes(), new Int64SerDes())
-            .WithLoggingEnabled(null)
-            .WithCachingEnabled();
+            .WithLoggingEnabled(null);
         var guardMetrics = Metrics;
         var (incarnation, commitInterval) = (LogIncarnation, CommitInterval);
         // A stateful transformer drops records with a null key unseen, so keyless records get "" (for the module to reject).

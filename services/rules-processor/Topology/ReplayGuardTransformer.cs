@@ -28,9 +28,11 @@ internal sealed class ReplayGuardTransformer<V>(string storeName, RulesMetrics m
     private readonly Dictionary<string, long> _reached = [];
     private readonly Queue<Dictionary<string, long>> _snapshots = new();
     private IKeyValueStore<string, long> _offsets = null!;
+    private ProcessorContext<string, V> _context = null!;
 
     public void Init(ProcessorContext<string, V> context)
     {
+        _context = context;
         _offsets = (IKeyValueStore<string, long>)context.GetStateStore(storeName);
         context.Schedule(commitInterval, PunctuationType.PROCESSING_TIME, _ => Tick());
     }
@@ -61,8 +63,15 @@ internal sealed class ReplayGuardTransformer<V>(string storeName, RulesMetrics m
         _snapshots.Enqueue(new Dictionary<string, long>(_reached));
         if (_snapshots.Count <= LagTicks)
             return;
+        var moved = false;
         foreach (var (key, next) in _snapshots.Dequeue())
             if (next > _offsets.Get(key))
+            {
                 _offsets.Put(key, next);
+                moved = true;
+            }
+        // A quiet task is otherwise not committed, and its last offsets would wait in an open transaction.
+        if (moved)
+            _context.Commit();
     }
 }
