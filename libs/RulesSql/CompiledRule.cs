@@ -27,13 +27,13 @@ public sealed class CompiledRule
     public bool Matches(string topic) => TopicFilter.Matches(topic);
 
     /// <summary>The SELECT's result, or null when the WHERE is anything but true (false, Undefined,
-    /// or not a boolean), which drops the message. Does not check the topic: call Matches first.</summary>
+    /// or not a boolean; a string "true" counts as true, as for AND), which drops the message. Does not check the topic: call Matches first.</summary>
     public RuleResult? Evaluate(SqlObject message, RuleContext context)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(context);
         var scope = new Scope(message, context);
-        if (_where is not null && _where(in scope) is not { Kind: SqlValueKind.Boolean, AsBoolean: true }) return null;
+        if (_where is not null && SqlConvert.ToLogical(_where(in scope)) is not { Kind: SqlValueKind.Boolean, AsBoolean: true }) return null;
         if (_selectStarOnly) return new RuleResult(message);
         var result = new SqlObjectBuilder();
         foreach (var item in _select) item.AddTo(result, in scope);
