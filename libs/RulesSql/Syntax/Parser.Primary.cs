@@ -85,6 +85,7 @@ internal sealed partial class Parser
     {
         var start = _current.Offset;
         Advance();
+        if (_current.IsKeyword("END") || _current.IsKeyword("ELSE")) throw Error($"expected WHEN after CASE, found {Describe(_current)}");
         var operand = _current.IsKeyword("WHEN") ? null : Expression();
         var whens = new List<WhenClause>();
         while (TakeKeyword("WHEN"))
