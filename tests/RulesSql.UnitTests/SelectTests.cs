@@ -79,6 +79,12 @@ public sealed class SelectTests
     }
 
     [Fact]
+    public void String_escapes_include_a_doubled_quote_and_unicode()
+    {
+        Assert.Equal("it's \u00e9\n", Eval(@"'it''s \u00e9\n'").AsString);
+    }
+
+    [Fact]
     public void Quoted_names_reach_fields_that_are_keywords_or_have_dashes()
     {
         Assert.Equal("""{"from":1,"x":2}""", Run("SELECT \"from\", \"a-b\" AS x FROM '#'", """{"from":1,"a-b":2}"""));

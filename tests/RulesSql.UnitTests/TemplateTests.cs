@@ -18,6 +18,9 @@ public sealed class TemplateTests
     [InlineData("${upper(fan)}", "ON")]
     [InlineData("plain/topic", "plain/topic")]
     [InlineData("a/${missing}/b", "a//b")]                 // Undefined renders as ''
+    [InlineData("a/${null}/b", "a//b")]
+    [InlineData("a/${cfg}", "a/{\"room\":\"b2\"}")]        // objects as JSON
+    [InlineData("${level > 1}", "true")]
     [InlineData("cost $5 and {braces}", "cost $5 and {braces}")]
     [InlineData("${ {'a': 1}.a }", "1")]                    // an object literal inside is fine
     [InlineData("${'}'}", "}")]                             // so is a brace inside a string

@@ -51,7 +51,17 @@ public readonly struct SqlValue : IEquatable<SqlValue>
 
     public bool Equals(SqlValue other) => SqlEquality.AreEqual(this, other);
     public override bool Equals(object? obj) => obj is SqlValue other && Equals(other);
-    public override int GetHashCode() => HashCode.Combine(Kind, _bits, _ref);
+    // Consistent with the deep, numeric-by-value Equals: 1 and 1.0 hash alike; containers hash
+    // by kind and size only (they are rarely keys).
+    public override int GetHashCode() => Kind switch
+    {
+        SqlValueKind.Int or SqlValueKind.Decimal => NumberAsDouble.GetHashCode(),
+        SqlValueKind.String => AsString.GetHashCode(StringComparison.Ordinal),
+        SqlValueKind.Boolean => AsBoolean.GetHashCode(),
+        SqlValueKind.Array => HashCode.Combine(Kind, AsArray.Length),
+        SqlValueKind.Object => HashCode.Combine(Kind, AsObject.Count),
+        _ => (int)Kind,
+    };
 
     /// <summary>The JSON text of the value (Undefined prints as "undefined"): for tests and messages.</summary>
     public override string ToString() => Kind switch
