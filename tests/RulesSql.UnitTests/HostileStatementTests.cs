@@ -14,18 +14,18 @@ public sealed class HostileStatementTests
     private static RuleSqlException Refused(string sql, RuleSqlLimits limits) =>
         Assert.Throws<RuleSqlException>(() => RuleSql.Compile(sql, limits));
 
+    private static RuleSqlException RefusedByDefault(string sql) => Assert.Throws<RuleSqlException>(() => RuleSql.Compile(sql));
+
     private static string Repeat(string part, int times) => string.Concat(Enumerable.Repeat(part, times));
 
     [Fact]
     public void Ten_thousand_nested_parentheses_are_refused_for_length_by_default()
     {
         var sql = $"SELECT {Repeat("(", 10_000)}1{Repeat(")", 10_000)} AS v FROM '#'";
-        var error = RuleSqlTestsRefused(sql);
+        var error = RefusedByDefault(sql);
         Assert.Equal($"the text is {sql.Length} characters long; the limit is 16384", error.Reason);
         Assert.Equal(16385, error.Column);
     }
-
-    private static RuleSqlException RuleSqlTestsRefused(string sql) => Assert.Throws<RuleSqlException>(() => RuleSql.Compile(sql));
 
     [Theory]
     [InlineData("(", ")")]
@@ -86,7 +86,7 @@ public sealed class HostileStatementTests
     public void A_hundred_thousand_select_items_are_refused_at_the_item_limit()
     {
         var sql = $"SELECT {string.Join(", ", Enumerable.Range(0, 100_000).Select(i => $"f{i}"))} FROM '#'";
-        Assert.StartsWith("the text is", RuleSqlTestsRefused(sql).Reason);
+        Assert.StartsWith("the text is", RefusedByDefault(sql).Reason);
         Assert.Equal("more than 256 items in the SELECT list", Refused(sql, NoLengthLimit).Reason);
     }
 
@@ -102,7 +102,7 @@ public sealed class HostileStatementTests
     [Fact]
     public void An_unterminated_string_at_the_end_of_a_long_statement_is_refused()
     {
-        var error = RuleSqlTestsRefused($"SELECT a FROM '#' WHERE b = '{new string('x', 2000)}");
+        var error = RefusedByDefault($"SELECT a FROM '#' WHERE b = '{new string('x', 2000)}");
         Assert.Equal(29, error.Column);
         Assert.StartsWith("unterminated string", error.Reason);
     }
@@ -111,14 +111,14 @@ public sealed class HostileStatementTests
     public void Many_unknown_functions_report_the_first()
     {
         var sql = $"SELECT {string.Join(", ", Enumerable.Range(0, 200).Select(i => $"nosuch{i}(a)"))} FROM '#'";
-        Assert.Equal("line 1, column 8: unknown function 'nosuch0'", RuleSqlTestsRefused(sql).Message);
+        Assert.Equal("line 1, column 8: unknown function 'nosuch0'", RefusedByDefault(sql).Message);
     }
 
     [Fact]
     public void Control_characters_and_stray_quotes_are_refused_cleanly()
     {
-        Assert.Equal("unexpected character '\\u0000'", RuleSqlTestsRefused("SELECT a\0 FROM '#'").Reason);
-        Assert.StartsWith("unterminated quoted name", RuleSqlTestsRefused("SELECT \"a FROM '#'").Reason);
+        Assert.Equal("unexpected character '\\u0000'", RefusedByDefault("SELECT a\0 FROM '#'").Reason);
+        Assert.StartsWith("unterminated quoted name", RefusedByDefault("SELECT \"a FROM '#'").Reason);
     }
 
     [Fact]
