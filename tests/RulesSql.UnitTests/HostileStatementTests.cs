@@ -64,7 +64,9 @@ public sealed class HostileStatementTests
     [Fact]
     public void A_one_megabyte_string_literal_is_refused_at_the_literal_limit()
     {
-        var error = Refused($"SELECT '{new string('x', 1024 * 1024)}' AS v FROM '#'", NoLengthLimit);
+        var sql = $"SELECT '{new string('x', 1024 * 1024)}' AS v FROM '#'";
+        Assert.Equal($"the text is {sql.Length} characters long; the limit is 16384", RefusedByDefault(sql).Reason);
+        var error = Refused(sql, NoLengthLimit);
         Assert.Equal((1, 8), (error.Line, error.Column));
         Assert.Equal("string longer than 4096 characters", error.Reason);
     }
