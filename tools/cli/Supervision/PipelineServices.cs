@@ -41,8 +41,9 @@ public sealed class PipelineServices(IConfiguration configuration, StackEndpoint
             Spec("mqtt-bridge", "mqtt-bridge", "Pipeline.MqttBridge", BridgeHttp, ("PIPELINE__Listeners__CaDirectory", CaDirectory)),
             // At-least-once on the embedded stack: librdkafka's mock cluster does not keep offsets committed
             // inside transactions and does not abort a killed producer's open transaction, so exactly-once
-            // buys nothing here (checked: after a kill -9 both modes stored ~1% of in-flight values twice).
-            // Rules:Guarantee=ExactlyOnce still works: Kafka:LogIncarnation keeps its replay guard per run.
+            // buys nothing here; the processor's replay protection (docs/topologies.md, "Replays after a crash")
+            // keeps a kill -9 exact in both modes. Rules:Guarantee=ExactlyOnce still works: Kafka:LogIncarnation
+            // keeps its replay guard per run.
             Spec("rules-processor", "rules-processor", "Pipeline.RulesProcessor", RulesHttp,
                 ("PIPELINE__Rules__Guarantee", configuration["Rules:Guarantee"] ?? "AtLeastOnce")),
             // The mock cluster holds a rebalance for session timeout - 1 s: a sink restarted after a
