@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Spectre.Console;
 
@@ -74,6 +75,11 @@ public abstract class ResultWriter
             float f when !float.IsFinite(f) => f.ToString(CultureInfo.InvariantCulture),
             sbyte or byte or short or ushort or int or uint or long or ulong or float or double or decimal => value,
             DateTime d => d.ToString("O", CultureInfo.InvariantCulture),
+            // Map, Array and Tuple columns as JSON objects and arrays, so a script reads attributes['site']
+            // without parsing ClickHouse's text form.
+            IDictionary map => map.Keys.Cast<object>().ToDictionary(k => Text(k), k => Plain(map[k])),
+            ITuple tuple => Enumerable.Range(0, tuple.Length).Select(i => Plain(tuple[i])).ToList(),
+            IEnumerable items => items.Cast<object?>().Select(Plain).ToList(),
             _ => Text(value),
         };
     }
