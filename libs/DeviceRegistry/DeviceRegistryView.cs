@@ -16,6 +16,8 @@ namespace Pipeline.DeviceRegistry;
 public sealed class DeviceRegistryView : IDisposable
 {
     private readonly ConcurrentDictionary<string, DeviceRecord> _devices = new(StringComparer.Ordinal);
+    // Ids seen revoked, kept after a deletion: a replayed record from before the revocation must not bring the device back.
+    private readonly ConcurrentDictionary<string, byte> _revoked = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stop = new();
     private readonly string _bootstrapServers;
@@ -183,10 +185,35 @@ public sealed class DeviceRegistryView : IDisposable
             return;
         }
         _devices.TryGetValue(key, out var previous);
+        if (StaleReason(key, previous, record) is { } stale)
+        {
+            // Any local user can write to the embedded Kafka (it cannot authenticate clients): a registry record
+            // read back from the topic and written again must not bring back what it said then.
+            _logger.LogWarning("Device registry record for {DeviceId} at {Offset} ignored: {Reason}", key, result.TopicPartitionOffset, stale);
+            return;
+        }
         _devices[key] = record;
+        if (record.Revoked)
+            _revoked.TryAdd(key, 0);
         if (record.Revoked && previous is not { Revoked: true })
             Raise(record);
     }
+
+    /// <summary>
+    /// Why <paramref name="next"/> cannot follow <paramref name="current"/> for one device, or null when it can. A revocation
+    /// is final (the registry client never un-revokes: a revoked id cannot be added again), also across a deletion, and a
+    /// record older than the one held (by its last change) is a replay.
+    /// </summary>
+    private string? StaleReason(string deviceId, DeviceRecord? current, DeviceRecord next)
+    {
+        if (!next.Revoked && _revoked.ContainsKey(deviceId))
+            return "the device was revoked, and a revocation is never undone";
+        if (current is not null && LastChange(next) < LastChange(current))
+            return $"older than the record held (changed {LastChange(next)} < {LastChange(current)} ms)";
+        return null;
+    }
+
+    private static long LastChange(DeviceRecord r) => Math.Max(r.UpdatedTsMs, Math.Max(r.RevokedTsMs, r.CreatedTsMs));
 
     private void Raise(DeviceRecord record)
     {

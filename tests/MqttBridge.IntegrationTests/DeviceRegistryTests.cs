@@ -120,6 +120,65 @@ public sealed class DeviceRegistryTests : IDisposable
     }
 
     [Fact]
+    public async Task A_registry_record_written_again_with_kcat_does_not_undo_a_revocation()
+    {
+        await _client.AddAsync("meter-6", new Dictionary<string, string>(), false, CancellationToken.None);
+        // The record as it was before the revocation, as any local user can read it back from the embedded Kafka.
+        var before = ReadRecordBytes("meter-6");
+        using var live = new DeviceRegistryView(KafkaFixture.Shared.BootstrapServers, _topic);
+        live.Start();
+        await live.WaitUntilReadyAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+        await _client.RevokeAsync("meter-6", CancellationToken.None);
+        await Eventually.HoldsAsync(() => live.TryGet("meter-6", out var r) && r.Revoked, TimeSpan.FromSeconds(20), "the live view sees the revocation");
+
+        var file = Path.Combine(Path.GetTempPath(), $"registry-replay-{Guid.NewGuid():N}.bin");
+        try
+        {
+            await File.WriteAllBytesAsync(file, before);
+            // kcat sends a file as one message, keyed like the registry's own records (same default partitioner).
+            await RunAsync("kcat", "-P", "-b", KafkaFixture.Shared.BootstrapServers, "-t", _topic, "-k", "meter-6", file);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+
+        // A view started now reads the whole topic, the replayed record last, before it is ready: as a bridge starting later.
+        using var fresh = new DeviceRegistryView(KafkaFixture.Shared.BootstrapServers, _topic);
+        fresh.Start();
+        await fresh.WaitUntilReadyAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+        Assert.True(fresh.TryGet("meter-6", out var seen) && seen.Revoked, "a view that read the replayed record still holds the device revoked");
+        Assert.True(live.TryGet("meter-6", out var held) && held.Revoked, "the live view still holds the device revoked");
+    }
+
+    /// <summary>The value bytes of the first record in the registry topic keyed <paramref name="deviceId"/>.</summary>
+    private byte[] ReadRecordBytes(string deviceId)
+    {
+        using var consumer = new Confluent.Kafka.ConsumerBuilder<string, byte[]>(new Confluent.Kafka.ConsumerConfig
+        {
+            BootstrapServers = KafkaFixture.Shared.BootstrapServers, GroupId = KafkaFixture.UniqueName("registry-replay"),
+            AutoOffsetReset = Confluent.Kafka.AutoOffsetReset.Earliest, EnableAutoCommit = false,
+        }).Build();
+        consumer.Subscribe(_topic);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { Message.Key: var key } result && key == deviceId)
+                return result.Message.Value;
+        throw new TimeoutException($"No record for {deviceId} in {_topic} within 30 s.");
+    }
+
+    private static async Task RunAsync(string tool, params string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(tool) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+        Assert.True(process.ExitCode == 0, $"{CommandLine.Redacted(tool, args)} exited {process.ExitCode}: {await stderr}");
+    }
+
+    [Fact]
     public async Task An_empty_registry_is_ready_at_once()
     {
         using var view = new DeviceRegistryView(KafkaFixture.Shared.BootstrapServers, _topic);
