@@ -10,6 +10,5 @@ builder.AddRulesProcessor();
 
 var app = builder.Build();
 app.MapServiceEndpoints();
-await app.RunAsync();
-// Non-zero when the stream failed (RulesStreamService.StreamFailedExitCode), so a supervisor restarts it.
-return Environment.ExitCode;
+// Non-zero when the stream failed (RulesStreamService.StreamFailedExitCode), so a supervisor restarts it; 78 for a refused setting.
+return await app.RunServiceAsync();

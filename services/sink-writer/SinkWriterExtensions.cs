@@ -47,18 +47,8 @@ public static class SinkWriterExtensions
 
     /// <summary>
     /// Runs the host; a database newer than this build, or ClickHouse credentials it refuses, end the process with
-    /// exit code 78 (configuration error) and the reason logged.
+    /// exit code 78 (configuration error) and the reason logged, like an invalid setting.
     /// </summary>
-    public static async Task<int> RunSinkWriterAsync(this WebApplication app)
-    {
-        try
-        {
-            await app.RunAsync();
-            return 0;
-        }
-        catch (Exception e) when (e is SchemaTooNewException or ClickHouseAccessException)
-        {
-            return 78;
-        }
-    }
+    public static Task<int> RunSinkWriterAsync(this WebApplication app) =>
+        app.RunServiceAsync(e => e is SchemaTooNewException or ClickHouseAccessException);
 }

@@ -10,6 +10,26 @@ namespace Pipeline.Cli.IntegrationTests;
 public sealed class UpTests
 {
     [Fact]
+    public async Task A_service_that_refuses_its_configuration_stops_up_with_the_setting_named_instead_of_restarting()
+    {
+        using var home = new CliHome();
+        UseFreePorts(home);
+        // A value the bridge's validator refuses at its start; services inherit up's environment. (A processor setting
+        // is refused earlier: up asks the processor for its topics before it starts anything.)
+        home.Environment["PIPELINE__Bridge__BufferBytes"] = "1";
+
+        await using var up = CliProcess.Start(home, "up", "--fresh");
+        await up.WaitForExitAsync(TimeSpan.FromSeconds(120));
+
+        var output = up.Stdout + up.Stderr;
+        Assert.True(up.ExitCode == 78, $"exit code {up.ExitCode}: {output}");
+        Assert.Contains("Bridge:BufferBytes must be at least 65536.", output);
+        Assert.Contains("refused its configuration", output);
+        Assert.DoesNotContain("restarting in", output);
+        Assert.False(File.Exists(home.EndpointsFile), "no endpoints file for a pipeline that did not start");
+    }
+
+    [Fact]
     public async Task Acknowledged_values_land_once_in_clickhouse_and_survive_a_stop_and_start()
     {
         using var home = new CliHome();

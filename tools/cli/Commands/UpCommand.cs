@@ -3,6 +3,7 @@ using Pipeline.Cli.Supervision;
 using Pipeline.ClickHouseSchema;
 using Pipeline.Contracts;
 using Pipeline.EmbeddedStack;
+using Pipeline.ServiceDefaults;
 
 namespace Pipeline.Cli.Commands;
 
@@ -31,6 +32,7 @@ public static class UpCommand
             await MigrateAsync(configuration, stack, log, ct);
             var pipeline = new PipelineServices(configuration, stack.Endpoints, stack.Credentials, options.StateDir, stack.Kafka.Incarnation);
             var services = pipeline.Specs().Select(s => new ServiceProcess(s, log)).ToList();
+            CliException? failure = null;
             try
             {
                 foreach (var service in services)
@@ -42,7 +44,10 @@ public static class UpCommand
                 var endpoints = pipeline.Endpoints();
                 endpoints.WriteTo(RepositoryPaths.EndpointsFile);
                 EndpointsPrinter.Print(endpoints);
-                await ShutdownSignal.WaitAsync(ct);
+                var gaveUp = Task.WhenAny(services.Select(s => s.GaveUp));
+                await Task.WhenAny(ShutdownSignal.WaitAsync(ct), gaveUp);
+                if (gaveUp.IsCompleted)
+                    failure = new CliException("A service refused its configuration (see its log lines above); stopping.", ServiceRun.ConfigurationErrorExitCode);
                 log.Line("up", "stopping: bridge first, then processor, then sink, each after it drained");
             }
             finally
@@ -51,7 +56,7 @@ public static class UpCommand
                 await StopInOrderAsync(services, pipeline, new PipelineDrain(stack.Kafka.BootstrapServers, log));
             }
             log.Line("up", "stopped");
-            return 0;
+            return failure is null ? 0 : throw failure;
         }));
         return command;
     }

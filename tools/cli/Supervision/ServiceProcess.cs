@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using Pipeline.ServiceDefaults;
 
 namespace Pipeline.Cli.Supervision;
 
@@ -12,11 +13,15 @@ public sealed partial class ServiceProcess(ServiceSpec spec, ConsoleLog log) : I
 {
     private const string TieringDelay = "DOTNET_TC_CallCountingDelayMs";
     private readonly CancellationTokenSource _stopping = new();
+    private readonly TaskCompletionSource<int> _gaveUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Process? _process;
     private Task? _watch;
 
     public ServiceSpec Spec => spec;
     public int Restarts { get; private set; }
+
+    /// <summary>Completes with the exit code when the service refused its configuration (78): it is not started again.</summary>
+    public Task<int> GaveUp => _gaveUp.Task;
 
     public void Start() => _watch = Task.Run(WatchAsync);
 
@@ -29,6 +34,13 @@ public sealed partial class ServiceProcess(ServiceSpec spec, ConsoleLog log) : I
             _process = Launch();
             await _process.WaitForExitAsync();
             if (_stopping.IsCancellationRequested) return;
+            if (_process.ExitCode == ServiceRun.ConfigurationErrorExitCode)
+            {
+                // A refused setting stays refused: restarting would only repeat the message every few seconds.
+                log.Error(spec.Name, $"refused its configuration (exit code {_process.ExitCode}, message above); not restarting it");
+                _gaveUp.TrySetResult(_process.ExitCode);
+                return;
+            }
             // A service that ran for a while before dying gets a quick restart; a crash loop backs off.
             if (DateTime.UtcNow - started > TimeSpan.FromMinutes(1)) backoff = TimeSpan.FromSeconds(1);
             log.Error(spec.Name, $"exited with code {_process.ExitCode}; restarting in {backoff.TotalSeconds:0} s");
@@ -74,6 +86,8 @@ public sealed partial class ServiceProcess(ServiceSpec spec, ConsoleLog log) : I
         while (DateTime.UtcNow < deadline)
         {
             ct.ThrowIfCancellationRequested();
+            if (GaveUp.IsCompleted)
+                throw new CliException($"{spec.Name} refused its configuration (see its log lines above).", ServiceRun.ConfigurationErrorExitCode);
             try
             {
                 using var response = await http.GetAsync(spec.HealthUrl, ct);
