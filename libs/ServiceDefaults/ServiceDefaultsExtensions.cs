@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Pipeline.Contracts;
+using Pipeline.ServiceDefaults.Kafka;
 using Prometheus;
 
 namespace Pipeline.ServiceDefaults;
@@ -30,7 +31,7 @@ public static class ServiceDefaultsExtensions
             o.UseUtcTimestamp = true;
         });
 
-        builder.Services.AddValidatedOptions<KafkaOptions>(KafkaOptions.SectionName);
+        builder.Services.AddKafkaClients(KafkaServiceCollectionExtensions.ServiceName(builder.Environment.ApplicationName));
         builder.Services.AddValidatedOptions<ClickHouseOptions>(ClickHouseOptions.SectionName);
         builder.Services.AddOptions<KafkaTopics>().BindConfiguration(KafkaTopics.SectionName);
         builder.Services.AddValidatedOptions<ServiceHttpOptions>(ServiceHttpOptions.SectionName)
@@ -43,6 +44,23 @@ public static class ServiceDefaultsExtensions
         var url = builder.Configuration[$"{ServiceHttpOptions.SectionName}:Url"];
         builder.WebHost.UseUrls(string.IsNullOrWhiteSpace(url) ? defaultHttpUrl : url);
         return builder;
+    }
+
+    /// <summary>
+    /// Runs the host until it stops; 0, or <see cref="KafkaAccessException.ExitCode"/> when Kafka refused the
+    /// service's credentials at start (the reason is logged by the host), so a supervisor does not restart it in a loop.
+    /// </summary>
+    public static async Task<int> RunServiceAsync(this WebApplication app)
+    {
+        try
+        {
+            await app.RunAsync().ConfigureAwait(false);
+            return 0;
+        }
+        catch (KafkaAccessException)
+        {
+            return KafkaAccessException.ExitCode;
+        }
     }
 
     /// <summary>/healthz answers 200 only when every registered check is healthy; /metrics is Prometheus text.</summary>
