@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Contracts;
 using Pipeline.Contracts.Serialization;
+using Pipeline.ServiceDefaults.Kafka;
 
 namespace Pipeline.DeviceRegistry;
 
@@ -18,16 +19,16 @@ public sealed class DeviceRegistryView : IDisposable
     private readonly ConcurrentDictionary<string, DeviceRecord> _devices = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stop = new();
-    private readonly string _bootstrapServers;
+    private readonly KafkaClientFactory _kafka;
     private readonly string _topic;
     private readonly ILogger _logger;
     private Thread? _thread;
 
-    public DeviceRegistryView(string bootstrapServers, string topic = "iot.devices", ILogger? logger = null)
+    public DeviceRegistryView(KafkaClientFactory kafka, string topic = "iot.devices", ILogger? logger = null)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(bootstrapServers);
+        ArgumentNullException.ThrowIfNull(kafka);
         ArgumentException.ThrowIfNullOrWhiteSpace(topic);
-        _bootstrapServers = bootstrapServers;
+        _kafka = kafka;
         _topic = topic;
         _logger = logger ?? NullLogger.Instance;
     }
@@ -66,20 +67,13 @@ public sealed class DeviceRegistryView : IDisposable
 
     private void Run()
     {
-        var config = new ConsumerConfig
-        {
-            BootstrapServers = _bootstrapServers,
-            // Required by the client even with manual assignment; unique so no group is ever shared.
-            GroupId = $"device-registry-view-{Guid.NewGuid():N}",
-            EnableAutoCommit = false,
-            EnablePartitionEof = true,
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            SocketTimeoutMs = 10_000,
-        };
-        using var consumer = new ConsumerBuilder<string?, byte[]?>(config)
-            .SetErrorHandler((_, e) => Status = $"Kafka error: {e.Reason}")
-            .SetLogHandler((_, _) => { })
-            .Build();
+        // Manual assignment; the reader config's group id is unique, so no group is ever shared.
+        var config = _kafka.ReaderConfig("device-registry-view");
+        config.EnablePartitionEof = true;
+        config.AutoOffsetReset = AutoOffsetReset.Earliest;
+        config.SocketTimeoutMs = 10_000;
+        using var consumer = _kafka.CreateConsumer<string?, byte[]?>(config,
+            b => b.SetErrorHandler((_, e) => Status = $"Kafka error: {_kafka.Redact(e.Reason)}"));
         try
         {
             var pending = AssignAllPartitions(consumer);

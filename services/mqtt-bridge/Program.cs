@@ -6,4 +6,4 @@ builder.Services.AddMqttBridge(builder.Configuration);
 
 var app = builder.Build();
 app.MapBridgeEndpoints();
-await app.RunAsync();
+return await app.RunServiceAsync();

@@ -10,6 +10,6 @@ builder.AddRulesProcessor();
 
 var app = builder.Build();
 app.MapServiceEndpoints();
-await app.RunAsync();
+var hostExitCode = await app.RunServiceAsync();
 // Non-zero when the stream failed (RulesStreamService.StreamFailedExitCode), so a supervisor restarts it.
-return Environment.ExitCode;
+return hostExitCode != 0 ? hostExitCode : Environment.ExitCode;

@@ -23,6 +23,6 @@ public static class KafkaServiceCollectionExtensions
     }
 
     /// <summary>"MqttBridge" -> "mqtt-bridge": the project name as the services call themselves.</summary>
-    public static string ServiceName(string applicationName) =>
-        string.Concat(applicationName.Select((c, i) => i > 0 && char.IsUpper(c) && !char.IsUpper(applicationName[i - 1]) ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
+    public static string ServiceName(string? applicationName) =>
+        string.IsNullOrWhiteSpace(applicationName) ? "service" : string.Concat(applicationName.Select((c, i) => i > 0 && char.IsUpper(c) && !char.IsUpper(applicationName[i - 1]) ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
 }

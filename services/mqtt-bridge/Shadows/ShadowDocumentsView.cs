@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
 using Pipeline.Contracts.Serialization;
 using Pipeline.ServiceDefaults;
+using Pipeline.ServiceDefaults.Kafka;
 
 namespace Pipeline.MqttBridge.Shadows;
 
@@ -15,7 +16,7 @@ namespace Pipeline.MqttBridge.Shadows;
 /// Only the writer changes documents; this is a read-only follower.
 /// </summary>
 public sealed class ShadowDocumentsView(
-    IOptions<KafkaOptions> kafka,
+    KafkaClientFactory kafka,
     IOptions<KafkaTopics> topics,
     ILogger<ShadowDocumentsView> logger) : BackgroundService
 {
@@ -31,17 +32,10 @@ public sealed class ShadowDocumentsView(
     private void Follow(CancellationToken stoppingToken)
     {
         var topic = topics.Value.Shadows;
-        var config = new ConsumerConfig
-        {
-            BootstrapServers = kafka.Value.BootstrapServers,
-            GroupId = $"mqtt-bridge-shadows-view-{Guid.NewGuid():N}", // required, never committed
-            EnableAutoCommit = false,
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-        };
-        using var consumer = new ConsumerBuilder<string?, byte[]?>(config)
-            .SetErrorHandler((_, e) => logger.LogDebug("Shadow documents view: {Reason}", e.Reason))
-            .SetLogHandler((_, _) => { })
-            .Build();
+        var config = kafka.ReaderConfig("shadows-view"); // unique group id, never committed
+        config.AutoOffsetReset = AutoOffsetReset.Earliest;
+        using var consumer = kafka.CreateConsumer<string?, byte[]?>(config,
+            b => b.SetErrorHandler((_, e) => logger.LogDebug("Shadow documents view: {Reason}", kafka.Redact(e.Reason))));
         try
         {
             Assign(consumer, topic, stoppingToken);
