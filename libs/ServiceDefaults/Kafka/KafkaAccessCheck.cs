@@ -24,31 +24,46 @@ public sealed class KafkaAccessCheck(KafkaClientFactory factory, ILogger<KafkaAc
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>Returns once the brokers answered or could not be reached in time; throws <see cref="KafkaAccessException"/> when they refused us.</summary>
-    public static async Task VerifyAsync(KafkaClientFactory factory, TimeSpan timeout, ILogger logger, CancellationToken cancellationToken)
+    public static Task VerifyAsync(KafkaClientFactory factory, TimeSpan timeout, ILogger logger, CancellationToken cancellationToken) =>
+        Task.Run(() => Verify(factory, timeout, logger, cancellationToken), cancellationToken);
+
+    private static void Verify(KafkaClientFactory factory, TimeSpan timeout, ILogger logger, CancellationToken cancellationToken)
     {
-        var refused = new TaskCompletionSource<Error>(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var admin = factory.CreateAdmin(factory.AdminConfig("access-check"),
-            b => b.SetErrorHandler((_, e) => { if (IsRefusal(e.Code)) refused.TrySetResult(e); }));
-        // GetMetadata blocks until the timeout while librdkafka retries a refused login; the error callback comes at once.
-        var metadata = Task.Run(() => admin.GetMetadata(timeout), CancellationToken.None);
-        var first = await Task.WhenAny(metadata, refused.Task).WaitAsync(cancellationToken).ConfigureAwait(false);
-        if (first == refused.Task)
-            throw new KafkaAccessException(Describe(factory, refused.Task.Result));
-        try
+        Error? refused = null;
+        // A producer's error callbacks are served by its own poll thread as they happen: a refused login is reported
+        // within milliseconds, while GetMetadata keeps waiting and librdkafka keeps retrying.
+        using var producer = factory.CreateProducer<Null, Null>(factory.ProducerConfig("access-check"),
+            b => b.SetErrorHandler((_, e) => { if (IsRefusal(e.Code)) refused ??= e; }));
+        using var admin = new DependentAdminClientBuilder(producer.Handle).Build();
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
         {
-            var answer = await metadata.ConfigureAwait(false);
-            logger.LogInformation("Kafka {Kafka} accepted this service ({Brokers} broker(s))", factory.Options, answer.Brokers.Count);
-        }
-        catch (KafkaException e) when (IsRefusal(e.Error.Code))
-        {
-            throw new KafkaAccessException(Describe(factory, e.Error));
-        }
-        catch (KafkaException e)
-        {
-            if (refused.Task.IsCompleted)
-                throw new KafkaAccessException(Describe(factory, refused.Task.Result));
-            logger.LogWarning("Kafka {Kafka} did not answer within {Timeout} s ({Reason}); starting anyway, the clients keep trying",
-                factory.Options, timeout.TotalSeconds, factory.Redact(e.Error.Reason));
+            cancellationToken.ThrowIfCancellationRequested();
+            if (refused is { } error)
+                throw new KafkaAccessException(Describe(factory, error));
+            try
+            {
+                // Short asks, so a refusal ends the wait soon (a blocked GetMetadata also holds up the clients' disposal).
+                var answer = admin.GetMetadata(TimeSpan.FromMilliseconds(500));
+                logger.LogInformation("Kafka {Kafka} accepted this service ({Brokers} broker(s))", factory.Options, answer.Brokers.Count);
+                return;
+            }
+            catch (KafkaException e) when (IsRefusal(e.Error.Code))
+            {
+                throw new KafkaAccessException(Describe(factory, e.Error));
+            }
+            catch (KafkaException e) when (DateTime.UtcNow >= deadline)
+            {
+                if (refused is not null)
+                    continue;
+                logger.LogWarning("Kafka {Kafka} did not answer within {Timeout} s ({Reason}); starting anyway, the clients keep trying",
+                    factory.Options, timeout.TotalSeconds, factory.Redact(e.Error.Reason));
+                return;
+            }
+            catch (KafkaException)
+            {
+                // Not reachable yet: ask again until the deadline.
+            }
         }
     }
 
