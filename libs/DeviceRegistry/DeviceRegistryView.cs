@@ -19,8 +19,7 @@ public sealed class DeviceRegistryView : IDisposable
     private readonly ConcurrentDictionary<string, DeviceRecord> _devices = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stop = new();
-    private readonly KafkaClientFactory _kafka;
-    private readonly string _topic;
+    private readonly CompactedTopicFollower _follower;
     private readonly ILogger _logger;
     private Thread? _thread;
 
@@ -28,9 +27,8 @@ public sealed class DeviceRegistryView : IDisposable
     {
         ArgumentNullException.ThrowIfNull(kafka);
         ArgumentException.ThrowIfNullOrWhiteSpace(topic);
-        _kafka = kafka;
-        _topic = topic;
         _logger = logger ?? NullLogger.Instance;
+        _follower = new CompactedTopicFollower(kafka, topic, "device-registry-view", _logger);
     }
 
     /// <summary>Raised (on the view's thread) when a device is revoked or deleted; the bridge closes its sessions.</summary>
@@ -41,7 +39,7 @@ public sealed class DeviceRegistryView : IDisposable
     public int Count => _devices.Count;
 
     /// <summary>Why the view is not ready yet, for /healthz.</summary>
-    public string Status { get; private set; } = "not started";
+    public string Status => _follower.Status;
 
     public void Start()
     {
@@ -67,89 +65,22 @@ public sealed class DeviceRegistryView : IDisposable
 
     private void Run()
     {
-        // Manual assignment; the reader config's group id is unique, so no group is ever shared.
-        var config = _kafka.ReaderConfig("device-registry-view");
-        config.EnablePartitionEof = true;
-        config.AutoOffsetReset = AutoOffsetReset.Earliest;
-        config.SocketTimeoutMs = 10_000;
-        using var consumer = _kafka.CreateConsumer<string?, byte[]?>(config,
-            b => b.SetErrorHandler((_, e) => Status = $"Kafka error: {_kafka.Redact(e.Reason)}"));
         try
         {
-            var pending = AssignAllPartitions(consumer);
-            while (!_stop.IsCancellationRequested)
-            {
-                ConsumeResult<string?, byte[]?>? result;
-                try
-                {
-                    result = consumer.Consume(TimeSpan.FromMilliseconds(200));
-                }
-                catch (ConsumeException e)
-                {
-                    Status = $"consume error: {e.Error.Reason}";
-                    _logger.LogWarning("Device registry view: consume error on {Topic}: {Reason}", _topic, e.Error.Reason);
-                    continue;
-                }
-                if (result is null)
-                    continue;
-                if (result.IsPartitionEOF)
-                {
-                    if (pending.Remove(result.Partition.Value) && pending.Count == 0)
-                        MarkReady();
-                    continue;
-                }
-                Apply(result);
-            }
-        }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-        {
+            _follower.Run(Apply, MarkReady, _stop.Token);
         }
         catch (Exception e)
         {
-            Status = $"failed: {e.Message}";
             _logger.LogError(e, "Device registry view stopped on an unexpected error");
             _ready.TrySetException(e);
         }
-        finally
-        {
-            consumer.Close();
-        }
     }
 
-    private HashSet<int> AssignAllPartitions(IConsumer<string?, byte[]?> consumer)
+    private string MarkReady()
     {
-        using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
-        var delay = TimeSpan.FromMilliseconds(100);
-        while (true)
-        {
-            _stop.Token.ThrowIfCancellationRequested();
-            try
-            {
-                var topic = admin.GetMetadata(_topic, TimeSpan.FromSeconds(5)).Topics.Single();
-                if (topic.Error.Code == ErrorCode.NoError && topic.Partitions.Count > 0)
-                {
-                    var partitions = topic.Partitions.Select(p => p.PartitionId).ToHashSet();
-                    consumer.Assign(partitions.Select(p => new TopicPartitionOffset(_topic, p, Offset.Beginning)));
-                    Status = $"catching up on {_topic} ({partitions.Count} partitions)";
-                    return partitions;
-                }
-                Status = $"topic {_topic} is not available: {topic.Error.Reason}";
-            }
-            catch (KafkaException e)
-            {
-                Status = $"cannot read metadata of {_topic}: {e.Error.Reason}";
-            }
-            _logger.LogWarning("Device registry view waiting: {Status}", Status);
-            _stop.Token.WaitHandle.WaitOne(delay);
-            delay = TimeSpan.FromMilliseconds(Math.Min(2000, delay.TotalMilliseconds * 2));
-        }
-    }
-
-    private void MarkReady()
-    {
-        Status = $"ready ({_devices.Count} devices)";
         _logger.LogInformation("Device registry view caught up: {Count} devices", _devices.Count);
         _ready.TrySetResult();
+        return $"ready ({_devices.Count} devices)";
     }
 
     private void Apply(ConsumeResult<string?, byte[]?> result)
