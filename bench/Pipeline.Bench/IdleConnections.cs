@@ -87,7 +87,7 @@ internal static class IdleConnections
         Console.Error.WriteLine($"registering {count:N0} devices (one registry read, tokens hashed in parallel)...");
         var watch = Stopwatch.StartNew();
         using var schemaRegistry = new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = endpoints.GetProperty("schemaRegistry").GetString() });
-        using var registry = new DeviceRegistryClient(endpoints.GetProperty("kafka").GetString()!, schemaRegistry) { Timeout = TimeSpan.FromMinutes(2) };
+        using var registry = new DeviceRegistryClient(new Pipeline.ServiceDefaults.Kafka.KafkaClientFactory(new Pipeline.ServiceDefaults.KafkaOptions { BootstrapServers = endpoints.GetProperty("kafka").GetString()! }, "bench"), schemaRegistry) { Timeout = TimeSpan.FromMinutes(2) };
         var added = await registry.AddManyAsync(ids, new Dictionary<string, string>(), issueCertificate: false, CancellationToken.None);
         Console.Error.WriteLine($"{count:N0} devices registered in {watch.Elapsed.TotalSeconds:0.0} s");
         return added.Select(d => (d.DeviceId, d.Token)).ToList();

@@ -36,7 +36,7 @@ internal static class ProcessorRun
         cluster?.CreateTopics(plan.InternalTopics.Concat(new[] { topics.TelemetryEnriched, topics.TelemetryAgg1m, topics.EventsRaw, topics.Rejected }.Distinct()), partitions);
         var metrics = new RulesMetrics(new CollectorRegistry());
         var stateDir = Path.Combine(Path.GetTempPath(), appId);
-        var config = StreamSettings.Create(new RulesOptions { ApplicationId = appId, Guarantee = guarantee, CommitInterval = commitInterval }, new Pipeline.ServiceDefaults.KafkaOptions { BootstrapServers = bootstrap }, stateDir);
+        var config = StreamSettings.Create(new RulesOptions { ApplicationId = appId, Guarantee = guarantee, CommitInterval = commitInterval }, new Pipeline.ServiceDefaults.Kafka.KafkaClientFactory(new Pipeline.ServiceDefaults.KafkaOptions { BootstrapServers = bootstrap }, "bench"), stateDir);
         using var stream = new KafkaStream(plan.Build(schemas, metrics), config);
         try
         {

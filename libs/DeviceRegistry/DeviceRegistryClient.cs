@@ -3,6 +3,7 @@ using Confluent.SchemaRegistry;
 using Microsoft.Extensions.Logging;
 using Pipeline.Contracts;
 using Pipeline.Contracts.Serialization;
+using Pipeline.ServiceDefaults.Kafka;
 
 namespace Pipeline.DeviceRegistry;
 
@@ -13,7 +14,7 @@ namespace Pipeline.DeviceRegistry;
 /// id at the same instant can both succeed; the later record wins.
 /// </summary>
 public sealed class DeviceRegistryClient(
-    string bootstrapServers,
+    KafkaClientFactory kafka,
     ISchemaRegistryClient schemaRegistry,
     FleetCertificateAuthority? certificateAuthority = null,
     string topic = "iot.devices",
@@ -127,7 +128,7 @@ public sealed class DeviceRegistryClient(
 
     private async Task<Dictionary<string, DeviceRecord>> ReadAsync(CancellationToken cancellationToken)
     {
-        using var view = new DeviceRegistryView(bootstrapServers, topic, logger);
+        using var view = new DeviceRegistryView(kafka, topic, logger);
         view.Start();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Timeout);
@@ -138,7 +139,7 @@ public sealed class DeviceRegistryClient(
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             throw new DeviceRegistryException(DeviceRegistryError.RegistryUnavailable,
-                $"The device registry ({topic} on {bootstrapServers}) could not be read within {Timeout.TotalSeconds:0} s: {view.Status}.");
+                $"The device registry ({topic} on {kafka.Options.BootstrapServers}) could not be read within {Timeout.TotalSeconds:0} s: {view.Status}.");
         }
         return view.Snapshot().ToDictionary(d => d.DeviceId, StringComparer.Ordinal);
     }
@@ -148,13 +149,14 @@ public sealed class DeviceRegistryClient(
     /// <summary>Writes the records and waits until Kafka acknowledged every one (acks=all).</summary>
     private async Task WriteAllAsync(IReadOnlyList<DeviceRecord> records, CancellationToken cancellationToken)
     {
-        _producer ??= new ProducerBuilder<string, byte[]>(new ProducerConfig
+        if (_producer is null)
         {
-            BootstrapServers = bootstrapServers,
-            EnableIdempotence = true,
-            Acks = Acks.All,
-            MessageTimeoutMs = (int)Timeout.TotalMilliseconds,
-        }).SetLogHandler((_, _) => { }).Build();
+            var config = kafka.ProducerConfig("device-registry");
+            config.EnableIdempotence = true;
+            config.Acks = Acks.All;
+            config.MessageTimeoutMs = (int)Timeout.TotalMilliseconds;
+            _producer = kafka.CreateProducer<string, byte[]>(config);
+        }
         try
         {
             var schemaId = await _serializer.SchemaIdForAsync(topic).WaitAsync(Timeout, cancellationToken).ConfigureAwait(false);
@@ -166,7 +168,7 @@ public sealed class DeviceRegistryClient(
         catch (Exception e) when (e is ProduceException<string, byte[]> or KafkaException or TimeoutException or SchemaRegistryException or HttpRequestException)
         {
             throw new DeviceRegistryException(DeviceRegistryError.RegistryUnavailable,
-                $"Writing {(records.Count == 1 ? $"device '{records[0].DeviceId}'" : $"{records.Count} devices")} to {topic} failed: {e.Message}", e);
+                $"Writing {(records.Count == 1 ? $"device '{records[0].DeviceId}'" : $"{records.Count} devices")} to {topic} failed: {kafka.Redact(e.Message)}", e);
         }
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Contracts;
 using Pipeline.Contracts.Serialization;
+using Pipeline.ServiceDefaults.Kafka;
 
 namespace Pipeline.DeviceRegistry;
 
@@ -20,18 +21,16 @@ public sealed class DeviceRegistryView : IDisposable
     private readonly ConcurrentDictionary<string, byte> _revoked = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stop = new();
-    private readonly string _bootstrapServers;
-    private readonly string _topic;
+    private readonly CompactedTopicFollower _follower;
     private readonly ILogger _logger;
     private Thread? _thread;
 
-    public DeviceRegistryView(string bootstrapServers, string topic = "iot.devices", ILogger? logger = null)
+    public DeviceRegistryView(KafkaClientFactory kafka, string topic = "iot.devices", ILogger? logger = null)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(bootstrapServers);
+        ArgumentNullException.ThrowIfNull(kafka);
         ArgumentException.ThrowIfNullOrWhiteSpace(topic);
-        _bootstrapServers = bootstrapServers;
-        _topic = topic;
         _logger = logger ?? NullLogger.Instance;
+        _follower = new CompactedTopicFollower(kafka, topic, "device-registry-view", _logger);
     }
 
     /// <summary>Raised (on the view's thread) when a device is revoked or deleted; the bridge closes its sessions.</summary>
@@ -42,7 +41,7 @@ public sealed class DeviceRegistryView : IDisposable
     public int Count => _devices.Count;
 
     /// <summary>Why the view is not ready yet, for /healthz.</summary>
-    public string Status { get; private set; } = "not started";
+    public string Status => _follower.Status;
 
     public void Start()
     {
@@ -68,96 +67,22 @@ public sealed class DeviceRegistryView : IDisposable
 
     private void Run()
     {
-        var config = new ConsumerConfig
-        {
-            BootstrapServers = _bootstrapServers,
-            // Required by the client even with manual assignment; unique so no group is ever shared.
-            GroupId = $"device-registry-view-{Guid.NewGuid():N}",
-            EnableAutoCommit = false,
-            EnablePartitionEof = true,
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            SocketTimeoutMs = 10_000,
-        };
-        using var consumer = new ConsumerBuilder<string?, byte[]?>(config)
-            .SetErrorHandler((_, e) => Status = $"Kafka error: {e.Reason}")
-            .SetLogHandler((_, _) => { })
-            .Build();
         try
         {
-            var pending = AssignAllPartitions(consumer);
-            while (!_stop.IsCancellationRequested)
-            {
-                ConsumeResult<string?, byte[]?>? result;
-                try
-                {
-                    result = consumer.Consume(TimeSpan.FromMilliseconds(200));
-                }
-                catch (ConsumeException e)
-                {
-                    Status = $"consume error: {e.Error.Reason}";
-                    _logger.LogWarning("Device registry view: consume error on {Topic}: {Reason}", _topic, e.Error.Reason);
-                    continue;
-                }
-                if (result is null)
-                    continue;
-                if (result.IsPartitionEOF)
-                {
-                    if (pending.Remove(result.Partition.Value) && pending.Count == 0)
-                        MarkReady();
-                    continue;
-                }
-                Apply(result);
-            }
-        }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-        {
+            _follower.Run(Apply, MarkReady, _stop.Token);
         }
         catch (Exception e)
         {
-            Status = $"failed: {e.Message}";
             _logger.LogError(e, "Device registry view stopped on an unexpected error");
             _ready.TrySetException(e);
         }
-        finally
-        {
-            consumer.Close();
-        }
     }
 
-    private HashSet<int> AssignAllPartitions(IConsumer<string?, byte[]?> consumer)
+    private string MarkReady()
     {
-        using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
-        var delay = TimeSpan.FromMilliseconds(100);
-        while (true)
-        {
-            _stop.Token.ThrowIfCancellationRequested();
-            try
-            {
-                var topic = admin.GetMetadata(_topic, TimeSpan.FromSeconds(5)).Topics.Single();
-                if (topic.Error.Code == ErrorCode.NoError && topic.Partitions.Count > 0)
-                {
-                    var partitions = topic.Partitions.Select(p => p.PartitionId).ToHashSet();
-                    consumer.Assign(partitions.Select(p => new TopicPartitionOffset(_topic, p, Offset.Beginning)));
-                    Status = $"catching up on {_topic} ({partitions.Count} partitions)";
-                    return partitions;
-                }
-                Status = $"topic {_topic} is not available: {topic.Error.Reason}";
-            }
-            catch (KafkaException e)
-            {
-                Status = $"cannot read metadata of {_topic}: {e.Error.Reason}";
-            }
-            _logger.LogWarning("Device registry view waiting: {Status}", Status);
-            _stop.Token.WaitHandle.WaitOne(delay);
-            delay = TimeSpan.FromMilliseconds(Math.Min(2000, delay.TotalMilliseconds * 2));
-        }
-    }
-
-    private void MarkReady()
-    {
-        Status = $"ready ({_devices.Count} devices)";
         _logger.LogInformation("Device registry view caught up: {Count} devices", _devices.Count);
         _ready.TrySetResult();
+        return $"ready ({_devices.Count} devices)";
     }
 
     private void Apply(ConsumeResult<string?, byte[]?> result)

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Pipeline.Contracts;
+using Pipeline.ServiceDefaults.Kafka;
 using Prometheus;
 
 namespace Pipeline.ServiceDefaults;
@@ -30,7 +31,7 @@ public static class ServiceDefaultsExtensions
             o.UseUtcTimestamp = true;
         });
 
-        builder.Services.AddValidatedOptions<KafkaOptions>(KafkaOptions.SectionName);
+        builder.Services.AddKafkaClients(KafkaServiceCollectionExtensions.ServiceName(builder.Environment.ApplicationName));
         builder.Services.AddValidatedOptions<ClickHouseOptions>(ClickHouseOptions.SectionName);
         builder.Services.AddOptions<KafkaTopics>().BindConfiguration(KafkaTopics.SectionName);
         builder.Services.AddValidatedOptions<ServiceHttpOptions>(ServiceHttpOptions.SectionName)

@@ -13,9 +13,10 @@ public static class ServiceRun
     public const int ConfigurationErrorExitCode = 78;
 
     /// <summary>
-    /// Runs the host. Options that fail validation end the process with <see cref="ConfigurationErrorExitCode"/>
-    /// and their messages on stderr, as do the exceptions <paramref name="isConfigurationError"/> accepts; otherwise
-    /// the exit code a service set (e.g. the processor's stream failure), or 0.
+    /// Runs the host. Options that fail validation, and Kafka refusing the service's credentials at start
+    /// (<see cref="Kafka.KafkaAccessException"/>), end the process with <see cref="ConfigurationErrorExitCode"/> and their
+    /// messages on stderr, as do the exceptions <paramref name="isConfigurationError"/> accepts; otherwise the exit
+    /// code a service set (e.g. the processor's stream failure), or 0.
     /// </summary>
     public static async Task<int> RunServiceAsync(this WebApplication app, Func<Exception, bool>? isConfigurationError = null)
     {
@@ -27,6 +28,11 @@ public static class ServiceRun
         catch (OptionsValidationException e)
         {
             await Console.Error.WriteLineAsync($"Configuration refused: {string.Join(" ", e.Failures)}");
+            return ConfigurationErrorExitCode;
+        }
+        catch (Kafka.KafkaAccessException e)
+        {
+            await Console.Error.WriteLineAsync($"Configuration refused: {e.Message}");
             return ConfigurationErrorExitCode;
         }
         catch (Exception e) when (isConfigurationError?.Invoke(e) == true)

@@ -13,6 +13,7 @@ using Pipeline.MqttBridge.Listeners;
 using Pipeline.MqttBridge.Options;
 using Pipeline.MqttBridge.ShadowApi;
 using Pipeline.ServiceDefaults;
+using Pipeline.ServiceDefaults.Kafka;
 
 namespace Pipeline.MqttBridge;
 
@@ -29,7 +30,7 @@ public static class Extensions
         services.AddSingleton<ISchemaRegistryClient>(sp =>
             new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = sp.GetRequiredService<IOptions<KafkaOptions>>().Value.SchemaRegistryUrl }));
         services.AddSingleton(sp => new DeviceRegistryView(
-            sp.GetRequiredService<IOptions<KafkaOptions>>().Value.BootstrapServers,
+            sp.GetRequiredService<KafkaClientFactory>(),
             sp.GetRequiredService<IOptions<KafkaTopics>>().Value.Devices,
             sp.GetRequiredService<ILogger<DeviceRegistryView>>()));
 

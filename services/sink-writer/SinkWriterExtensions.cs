@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Pipeline.ClickHouseSchema;
 using Pipeline.Contracts;
 using Pipeline.ServiceDefaults;
+using Pipeline.ServiceDefaults.Kafka;
 using Pipeline.SinkWriter.Consuming;
 using Pipeline.SinkWriter.Kafka;
 using Pipeline.SinkWriter.Observability;
@@ -29,7 +30,7 @@ public static class SinkWriterExtensions
         services.AddSingleton<ISchemaRegistryClient>(sp =>
             new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = sp.GetRequiredService<IOptions<KafkaOptions>>().Value.SchemaRegistryUrl }));
         services.AddSingleton(sp => new RejectionPublisher(
-            sp.GetRequiredService<IOptions<KafkaOptions>>().Value.BootstrapServers,
+            sp.GetRequiredService<KafkaClientFactory>(),
             sp.GetRequiredService<ISchemaRegistryClient>(),
             sp.GetRequiredService<IOptions<KafkaTopics>>().Value.Rejected));
         services.AddSingleton<SinkMetrics>();
@@ -46,7 +47,7 @@ public static class SinkWriterExtensions
     }
 
     /// <summary>
-    /// Runs the host; a database newer than this build, or ClickHouse credentials it refuses, end the process with
+    /// Runs the host; a database newer than this build, or ClickHouse or Kafka credentials refused, end the process with
     /// exit code 78 (configuration error) and the reason logged, like an invalid setting.
     /// </summary>
     public static Task<int> RunSinkWriterAsync(this WebApplication app) =>

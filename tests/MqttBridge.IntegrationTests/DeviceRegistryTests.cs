@@ -1,5 +1,7 @@
 using Pipeline.Contracts;
 using Pipeline.DeviceRegistry;
+using Pipeline.ServiceDefaults;
+using Pipeline.ServiceDefaults.Kafka;
 using Pipeline.TestSupport;
 using Pipeline.TestSupport.Fixtures;
 
@@ -11,9 +13,10 @@ public sealed class DeviceRegistryTests : IDisposable
     private readonly string _topic = KafkaFixture.Shared.CreateUniqueTopic("devices", partitions: 3);
     private readonly FleetCertificateAuthority _ca = FleetCertificateAuthority.CreateEphemeral();
     private readonly DeviceRegistryClient _client;
+    private static readonly KafkaClientFactory Clients = new(new KafkaOptions { BootstrapServers = KafkaFixture.Shared.BootstrapServers }, "registry-test");
 
     public DeviceRegistryTests() =>
-        _client = new DeviceRegistryClient(KafkaFixture.Shared.BootstrapServers, SchemaRegistryFixture.Shared.CreateClient(), _ca, _topic)
+        _client = new DeviceRegistryClient(Clients, SchemaRegistryFixture.Shared.CreateClient(), _ca, _topic)
         {
             TokenHashIterations = 1000,
         };
@@ -101,7 +104,7 @@ public sealed class DeviceRegistryTests : IDisposable
     {
         await _client.AddAsync("meter-4", new Dictionary<string, string>(), false, CancellationToken.None);
         await _client.AddAsync("meter-5", new Dictionary<string, string>(), false, CancellationToken.None);
-        using var view = new DeviceRegistryView(KafkaFixture.Shared.BootstrapServers, _topic);
+        using var view = new DeviceRegistryView(Clients, _topic);
         var revoked = new List<string>();
         view.DeviceRevoked += r =>
         {
@@ -181,7 +184,7 @@ public sealed class DeviceRegistryTests : IDisposable
     [Fact]
     public async Task An_empty_registry_is_ready_at_once()
     {
-        using var view = new DeviceRegistryView(KafkaFixture.Shared.BootstrapServers, _topic);
+        using var view = new DeviceRegistryView(Clients, _topic);
         view.Start();
         await view.WaitUntilReadyAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
         Assert.Equal(0, view.Count);
@@ -190,7 +193,7 @@ public sealed class DeviceRegistryTests : IDisposable
     [Fact]
     public async Task A_missing_topic_gives_a_clear_error_instead_of_hanging()
     {
-        using var client = new DeviceRegistryClient(KafkaFixture.Shared.BootstrapServers, SchemaRegistryFixture.Shared.CreateClient(), _ca,
+        using var client = new DeviceRegistryClient(Clients, SchemaRegistryFixture.Shared.CreateClient(), _ca,
             "no-such-topic-" + Guid.NewGuid().ToString("N")) { Timeout = TimeSpan.FromSeconds(3) };
         var error = await Assert.ThrowsAsync<DeviceRegistryException>(() => client.ListAsync(CancellationToken.None));
         Assert.Equal(DeviceRegistryError.RegistryUnavailable, error.Error);

@@ -27,7 +27,7 @@ public sealed class ShadowModuleTests : IDisposable
     public ShadowModuleTests()
     {
         var plan = new RulesTopology([new ShadowModule()], Topics, "shadow-unit");
-        var config = StreamSettings.Create(new RulesOptions { ApplicationId = "shadow-unit" }, new Pipeline.ServiceDefaults.KafkaOptions { BootstrapServers = "unused:9092" }, _stateDir);
+        var config = StreamSettings.Create(new RulesOptions { ApplicationId = "shadow-unit" }, new Pipeline.ServiceDefaults.Kafka.KafkaClientFactory(new Pipeline.ServiceDefaults.KafkaOptions { BootstrapServers = "unused:9092" }, "rules-unit"), _stateDir);
         _driver = new TopologyTestDriver(plan.Build(new StaticSchemaCatalog(SchemaId), new RulesMetrics(new CollectorRegistry())), config);
         _requests = _driver.CreateInputTopic(Topics.ShadowRequests, new StringSerDes(), new ByteArraySerDes());
         _responses = _driver.CreateOutputTopic(Topics.ShadowResponses, TimeSpan.FromSeconds(1), new StringSerDes(), new ProtobufSerDes<ShadowResponse>(SchemaId));

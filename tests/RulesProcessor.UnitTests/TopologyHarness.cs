@@ -34,7 +34,7 @@ public sealed class TopologyHarness : IDisposable
         StateDir = stateDir ?? Path.Combine(Path.GetTempPath(), $"rules-unit-{Guid.NewGuid():N}");
         Metrics = new RulesMetrics(new CollectorRegistry());
         var plan = new RulesTopology(modules.ToList(), Topics, "rules-unit");
-        var config = StreamSettings.Create(new RulesOptions { ApplicationId = "rules-unit" }, new Pipeline.ServiceDefaults.KafkaOptions { BootstrapServers = "unused:9092" }, StateDir);
+        var config = StreamSettings.Create(new RulesOptions { ApplicationId = "rules-unit" }, new Pipeline.ServiceDefaults.Kafka.KafkaClientFactory(new Pipeline.ServiceDefaults.KafkaOptions { BootstrapServers = "unused:9092" }, "rules-unit"), StateDir);
         _driver = new TopologyTestDriver(plan.Build(new StaticSchemaCatalog(SchemaId), Metrics, ledgers), config);
         Raw = _driver.CreateInputTopic(Topics.TelemetryRaw, new StringSerDes(), new ByteArraySerDes());
         _devicesIn = new(() => _driver.CreateInputTopic(Topics.Devices, new StringSerDes(), new ByteArraySerDes()));

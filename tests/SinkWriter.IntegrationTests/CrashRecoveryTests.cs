@@ -1,5 +1,7 @@
 using Confluent.Kafka;
 using Pipeline.Contracts;
+using Pipeline.ServiceDefaults;
+using Pipeline.ServiceDefaults.Kafka;
 using Pipeline.SinkWriter.Batching;
 using Pipeline.SinkWriter.Kafka;
 using Pipeline.TestSupport;
@@ -52,7 +54,7 @@ public class CrashRecoveryTests
             await bed.ProduceRawAsync(partition, $"dev-{i % 10}", value, baseMs + i);
         }
         var settings = bed.Settings();
-        using (var markers = new InflightMarkers(KafkaFixture.Shared.BootstrapServers, $"{bed.GroupPrefix}.telemetry"))
+        using (var markers = new InflightMarkers(new KafkaClientFactory(new KafkaOptions { BootstrapServers = KafkaFixture.Shared.BootstrapServers }, "sink-test"), $"{bed.GroupPrefix}.telemetry"))
             markers.Mark(partition, inserted - 1);
         await InsertLikeTheSinkAsync(bed, values.Take(inserted), DeduplicationToken.ForBatch(bed.Telemetry, 0, 0, inserted - 1, baseMs, baseMs + inserted - 1));
         Assert.Equal(inserted * metrics, await bed.CountAsync("telemetry"));

@@ -43,6 +43,8 @@ public static class CliConfiguration
             options.SchemaRegistryUrl = live.SchemaRegistry;
         }
         OptionsValidation.ThrowIfInvalid(options);
+        if (Pipeline.ServiceDefaults.Kafka.KafkaOptionsValidator.Problems(options) is { Count: > 0 } problems)
+            throw new CliException(string.Join(" ", problems));
         return options;
     }
 

@@ -7,6 +7,12 @@ namespace Pipeline.EmbeddedStack.Persistence;
 /// Restores a compacted topic from its snapshot file at start, then follows the topic and
 /// rewrites the snapshot whenever it changed (at most once a second, and once more at stop).
 /// </summary>
+/// <remarks>
+/// Its clients are built from plain configs, not the services' KafkaClientFactory: they only ever talk to the
+/// embedded mock cluster this stack started, which speaks PLAINTEXT on loopback and has no credentials to give.
+/// Unlike the services' compacted-topic views it joins a group and drains to the end at stop (see CaughtUp),
+/// so it does not share their follower.
+/// </remarks>
 public sealed class CompactedTopicMirror(string bootstrapServers, string topic, string snapshotPath, ILogger logger) : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();

@@ -14,6 +14,7 @@ using Pipeline.MqttBridge.Hosting;
 using Pipeline.MqttBridge.Kafka;
 using Pipeline.MqttBridge.Options;
 using Pipeline.ServiceDefaults;
+using Pipeline.ServiceDefaults.Kafka;
 
 namespace Pipeline.MqttBridge.Commands;
 
@@ -32,7 +33,7 @@ public sealed class CommandDispatcher(
     ConnectedDevices connected,
     DeviceRegistryView registry,
     CommandOutcomes outcomes,
-    IOptions<KafkaOptions> kafka,
+    KafkaClientFactory kafka,
     IOptions<KafkaTopics> topics,
     IOptions<BridgeOptions> bridge,
     ILogger<CommandDispatcher> logger) : BackgroundService
@@ -49,50 +50,9 @@ public sealed class CommandDispatcher(
             .Unwrap().ConfigureAwait(false);
     }
 
-    private async Task ConsumeLoop(CancellationToken stoppingToken)
-    {
-        var config = new ConsumerConfig
-        {
-            BootstrapServers = kafka.Value.BootstrapServers,
-            FetchWaitMaxMs = kafka.Value.FetchWaitMaxMs,
-            GroupId = bridge.Value.CommandsGroupId ?? "mqtt-bridge-commands",
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            EnableAutoCommit = true,
-            EnableAutoOffsetStore = false,
-        };
-        using var consumer = new ConsumerBuilder<string?, byte[]?>(config)
-            .SetErrorHandler((_, e) => logger.LogWarning("Commands consumer: {Reason}", e.Reason))
-            .SetLogHandler((_, _) => { })
-            .Build();
-        consumer.Subscribe(topics.Value.Commands);
-        try
-        {
-            while (!stoppingToken.IsCancellationRequested)
-            {
-                ConsumeResult<string?, byte[]?>? result;
-                try
-                {
-                    result = consumer.Consume(stoppingToken);
-                }
-                catch (ConsumeException e)
-                {
-                    logger.LogWarning("Commands consumer: {Reason}", e.Error.Reason);
-                    continue;
-                }
-                if (result?.Message is null)
-                    continue;
-                await HandleAsync(result).ConfigureAwait(false);
-                consumer.StoreOffset(result);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        finally
-        {
-            consumer.Close();
-        }
-    }
+    private Task ConsumeLoop(CancellationToken stoppingToken) =>
+        new GroupConsumeLoop(kafka, logger).RunAsync("commands", bridge.Value.CommandsGroupId ?? "mqtt-bridge-commands",
+            topics.Value.Commands, HandleAsync, stoppingToken);
 
     private async Task HandleAsync(ConsumeResult<string?, byte[]?> result)
     {

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
 using Pipeline.Contracts.Serialization;
 using Pipeline.MqttBridge.Options;
-using Pipeline.ServiceDefaults;
+using Pipeline.ServiceDefaults.Kafka;
 
 namespace Pipeline.MqttBridge.Kafka;
 
@@ -22,38 +22,32 @@ public sealed class BridgeProducer : IDisposable
     private readonly ILogger<BridgeProducer> _logger;
     private volatile bool _brokersDown;
 
-    public BridgeProducer(IOptions<KafkaOptions> kafka, IOptions<KafkaTopics> topics, IOptions<BridgeOptions> bridge,
+    public BridgeProducer(KafkaClientFactory kafka, IOptions<KafkaTopics> topics, IOptions<BridgeOptions> bridge,
         ISchemaRegistryClient schemaRegistry, ILogger<BridgeProducer> logger)
     {
         _topics = topics.Value;
         _schemaRegistry = schemaRegistry;
         _logger = logger;
         var options = bridge.Value;
-        var config = new ProducerConfig
-        {
-            BootstrapServers = kafka.Value.BootstrapServers,
-            EnableIdempotence = true,
-            Acks = Acks.All,
-            CompressionType = Enum.Parse<CompressionType>(options.Compression, ignoreCase: true),
-            LingerMs = options.LingerMs,
-            MessageTimeoutMs = (int)options.DeliveryTimeout.TotalMilliseconds,
-            // The bridge's own byte buffer is the limit that matters; librdkafka's queue must never be the
-            // smaller one, or accepted records would fail with QueueFull before the bridge says "quota exceeded".
-            QueueBufferingMaxKbytes = (int)Math.Min(int.MaxValue, options.BufferBytes / 1024 * 2 + 16 * 1024),
-            QueueBufferingMaxMessages = (int)Math.Min(int.MaxValue / 2, Math.Max(100_000, options.BufferBytes / 16)),
-            ClientId = $"mqtt-bridge-{options.InstanceId}",
-            // Come back quickly after a Kafka outage: acknowledgements are waiting on it.
-            ReconnectBackoffMaxMs = 2000,
-        };
-        _producer = new ProducerBuilder<string, byte[]>(config)
+        var config = kafka.ProducerConfig($"producer-{options.InstanceId}");
+        config.EnableIdempotence = true;
+        config.Acks = Acks.All;
+        config.CompressionType = Enum.Parse<CompressionType>(options.Compression, ignoreCase: true);
+        config.LingerMs = options.LingerMs;
+        config.MessageTimeoutMs = (int)options.DeliveryTimeout.TotalMilliseconds;
+        // The bridge's own byte buffer is the limit that matters; librdkafka's queue must never be the
+        // smaller one, or accepted records would fail with QueueFull before the bridge says "quota exceeded".
+        config.QueueBufferingMaxKbytes = (int)Math.Min(int.MaxValue, options.BufferBytes / 1024 * 2 + 16 * 1024);
+        config.QueueBufferingMaxMessages = (int)Math.Min(int.MaxValue / 2, Math.Max(100_000, options.BufferBytes / 16));
+        // Come back quickly after a Kafka outage: acknowledgements are waiting on it.
+        config.ReconnectBackoffMaxMs = 2000;
+        _producer = kafka.CreateProducer<string, byte[]>(config, b => b
             .SetErrorHandler((_, e) =>
             {
                 if (e.Code == ErrorCode.Local_AllBrokersDown)
                     _brokersDown = true;
-                _logger.LogWarning("Kafka producer: {Reason}", e.Reason);
-            })
-            .SetLogHandler((_, m) => { if (m.Level <= SyslogLevel.Warning) _logger.LogDebug("librdkafka: {Message}", m.Message); })
-            .Build();
+                _logger.LogWarning("Kafka producer: {Reason}", kafka.Redact(e.Reason));
+            }));
     }
 
     public int TelemetrySchemaId { get; private set; }

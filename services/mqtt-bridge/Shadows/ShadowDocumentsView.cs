@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
 using Pipeline.Contracts.Serialization;
 using Pipeline.ServiceDefaults;
+using Pipeline.ServiceDefaults.Kafka;
 
 namespace Pipeline.MqttBridge.Shadows;
 
@@ -15,7 +16,7 @@ namespace Pipeline.MqttBridge.Shadows;
 /// Only the writer changes documents; this is a read-only follower.
 /// </summary>
 public sealed class ShadowDocumentsView(
-    IOptions<KafkaOptions> kafka,
+    KafkaClientFactory kafka,
     IOptions<KafkaTopics> topics,
     ILogger<ShadowDocumentsView> logger) : BackgroundService
 {
@@ -28,47 +29,10 @@ public sealed class ShadowDocumentsView(
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.Factory.StartNew(() => Follow(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
-    private void Follow(CancellationToken stoppingToken)
-    {
-        var topic = topics.Value.Shadows;
-        var config = new ConsumerConfig
-        {
-            BootstrapServers = kafka.Value.BootstrapServers,
-            GroupId = $"mqtt-bridge-shadows-view-{Guid.NewGuid():N}", // required, never committed
-            EnableAutoCommit = false,
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-        };
-        using var consumer = new ConsumerBuilder<string?, byte[]?>(config)
-            .SetErrorHandler((_, e) => logger.LogDebug("Shadow documents view: {Reason}", e.Reason))
-            .SetLogHandler((_, _) => { })
-            .Build();
-        try
-        {
-            Assign(consumer, topic, stoppingToken);
-            while (!stoppingToken.IsCancellationRequested)
-            {
-                ConsumeResult<string?, byte[]?>? result;
-                try
-                {
-                    result = consumer.Consume(stoppingToken);
-                }
-                catch (ConsumeException e)
-                {
-                    logger.LogWarning("Shadow documents view: {Reason}", e.Error.Reason);
-                    continue;
-                }
-                if (result?.Message is { Key: { } key } message)
-                    Apply(key, message.Value);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        finally
-        {
-            consumer.Close();
-        }
-    }
+    private void Follow(CancellationToken stoppingToken) =>
+        new CompactedTopicFollower(kafka, topics.Value.Shadows, "shadows-view", logger).Run(
+            result => { if (result.Message.Key is { } key) Apply(key, result.Message.Value); },
+            () => $"following {topics.Value.Shadows}", stoppingToken);
 
     private void Apply(string key, byte[]? value)
     {
@@ -84,32 +48,6 @@ public sealed class ShadowDocumentsView(
         catch (WireFormatException e)
         {
             logger.LogWarning("Shadow document {Key} is unreadable: {Reason}", key, e.Message);
-        }
-    }
-
-    private void Assign(IConsumer<string?, byte[]?> consumer, string topic, CancellationToken stoppingToken)
-    {
-        using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
-        var delay = TimeSpan.FromMilliseconds(200);
-        while (true)
-        {
-            stoppingToken.ThrowIfCancellationRequested();
-            try
-            {
-                var metadata = admin.GetMetadata(topic, TimeSpan.FromSeconds(5)).Topics.Single();
-                if (metadata.Error.Code == ErrorCode.NoError && metadata.Partitions.Count > 0)
-                {
-                    consumer.Assign(metadata.Partitions.Select(p => new TopicPartitionOffset(topic, p.PartitionId, Offset.Beginning)));
-                    return;
-                }
-                logger.LogDebug("Shadow documents view waiting for {Topic}: {Reason}", topic, metadata.Error.Reason);
-            }
-            catch (KafkaException e)
-            {
-                logger.LogDebug("Shadow documents view waiting for {Topic}: {Reason}", topic, e.Error.Reason);
-            }
-            stoppingToken.WaitHandle.WaitOne(delay);
-            delay = TimeSpan.FromMilliseconds(Math.Min(5000, delay.TotalMilliseconds * 2));
         }
     }
 }

@@ -8,9 +8,11 @@ using MQTTnet.Server;
 using Pipeline.Contracts;
 using Pipeline.Contracts.Serialization;
 using Pipeline.MqttBridge.Hosting;
+using Pipeline.MqttBridge.Kafka;
 using Pipeline.MqttBridge.Options;
 using Pipeline.MqttBridge.ShadowApi;
 using Pipeline.ServiceDefaults;
+using Pipeline.ServiceDefaults.Kafka;
 
 namespace Pipeline.MqttBridge.Shadows;
 
@@ -24,7 +26,7 @@ namespace Pipeline.MqttBridge.Shadows;
 public sealed class ShadowResponseDispatcher(
     BridgeServer bridgeServer,
     BridgeEndpoints endpoints,
-    IOptions<KafkaOptions> kafka,
+    KafkaClientFactory kafka,
     IOptions<KafkaTopics> topics,
     IOptions<BridgeOptions> bridge,
     PendingShadowAnswers pendingAnswers,
@@ -39,53 +41,14 @@ public sealed class ShadowResponseDispatcher(
             .Unwrap().ConfigureAwait(false);
     }
 
-    private async Task ConsumeLoop(CancellationToken stoppingToken)
-    {
-        var config = new ConsumerConfig
-        {
-            BootstrapServers = kafka.Value.BootstrapServers,
-            FetchWaitMaxMs = kafka.Value.FetchWaitMaxMs,
-            GroupId = $"mqtt-bridge-shadow-responses-{bridge.Value.InstanceId}",
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            EnableAutoCommit = true,
-            EnableAutoOffsetStore = false,
-        };
-        using var consumer = new ConsumerBuilder<string?, byte[]?>(config)
-            .SetErrorHandler((_, e) => logger.LogWarning("Shadow responses consumer: {Reason}", e.Reason))
-            .SetLogHandler((_, _) => { })
-            .Build();
-        consumer.Subscribe(topics.Value.ShadowResponses);
-        try
-        {
-            while (!stoppingToken.IsCancellationRequested)
-            {
-                ConsumeResult<string?, byte[]?>? result;
-                try
-                {
-                    result = consumer.Consume(stoppingToken);
-                }
-                catch (ConsumeException e)
-                {
-                    logger.LogWarning("Shadow responses consumer: {Reason}", e.Error.Reason);
-                    continue;
-                }
-                if (result?.Message?.Value is null)
-                    continue;
-                await DeliverAsync(result).ConfigureAwait(false);
-                consumer.StoreOffset(result);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        finally
-        {
-            consumer.Close();
-        }
-    }
+    private Task ConsumeLoop(CancellationToken stoppingToken) =>
+        new GroupConsumeLoop(kafka, logger).RunAsync("shadow-responses", $"mqtt-bridge-shadow-responses-{bridge.Value.InstanceId}",
+            topics.Value.ShadowResponses, DeliverAsync, stoppingToken);
 
     private async Task DeliverAsync(ConsumeResult<string?, byte[]?> result)
     {
+        if (result.Message.Value is null)
+            return;
         ShadowResponse response;
         try
         {

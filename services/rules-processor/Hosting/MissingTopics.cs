@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Pipeline.ServiceDefaults.Kafka;
 
 namespace Pipeline.RulesProcessor.Hosting;
 
@@ -11,13 +12,11 @@ namespace Pipeline.RulesProcessor.Hosting;
 public static class MissingTopics
 {
     /// <summary>The missing topics; empty when all exist or the broker could not be asked (the stream reports that itself).</summary>
-    public static IReadOnlyList<string> Find(string bootstrapServers, IReadOnlyList<string> topics)
+    public static IReadOnlyList<string> Find(KafkaClientFactory kafka, IReadOnlyList<string> topics)
     {
         try
         {
-            using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrapServers })
-                .SetLogHandler((_, _) => { })
-                .Build();
+            using var admin = kafka.CreateAdmin(kafka.AdminConfig("missing-topics"));
             var existing = admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics
                 .Where(t => t.Error.Code == ErrorCode.NoError)
                 .Select(t => t.Topic)

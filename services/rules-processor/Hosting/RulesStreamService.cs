@@ -5,6 +5,7 @@ using Pipeline.RulesProcessor.Replay;
 using Pipeline.RulesProcessor.Serialization;
 using Pipeline.RulesProcessor.Topology;
 using Pipeline.ServiceDefaults;
+using Pipeline.ServiceDefaults.Kafka;
 using Streamiz.Kafka.Net;
 using Streamiz.Kafka.Net.SerDes;
 
@@ -22,6 +23,7 @@ public sealed class RulesStreamService(
     RulesTopology topology,
     IOptions<RulesOptions> rulesOptions,
     IOptions<KafkaOptions> kafkaOptions,
+    KafkaClientFactory kafkaClients,
     IConfiguration configuration,
     RulesMetrics metrics,
     StreamStatus status,
@@ -45,12 +47,12 @@ public sealed class RulesStreamService(
         var stateDir = StateDirectory(rules);
         if (LocalState.PrepareForStart(stateDir, rules.ApplicationId, rules.Guarantee))
             log.LogWarning("The last run did not stop cleanly: local state in {StateDir} wiped, restoring it from the changelog topics", stateDir);
-        if (MissingTopics.Find(kafka.BootstrapServers, topology.AllTopics) is { Count: > 0 } missing)
+        if (MissingTopics.Find(kafkaClients, topology.AllTopics) is { Count: > 0 } missing)
             log.LogWarning("Kafka has no topic {Topics}; Streamiz will try to create them, which a broker without the CreateTopics API "
                 + "(the embedded mock cluster) never does, and the stream then stays REBALANCING: create every topic --list-topics names "
                 + "with the same configuration (Rules:Modules) first", string.Join(", ", missing));
-        var config = StreamSettings.Create(rules, kafka, stateDir, loggerFactory);
-        var ledgers = new KafkaOutputLedgerSource(() => new ConsumerConfig { BootstrapServers = kafka.BootstrapServers }, log);
+        var config = StreamSettings.Create(rules, kafkaClients, stateDir, loggerFactory);
+        var ledgers = new KafkaOutputLedgerSource(kafkaClients, log);
         _stream = new KafkaStream(topology.Build(schemas, metrics, ledgers), config);
         _stream.StateChanged += (_, now) =>
         {

@@ -1,7 +1,7 @@
 using Confluent.Kafka;
 using Streamiz.Kafka.Net;
 using Pipeline.RulesProcessor.Modules.Dedupe;
-using Pipeline.ServiceDefaults;
+using Pipeline.ServiceDefaults.Kafka;
 using Streamiz.Kafka.Net.SerDes;
 using Streamiz.Kafka.Net.State;
 
@@ -11,11 +11,42 @@ namespace Pipeline.RulesProcessor.Hosting;
 public static class StreamSettings
 {
     public static StreamConfig<StringSerDes, ByteArraySerDes> Create(
-        RulesOptions rules, KafkaOptions kafka, string stateDir, ILoggerFactory? loggerFactory = null) => new()
+        RulesOptions rules, KafkaClientFactory kafka, string stateDir, ILoggerFactory? loggerFactory = null) =>
+        WithConnection(Tuned(rules, kafka.Options.FetchWaitMaxMs, kafka.Options.SessionTimeoutMs, stateDir, loggerFactory), kafka.CommonConfig("streams"));
+
+    /// <summary>
+    /// Brokers, TLS, SASL and the client id from the factory, through StreamConfig's own properties (it keeps separate
+    /// consumer, producer and admin configs and fills each from them). Streamiz's log handlers already write
+    /// librdkafka's lines to <see cref="StreamConfig.Logger"/>, and its ToString masks the passwords.
+    /// </summary>
+    private static StreamConfig<StringSerDes, ByteArraySerDes> WithConnection(StreamConfig<StringSerDes, ByteArraySerDes> config, ClientConfig common)
+    {
+        config.BootstrapServers = common.BootstrapServers;
+        config.ClientId = common.ClientId;
+        config.SecurityProtocol = common.SecurityProtocol;
+        if (common.SaslMechanism is { } mechanism)
+        {
+            config.SaslMechanism = mechanism;
+            config.SaslUsername = common.SaslUsername;
+            config.SaslPassword = common.SaslPassword;
+        }
+        if (common.SslCaLocation is { } ca)
+            config.SslCaLocation = ca;
+        if (common.SslCertificateLocation is { } certificate)
+        {
+            config.SslCertificateLocation = certificate;
+            config.SslKeyLocation = common.SslKeyLocation;
+        }
+        if (common.SslKeyPassword is { } keyPassword)
+            config.SslKeyPassword = keyPassword;
+        return config;
+    }
+
+    private static StreamConfig<StringSerDes, ByteArraySerDes> Tuned(
+        RulesOptions rules, int fetchWaitMaxMs, int sessionTimeoutMs, string stateDir, ILoggerFactory? loggerFactory) => new()
     {
         ApplicationId = rules.ApplicationId,
-        BootstrapServers = kafka.BootstrapServers,
-        FetchWaitMaxMs = kafka.FetchWaitMaxMs,
+        FetchWaitMaxMs = fetchWaitMaxMs,
         Guarantee = rules.Guarantee == ProcessingMode.ExactlyOnce ? ProcessingGuarantee.EXACTLY_ONCE : ProcessingGuarantee.AT_LEAST_ONCE,
         NumStreamThreads = rules.StreamThreads,
         StateDir = stateDir,
@@ -29,8 +60,8 @@ public static class StreamSettings
         AutoOffsetReset = AutoOffsetReset.Earliest,
         // A restarted or killed instance gets its partitions back after the session timeout when its old
         // member did not leave the group (kill -9; and on the embedded mock cluster even after a clean close,
-        // observed: the rejoin waited the full 45 s default). 10 s keeps that wait short; brokers allow >= 6 s.
-        SessionTimeoutMs = 10_000,
+        // observed: the rejoin waited the full 45 s default). Kafka:SessionTimeoutMs, 10 s by default, keeps that short.
+        SessionTimeoutMs = sessionTimeoutMs,
         HeartbeatIntervalMs = 3_000,
         RocksDbConfigHandler = TuneRocksDb,
         Logger = new StreamLoggerFactory(loggerFactory ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance),

@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Pipeline.ServiceDefaults.Kafka;
 
 namespace Pipeline.RulesProcessor.Replay;
 
@@ -14,7 +15,7 @@ namespace Pipeline.RulesProcessor.Replay;
 /// The lookback is bounded (<see cref="MaxLookback"/> records per partition) so that a topic whose outputs carry no
 /// source position (written by an older version) is not read to its start.
 /// </remarks>
-public sealed class KafkaOutputLedgerSource(Func<ConsumerConfig> consumerConfig, ILogger log) : IOutputLedgerSource
+public sealed class KafkaOutputLedgerSource(KafkaClientFactory kafka, ILogger log) : IOutputLedgerSource
 {
     private const int FirstChunk = 2_000;
     internal const long MaxLookback = 2_000_000;
@@ -22,14 +23,12 @@ public sealed class KafkaOutputLedgerSource(Func<ConsumerConfig> consumerConfig,
 
     public OutputLedger Read(string outputTopic, bool keyedLikeInput, string inputTopic, int inputPartition, long resumedAt)
     {
-        var config = consumerConfig();
-        config.GroupId = "unused-" + Guid.NewGuid().ToString("N"); // assign only: no group is joined or committed
-        config.EnableAutoCommit = false;
+        var config = kafka.ReaderConfig("output-ledger"); // assign only: no group is joined or committed
         config.EnablePartitionEof = true;
         config.IsolationLevel = IsolationLevel.ReadCommitted;
-        using var consumer = new ConsumerBuilder<Ignore, Ignore>(config).SetLogHandler((_, _) => { }).Build();
+        using var consumer = kafka.CreateConsumer<Ignore, Ignore>(config);
         var written = new HashSet<long>();
-        foreach (var partition in OutputPartitions(config, outputTopic, keyedLikeInput, inputTopic, inputPartition))
+        foreach (var partition in OutputPartitions(kafka, outputTopic, keyedLikeInput, inputTopic, inputPartition))
             ReadBack(consumer, new TopicPartition(outputTopic, partition), inputPartition, resumedAt, written);
         if (written.Count > 0)
             log.LogWarning("Replaying {Topic} from partition {Partition} offset {Offset}: {Count} of these records already have their output "
@@ -37,9 +36,9 @@ public sealed class KafkaOutputLedgerSource(Func<ConsumerConfig> consumerConfig,
         return new OutputLedger(written);
     }
 
-    private static IEnumerable<int> OutputPartitions(ConsumerConfig config, string outputTopic, bool keyedLikeInput, string inputTopic, int inputPartition)
+    private static IEnumerable<int> OutputPartitions(KafkaClientFactory kafka, string outputTopic, bool keyedLikeInput, string inputTopic, int inputPartition)
     {
-        using var admin = new AdminClientBuilder(new AdminClientConfig(config)).SetLogHandler((_, _) => { }).Build();
+        using var admin = kafka.CreateAdmin(kafka.AdminConfig("output-ledger"));
         int Partitions(string topic) => admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics.FirstOrDefault(t => t.Topic == topic)?.Partitions.Count ?? 0;
         var count = Partitions(outputTopic);
         // Co-partitioned (the usual case, and always under ./pipeline up): the same partition number.

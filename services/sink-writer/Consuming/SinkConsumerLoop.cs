@@ -1,4 +1,4 @@
-using Pipeline.ServiceDefaults;
+using Pipeline.ServiceDefaults.Kafka;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Confluent.Kafka;
@@ -39,7 +39,7 @@ internal sealed partial class SinkConsumerLoop : IDisposable
     private bool _paused;
     private long _nextHousekeeping;
 
-    public SinkConsumerLoop(SinkDestination destination, string topic, KafkaOptions kafka, SinkWriterOptions options,
+    public SinkConsumerLoop(SinkDestination destination, string topic, KafkaClientFactory kafka, SinkWriterOptions options,
         BatchWriter writer, InflightMarkers markers, WriterState state, SinkMetrics metrics, ILogger logger)
     {
         _destination = destination;
@@ -55,29 +55,26 @@ internal sealed partial class SinkConsumerLoop : IDisposable
         _bufferedBytes = metrics.BufferedBytes.WithLabels(destination.Converter.Table);
         _pausedGauge = metrics.Paused.WithLabels(destination.Converter.Table);
         _tombstones = metrics.Tombstones.WithLabels(destination.Converter.Table);
-        _consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
-        {
-            BootstrapServers = kafka.BootstrapServers,
-            FetchWaitMaxMs = kafka.FetchWaitMaxMs,
-            GroupId = Group,
-            ClientId = Group,
-            // Offsets are committed by hand, only after ClickHouse accepted the batch.
-            EnableAutoCommit = false,
-            EnableAutoOffsetStore = false,
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            IsolationLevel = IsolationLevel.ReadCommitted,
-            SessionTimeoutMs = (int)options.KafkaSessionTimeout.TotalMilliseconds,
-            // Kafka's default 3 s, shorter for a short session: members learn of a rebalance at their next heartbeat.
-            HeartbeatIntervalMs = (int)Math.Clamp(options.KafkaSessionTimeout.TotalMilliseconds / 3, 500, 3000),
-            // Bounds what librdkafka prefetches on top of what the sink itself holds.
-            QueuedMaxMessagesKbytes = (int)Math.Clamp(options.MaxBufferedBytes / 1024 / 4, 1024, 65536),
-        })
+        var config = kafka.GroupConsumerConfig(Group, Group);
+        config.FetchWaitMaxMs = kafka.Options.FetchWaitMaxMs;
+        // Offsets are committed by hand, only after ClickHouse accepted the batch.
+        config.EnableAutoCommit = false;
+        config.EnableAutoOffsetStore = false;
+        config.AutoOffsetReset = AutoOffsetReset.Earliest;
+        config.IsolationLevel = IsolationLevel.ReadCommitted;
+        // The sink's own setting, not Kafka:SessionTimeoutMs: how long a dead sink keeps its partitions is weighed
+        // against how often a slow ClickHouse round makes a live one look dead.
+        config.SessionTimeoutMs = (int)options.KafkaSessionTimeout.TotalMilliseconds;
+        // Kafka's default 3 s, shorter for a short session: members learn of a rebalance at their next heartbeat.
+        config.HeartbeatIntervalMs = (int)Math.Clamp(options.KafkaSessionTimeout.TotalMilliseconds / 3, 500, 3000);
+        // Bounds what librdkafka prefetches on top of what the sink itself holds.
+        config.QueuedMaxMessagesKbytes = (int)Math.Clamp(options.MaxBufferedBytes / 1024 / 4, 1024, 65536);
+        _consumer = kafka.CreateConsumer<string, byte[]>(config, b => b
             .SetPartitionsAssignedHandler((_, assigned) => OnAssigned(assigned))
             .SetPartitionsRevokedHandler((_, revoked) => OnRevoked(revoked.Select(r => r.TopicPartition).ToList()))
             .SetPartitionsLostHandler((_, lost) => OnLost(lost.Select(l => l.TopicPartition).ToList()))
             .SetErrorHandler((_, error) => _logger.Log(error.IsFatal ? LogLevel.Critical : LogLevel.Warning,
-                "Kafka consumer {Group}: {Reason}", Group, error.Reason))
-            .Build();
+                "Kafka consumer {Group}: {Reason}", Group, kafka.Redact(error.Reason))));
     }
 
     public string Topic { get; }

@@ -2,7 +2,7 @@ using ClickHouse.Driver;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
-using Pipeline.ServiceDefaults;
+using Pipeline.ServiceDefaults.Kafka;
 using Pipeline.SinkWriter.Kafka;
 using Pipeline.SinkWriter.Observability;
 using Pipeline.SinkWriter.Storage;
@@ -12,7 +12,7 @@ namespace Pipeline.SinkWriter.Consuming;
 /// <summary>Puts together one destination's loop: consumer, in-flight markers, inserter with retries, writer.</summary>
 internal sealed class SinkLoopFactory(
     IOptions<SinkWriterOptions> options,
-    IOptions<KafkaOptions> kafka,
+    KafkaClientFactory kafka,
     IOptions<KafkaTopics> topics,
     IClickHouseClient clickHouse,
     RejectionPublisher publisher,
@@ -26,11 +26,11 @@ internal sealed class SinkLoopFactory(
         var table = destination.Converter.Table;
         var state = new WriterState();
         var group = $"{settings.ConsumerGroupPrefix}.{destination.Name}";
-        var markers = new InflightMarkers(kafka.Value.BootstrapServers, group);
+        var markers = new InflightMarkers(kafka, group);
         var inserter = new BatchInserter(clickHouse, table, destination.Converter.Columns, new InsertRetry(table, settings, state, metrics, logger));
         var kafkaRetry = KafkaRetry.Create($"Kafka write for {table}", settings, e => state.Retrying($"Kafka: {e.Message}"), logger);
         var writer = new BatchWriter(destination, inserter, markers, publisher, kafkaRetry, metrics, state, logger);
-        return new SinkConsumerLoop(destination, destination.Topic(topics.Value), kafka.Value, settings,
+        return new SinkConsumerLoop(destination, destination.Topic(topics.Value), kafka, settings,
             writer, markers, state, metrics, logger);
     }
 }

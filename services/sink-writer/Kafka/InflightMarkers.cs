@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Pipeline.ServiceDefaults.Kafka;
 
 namespace Pipeline.SinkWriter.Kafka;
 
@@ -10,15 +11,10 @@ namespace Pipeline.SinkWriter.Kafka;
 /// have been inserted without its offsets being committed, and rebuilds exactly that range: same token,
 /// so ClickHouse drops the repeat. That is what makes a kill -9 between insert and commit harmless.
 /// </summary>
-internal sealed class InflightMarkers(string bootstrapServers, string group) : IDisposable
+internal sealed class InflightMarkers(KafkaClientFactory kafka, string group) : IDisposable
 {
-    private readonly IConsumer<Ignore, Ignore> _client = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig
-    {
-        BootstrapServers = bootstrapServers,
-        GroupId = group + ".inflight",
-        EnableAutoCommit = false,
-        ClientId = group + ".inflight",
-    }).Build();
+    private readonly IConsumer<Ignore, Ignore> _client =
+        kafka.CreateConsumer<Ignore, Ignore>(kafka.GroupOffsetsConfig(group + ".inflight", group + ".inflight"));
 
     /// <summary>Records that the batch ending at <paramref name="lastOffset"/> is about to be inserted.</summary>
     public void Mark(TopicPartition partition, long lastOffset) =>

@@ -3,6 +3,7 @@ using Confluent.SchemaRegistry;
 using Google.Protobuf;
 using Pipeline.Contracts;
 using Pipeline.Contracts.Serialization;
+using Pipeline.ServiceDefaults.Kafka;
 using Pipeline.SinkWriter.Batching;
 
 namespace Pipeline.SinkWriter.Kafka;
@@ -12,18 +13,19 @@ namespace Pipeline.SinkWriter.Kafka;
 /// Kafka's acknowledgement, so a batch's offsets are committed only after its rejections are durable.
 /// One producer per process, shared by every destination.
 /// </summary>
-internal sealed class RejectionPublisher(string bootstrapServers, ISchemaRegistryClient registry, string rejectedTopic) : IDisposable
+internal sealed class RejectionPublisher(KafkaClientFactory kafka, ISchemaRegistryClient registry, string rejectedTopic) : IDisposable
 {
     public const string Stage = "sink-writer";
 
-    private readonly IProducer<string, byte[]> _producer = new ProducerBuilder<string, byte[]>(new ProducerConfig
+    private readonly IProducer<string, byte[]> _producer = kafka.CreateProducer<string, byte[]>(Tuned(kafka.ProducerConfig("rejected")));
+
+    private static ProducerConfig Tuned(ProducerConfig config)
     {
-        BootstrapServers = bootstrapServers,
-        Acks = Acks.All,
-        EnableIdempotence = true,
-        ClientId = "sink-writer.rejected",
-        LingerMs = 5,
-    }).Build();
+        config.Acks = Acks.All;
+        config.EnableIdempotence = true;
+        config.LingerMs = 5;
+        return config;
+    }
 
     private readonly ProtobufSerializer<RejectedMessage> _serializer = new(registry);
 

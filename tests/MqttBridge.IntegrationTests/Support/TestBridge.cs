@@ -6,6 +6,7 @@ using Pipeline.Contracts;
 using Pipeline.DeviceRegistry;
 using Pipeline.MqttBridge.Hosting;
 using Pipeline.ServiceDefaults;
+using Pipeline.ServiceDefaults.Kafka;
 using Pipeline.TestSupport;
 using Pipeline.TestSupport.Fixtures;
 
@@ -103,7 +104,7 @@ public sealed class TestBridge : IAsyncDisposable
         await app.StartAsync();
 
         var ca = FleetCertificateAuthority.LoadOrCreate(caDirectory);
-        var registry = new DeviceRegistryClient(bootstrapServers, SchemaRegistryFixture.Shared.CreateClient(), ca, topics.Devices)
+        var registry = new DeviceRegistryClient(new KafkaClientFactory(new KafkaOptions { BootstrapServers = bootstrapServers }, "bridge-test"), SchemaRegistryFixture.Shared.CreateClient(), ca, topics.Devices)
         {
             TokenHashIterations = 1000, // tests add many devices; the hash strength is not what they check
         };

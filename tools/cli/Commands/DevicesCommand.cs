@@ -1,3 +1,5 @@
+using Pipeline.ServiceDefaults;
+using Pipeline.ServiceDefaults.Kafka;
 using System.CommandLine;
 using System.Text.Json;
 using Confluent.SchemaRegistry;
@@ -124,7 +126,7 @@ public static class DevicesCommand
             var kafka = CliConfiguration.Kafka(CliConfiguration.Load()) ?? throw new CliException(CliConfiguration.NotRunning);
             using var schemaRegistry = new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = kafka.SchemaRegistryUrl });
             using var ca = issuesCertificates ? FleetCertificateAuthority.LoadOrCreate(Path.Combine(RepositoryPaths.StateDir, "ca")) : null;
-            using var registry = new DeviceRegistryClient(kafka.BootstrapServers, schemaRegistry, ca);
+            using var registry = new DeviceRegistryClient(new KafkaClientFactory(kafka, "pipeline-devices"), schemaRegistry, ca);
             try
             {
                 return await action(registry, CancellationToken.None);

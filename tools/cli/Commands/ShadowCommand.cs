@@ -1,3 +1,5 @@
+using Pipeline.ServiceDefaults;
+using Pipeline.ServiceDefaults.Kafka;
 using System.CommandLine;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -67,7 +69,7 @@ public static class ShadowCommand
             var kafka = CliConfiguration.Kafka(configuration) ?? throw new CliException(CliConfiguration.NotRunning);
             var topics = configuration.GetSection(KafkaTopics.SectionName).Get<KafkaTopics>() ?? new KafkaTopics();
             using var schemaRegistry = new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = kafka.SchemaRegistryUrl });
-            var client = new ShadowClient(kafka.BootstrapServers, schemaRegistry, topics);
+            var client = new ShadowClient(new KafkaClientFactory(kafka, "pipeline-shadow"), schemaRegistry, topics);
             var answer = await client.SendAsync(deviceId, shadowName, operation, payload, AnswerTimeout, ct)
                 ?? throw new CliException($"No answer from the shadow writer within {AnswerTimeout.TotalSeconds:0} s: is the rules-processor running with the 'shadow' module (Rules:Modules)?");
             var body = JsonNode.Parse(answer.Payload.ToStringUtf8());

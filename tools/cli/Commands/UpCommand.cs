@@ -1,3 +1,5 @@
+using Pipeline.ServiceDefaults;
+using Pipeline.ServiceDefaults.Kafka;
 using System.CommandLine;
 using Pipeline.Cli.Supervision;
 using Pipeline.ClickHouseSchema;
@@ -53,7 +55,7 @@ public static class UpCommand
             finally
             {
                 File.Delete(RepositoryPaths.EndpointsFile);
-                await StopInOrderAsync(services, pipeline, new PipelineDrain(stack.Kafka.BootstrapServers, log));
+                await StopInOrderAsync(services, pipeline, new PipelineDrain(new KafkaClientFactory(new KafkaOptions { BootstrapServers = stack.Kafka.BootstrapServers }, "pipeline-up"), log));
             }
             log.Line("up", "stopped");
             return failure is null ? 0 : throw failure;

@@ -3,6 +3,7 @@ using Confluent.SchemaRegistry;
 using Google.Protobuf;
 using Pipeline.Contracts;
 using Pipeline.Contracts.Serialization;
+using Pipeline.ServiceDefaults.Kafka;
 
 namespace Pipeline.Cli.Shadows;
 
@@ -10,24 +11,22 @@ namespace Pipeline.Cli.Shadows;
 /// An application's side of shadows: writes a request to iot.shadow.requests (as the bridge does for a device)
 /// and waits for the shadow writer's answers carrying the same request id on iot.shadow.responses.
 /// </summary>
-public sealed class ShadowClient(string bootstrapServers, ISchemaRegistryClient schemaRegistry, KafkaTopics topics)
+public sealed class ShadowClient(KafkaClientFactory kafka, ISchemaRegistryClient schemaRegistry, KafkaTopics topics)
 {
     /// <summary>The answer to the request: the .../accepted or .../rejected message (delta and documents are left out).</summary>
     public async Task<ShadowResponse?> SendAsync(string deviceId, string shadowName, ShadowRequest.Types.Operation operation,
         string payload, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var requestId = Guid.NewGuid().ToString("N");
-        using var consumer = new ConsumerBuilder<string?, byte[]?>(new ConsumerConfig
-        {
-            BootstrapServers = bootstrapServers,
-            GroupId = $"cli-shadow-{requestId}", // required by the client; never committed
-            EnableAutoCommit = false,
-        }).SetLogHandler((_, _) => { }).SetErrorHandler((_, _) => { }).Build();
+        // Assigned, never committed. Errors are not printed: a missing answer is reported as a timeout by the command.
+        using var consumer = kafka.CreateConsumer<string?, byte[]?>(kafka.ReaderConfig("shadow-answers"), b => b.SetErrorHandler((_, _) => { }));
         // Positioned at the end before the request is written, so the answer cannot be missed.
         AssignAtEnd(consumer, topics.ShadowResponses);
 
         var schemaId = await new ProtobufSerializer<ShadowRequest>(schemaRegistry).SchemaIdForAsync(topics.ShadowRequests).ConfigureAwait(false);
-        using (var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = bootstrapServers, Acks = Acks.All }).Build())
+        var producerConfig = kafka.ProducerConfig("shadow-requests");
+        producerConfig.Acks = Acks.All;
+        using (var producer = kafka.CreateProducer<string, byte[]>(producerConfig))
         {
             await producer.ProduceAsync(topics.ShadowRequests, new Message<string, byte[]>
             {

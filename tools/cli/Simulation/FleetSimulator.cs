@@ -1,3 +1,5 @@
+using Pipeline.ServiceDefaults;
+using Pipeline.ServiceDefaults.Kafka;
 using System.Diagnostics;
 using System.Security.Cryptography.X509Certificates;
 using Confluent.SchemaRegistry;
@@ -58,7 +60,9 @@ public sealed class FleetSimulator(SimulationOptions options, string stateDir, T
         }
         using var schemaRegistry = new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = endpoints.SchemaRegistry });
         using var ca = options.Tls ? FleetCertificateAuthority.LoadOrCreate(Path.Combine(stateDir, "ca")) : null;
-        using var registry = new DeviceRegistryClient(endpoints.Kafka, schemaRegistry, ca);
+        using var registry = new DeviceRegistryClient(
+            // The simulator runs against the embedded stack only (its endpoints file), which speaks PLAINTEXT.
+            new KafkaClientFactory(new KafkaOptions { BootstrapServers = endpoints.Kafka }, "pipeline-simulate"), schemaRegistry, ca);
         var watch = Stopwatch.StartNew();
         Console.Error.WriteLine($"registering {ids.Count} device(s)...");
         var credentials = await store.EnsureRegisteredAsync(registry, ids, options.Tls, ct);

@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
+using Pipeline.ServiceDefaults.Kafka;
 
 namespace Pipeline.Cli.Supervision;
 
@@ -9,15 +10,15 @@ namespace Pipeline.Cli.Supervision;
 /// sink's groups, stops the sink: the embedded Kafka keeps records in memory only, so whatever a
 /// stage had not consumed when Kafka stopped would be lost.
 /// </summary>
-public sealed class PipelineDrain(string bootstrapServers, ConsoleLog log)
+public sealed class PipelineDrain(KafkaClientFactory kafka, ConsoleLog log)
 {
     /// <summary>A consumer group and the topics it must have consumed to the end.</summary>
     public sealed record GroupTopics(string Group, params string[] Topics);
 
     public async Task WaitForGroupsAsync(IReadOnlyList<GroupTopics> groups, string stage, TimeSpan timeout)
     {
-        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrapServers }).Build();
-        using var probe = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig { BootstrapServers = bootstrapServers, GroupId = "pipeline-up-drain-probe" }).Build();
+        using var admin = kafka.CreateAdmin(kafka.AdminConfig("drain"));
+        using var probe = kafka.CreateConsumer<Ignore, Ignore>(kafka.GroupOffsetsConfig("drain-probe", "pipeline-up-drain-probe"));
         var deadline = DateTime.UtcNow + timeout;
         long lastLag = -1;
         while (true)

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
 using Pipeline.DeviceRegistry;
-using Pipeline.ServiceDefaults;
+using Pipeline.ServiceDefaults.Kafka;
 
 namespace Pipeline.RulesProcessor.Modules.Enrich;
 
@@ -53,7 +53,7 @@ public sealed class RegistryViewLookup(IServiceProvider services) : IDeviceLooku
         {
             if (_view is not null) return _view;
             _logger = (ILogger?)services.GetService<ILoggerFactory>()?.CreateLogger<RegistryViewLookup>() ?? NullLogger.Instance;
-            _view = new DeviceRegistryView(services.GetRequiredService<IOptions<KafkaOptions>>().Value.BootstrapServers,
+            _view = new DeviceRegistryView(services.GetRequiredService<KafkaClientFactory>(),
                 services.GetRequiredService<IOptions<KafkaTopics>>().Value.Devices, _logger);
             _view.Start();
             return _view;

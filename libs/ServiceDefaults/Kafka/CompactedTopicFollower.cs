@@ -1,0 +1,104 @@
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+
+namespace Pipeline.ServiceDefaults.Kafka;
+
+/// <summary>
+/// Reads a compacted topic (the device registry, the shadow documents) into a process's memory and keeps following
+/// it: every partition assigned from its beginning, no consumer group and nothing committed, so every instance sees
+/// every key. Until the topic exists it waits, saying why in <see cref="Status"/>. Used by the in-memory views; the
+/// view decides what a record means.
+/// </summary>
+public sealed class CompactedTopicFollower(KafkaClientFactory kafka, string topic, string role, ILogger logger)
+{
+    private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan MaxRetry = TimeSpan.FromSeconds(2);
+
+    /// <summary>Where the follower is (waiting for the topic, catching up, a Kafka error), for /healthz and error messages.</summary>
+    public string Status { get; private set; } = "not started";
+
+    /// <summary>
+    /// Follows the topic on the calling thread until <paramref name="stop"/> fires. <paramref name="onRecord"/> gets
+    /// every record (tombstones too); <paramref name="onCaughtUp"/> is called once, when every partition reached the
+    /// end it had when it was assigned, and what it returns becomes <see cref="Status"/>. An unexpected exception is
+    /// recorded in <see cref="Status"/> and rethrown.
+    /// </summary>
+    public void Run(Action<ConsumeResult<string?, byte[]?>> onRecord, Func<string> onCaughtUp, CancellationToken stop)
+    {
+        var config = kafka.ReaderConfig(role);
+        config.EnablePartitionEof = true;
+        config.AutoOffsetReset = AutoOffsetReset.Earliest;
+        config.SocketTimeoutMs = 10_000;
+        using var consumer = kafka.CreateConsumer<string?, byte[]?>(config,
+            b => b.SetErrorHandler((_, e) => Status = $"Kafka error: {kafka.Redact(e.Reason)}"));
+        try
+        {
+            var pending = AssignAllPartitions(consumer, stop);
+            while (!stop.IsCancellationRequested)
+            {
+                ConsumeResult<string?, byte[]?>? result;
+                try
+                {
+                    result = consumer.Consume(PollTimeout);
+                }
+                catch (ConsumeException e)
+                {
+                    Status = $"consume error: {kafka.Redact(e.Error.Reason)}";
+                    logger.LogWarning("Reading {Topic}: consume error: {Reason}", topic, kafka.Redact(e.Error.Reason));
+                    continue;
+                }
+                if (result is null)
+                    continue;
+                if (result.IsPartitionEOF)
+                {
+                    if (pending.Remove(result.Partition.Value) && pending.Count == 0)
+                        Status = onCaughtUp();
+                    continue;
+                }
+                onRecord(result);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            Status = $"failed: {kafka.Redact(e.Message)}";
+            throw;
+        }
+        finally
+        {
+            consumer.Close();
+        }
+    }
+
+    private HashSet<int> AssignAllPartitions(IConsumer<string?, byte[]?> consumer, CancellationToken stop)
+    {
+        using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
+        var delay = FirstRetry;
+        while (true)
+        {
+            stop.ThrowIfCancellationRequested();
+            try
+            {
+                var metadata = admin.GetMetadata(topic, TimeSpan.FromSeconds(5)).Topics.Single();
+                if (metadata.Error.Code == ErrorCode.NoError && metadata.Partitions.Count > 0)
+                {
+                    var partitions = metadata.Partitions.Select(p => p.PartitionId).ToHashSet();
+                    consumer.Assign(partitions.Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
+                    Status = $"catching up on {topic} ({partitions.Count} partitions)";
+                    return partitions;
+                }
+                Status = $"topic {topic} is not available: {metadata.Error.Reason}";
+            }
+            catch (KafkaException e)
+            {
+                Status = $"cannot read metadata of {topic}: {kafka.Redact(e.Error.Reason)}";
+            }
+            logger.LogWarning("Waiting to read {Topic}: {Status}", topic, Status);
+            stop.WaitHandle.WaitOne(delay);
+            delay = TimeSpan.FromMilliseconds(Math.Min(MaxRetry.TotalMilliseconds, delay.TotalMilliseconds * 2));
+        }
+    }
+}
