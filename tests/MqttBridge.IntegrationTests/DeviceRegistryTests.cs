@@ -128,7 +128,7 @@ public sealed class DeviceRegistryTests : IDisposable
         await _client.AddAsync("meter-6", new Dictionary<string, string>(), false, CancellationToken.None);
         // The record as it was before the revocation, as any local user can read it back from the embedded Kafka.
         var before = ReadRecordBytes("meter-6");
-        using var live = new DeviceRegistryView(KafkaFixture.Shared.BootstrapServers, _topic);
+        using var live = new DeviceRegistryView(Clients, _topic);
         live.Start();
         await live.WaitUntilReadyAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
         await _client.RevokeAsync("meter-6", CancellationToken.None);
@@ -147,7 +147,7 @@ public sealed class DeviceRegistryTests : IDisposable
         }
 
         // A view started now reads the whole topic, the replayed record last, before it is ready: as a bridge starting later.
-        using var fresh = new DeviceRegistryView(KafkaFixture.Shared.BootstrapServers, _topic);
+        using var fresh = new DeviceRegistryView(Clients, _topic);
         fresh.Start();
         await fresh.WaitUntilReadyAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
         Assert.True(fresh.TryGet("meter-6", out var seen) && seen.Revoked, "a view that read the replayed record still holds the device revoked");

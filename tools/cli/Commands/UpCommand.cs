@@ -5,7 +5,6 @@ using Pipeline.Cli.Supervision;
 using Pipeline.ClickHouseSchema;
 using Pipeline.Contracts;
 using Pipeline.EmbeddedStack;
-using Pipeline.ServiceDefaults;
 
 namespace Pipeline.Cli.Commands;
 
