@@ -132,9 +132,8 @@ public sealed class KafkaClientFactoryTests : IDisposable
         config.Debug = "conf,broker,security";
         using (var producer = factory.CreateProducer<Null, string>(config))
         {
-            var deadline = DateTime.UtcNow.AddSeconds(10);
-            while (DateTime.UtcNow < deadline && !loggers.Lines.Any(l => l.Text.Contains("127.0.0.1:1", StringComparison.Ordinal)))
-                Thread.Sleep(50);
+            // Polls until librdkafka has logged its first connection attempt, for at most 10 s.
+            SpinWait.SpinUntil(() => loggers.Lines.Any(l => l.Text.Contains("127.0.0.1:1", StringComparison.Ordinal)), TimeSpan.FromSeconds(10));
         }
         var lines = loggers.Lines.ToList();
         Assert.Contains(lines, l => l.Category == LibrdkafkaLog.Category && l.Text.Contains("127.0.0.1:1", StringComparison.Ordinal));
