@@ -18,9 +18,19 @@ public sealed class KafkaTopics
     /// <summary>Answers of the shadow writer for devices' shadow topics (accepted/rejected/delta/documents), delivered by the bridge.</summary>
     public string ShadowResponses { get; set; } = "iot.shadow.responses";
 
+    /// <summary>Operator rules (key = rule name, value = the rule as JSON, a tombstone deletes it), compacted.</summary>
+    public string Rules { get; set; } = "iot.rules";
+
+    /// <summary>Rows of rules' clickhouse actions (JSON, with the target table), inserted by the sink-writer.</summary>
+    public string RuleRows { get; set; } = "iot.rule.rows";
+
+    /// <summary>Requests of rules' http actions (JSON), posted by the processor's webhook dispatcher, at least once.</summary>
+    public string RuleHttp { get; set; } = "iot.rule.http";
+
     /// <summary>Topics whose history is a changelog keyed by id (kept compacted).</summary>
-    public IReadOnlyList<string> Compacted => [Devices, Shadows];
+    public IReadOnlyList<string> Compacted => [Devices, Shadows, Rules];
 
     public IReadOnlyList<string> All =>
-        [TelemetryRaw, TelemetryEnriched, TelemetryAgg1m, EventsRaw, Rejected, Devices, Commands, ShadowRequests, Shadows, ShadowResponses];
+        [TelemetryRaw, TelemetryEnriched, TelemetryAgg1m, EventsRaw, Rejected, Devices, Commands, ShadowRequests, Shadows, ShadowResponses,
+         Rules, RuleRows, RuleHttp];
 }
