@@ -48,8 +48,10 @@ internal static class ResultReport
         return md.ToString();
     }
 
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
     public static string Json(IReadOnlyList<BenchResult> results, RunInfo run) =>
-        JsonSerializer.Serialize(new { run.StartedAt, run.Quick, run.Machine, results }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase });
+        JsonSerializer.Serialize(new { run.StartedAt, run.Quick, run.Machine, results }, Indented);
 }
 
 internal sealed record RunInfo(DateTime StartedAt, bool Quick, string Machine, string Arguments = "")

@@ -36,7 +36,7 @@ internal sealed class ClickHouseInsertBenchmark(int rowsPerRound, int batchSize,
         {
             using var engine = ChdbEngine.Open(chdbLibrary, dataDir);
             var credentials = Pipeline.EmbeddedStack.Credentials.StackCredentials.Generate();
-            await using var endpoint = await ClickHouseHttpEndpoint.StartAsync(engine, credentials.ClickHouseUsers(), "http://127.0.0.1:0", ct);
+            await using var endpoint = await ClickHouseHttpEndpoint.StartAsync(engine, credentials.ClickHouseUsers(), "http://127.0.0.1:0", ct: ct);
             var database = $"bench_{Guid.NewGuid():N}";
             // The migrator applies the schema and inserts too: this benchmark compares insert paths, not roles.
             var owner = credentials.ClickHouse.Migrator;

@@ -147,7 +147,7 @@ public sealed class DeviceRegistryClient(
     private Task WriteAsync(DeviceRecord record, CancellationToken cancellationToken) => WriteAllAsync([record], cancellationToken);
 
     /// <summary>Writes the records and waits until Kafka acknowledged every one (acks=all).</summary>
-    private async Task WriteAllAsync(IReadOnlyList<DeviceRecord> records, CancellationToken cancellationToken)
+    private async Task WriteAllAsync(List<DeviceRecord> records, CancellationToken cancellationToken)
     {
         if (_producer is null)
         {

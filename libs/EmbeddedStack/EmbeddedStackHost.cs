@@ -75,7 +75,7 @@ public sealed class EmbeddedStackHost : IAsyncDisposable
             throw new FileNotFoundException($"The ClickHouse engine is missing at {library}; run ./pipeline once to fetch it (or set EmbeddedStack:ChdbLibrary).", library);
         ClickHouseEngine = ChdbEngine.Open(library, Path.Combine(state, "clickhouse"));
         Credentials = StackCredentials.LoadOrCreate(state);
-        ClickHouse = await ClickHouseHttpEndpoint.StartAsync(ClickHouseEngine, Credentials.ClickHouseUsers(), options.ClickHouseUrl, ct, loggers);
+        ClickHouse = await ClickHouseHttpEndpoint.StartAsync(ClickHouseEngine, Credentials.ClickHouseUsers(), options.ClickHouseUrl, loggers, ct);
         // Where the secrets are, never the secrets themselves.
         _logger.LogInformation("ClickHouse (chDB) at {Url}; users {Users}, passwords in {File}",
             ClickHouse.Url, string.Join(", ", Credentials.ClickHouseUsers()), StackCredentials.PathIn(state));

@@ -45,7 +45,7 @@ public sealed class ClickHouseHttpEndpoint : IAsyncDisposable
     /// </summary>
     public static async Task<ClickHouseHttpEndpoint> StartAsync(
         ChdbEngine engine, IReadOnlyCollection<ClickHouseUser> users, string url = "http://127.0.0.1:8123",
-        CancellationToken ct = default, ILoggerFactory? loggers = null)
+        ILoggerFactory? loggers = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(engine);
         ArgumentNullException.ThrowIfNull(users);

@@ -47,7 +47,7 @@ internal sealed partial class RegistryApi
         _ => throw (KnownPath(r.Segments) ? RegistryException.MethodNotAllowed() : RegistryException.RouteNotFound()),
     };
 
-    private JsonNode Register(string subject, RegistryRequest r)
+    private JsonObject Register(string subject, RegistryRequest r)
     {
         CountRegistration(subject);
         var view = store.Register(subject, SchemaInput.FromBody(r.Body), r.Flag("normalize"));
@@ -56,7 +56,7 @@ internal sealed partial class RegistryApi
         return RegistryJson.Registered(view);
     }
 
-    private JsonNode UpdateCompatibility(string? subject, RegistryRequest r)
+    private JsonObject UpdateCompatibility(string? subject, RegistryRequest r)
     {
         // The client sends {"compatibility":"FULL"}; Confluent also accepts "compatibilityLevel".
         var level = (r.Body as JsonObject)?["compatibility"] ?? (r.Body as JsonObject)?["compatibilityLevel"];
@@ -67,7 +67,7 @@ internal sealed partial class RegistryApi
     /// <summary>GET /config answers "compatibilityLevel"; the client's ServerConfig reads it through its constructor.</summary>
     private static JsonObject CompatibilityBody(string level) => new() { ["compatibilityLevel"] = level };
 
-    private JsonNode CompatibilityCheck(string subject, string? version, RegistryRequest r)
+    private JsonObject CompatibilityCheck(string subject, string? version, RegistryRequest r)
     {
         SchemaInput.FromBody(r.Body); // a garbled schema is 42201 here as on registration
         var result = new JsonObject { ["is_compatible"] = store.IsCompatible(subject, version) };

@@ -85,7 +85,7 @@ internal sealed partial class Parser
         return left;
     }
 
-    private Expr In(Expr value, bool negated)
+    private InExpr In(Expr value, bool negated)
     {
         if (_current.Kind != TokenKind.LeftParen)
         {

@@ -52,7 +52,7 @@ internal sealed partial class Parser
         return token.Text.Equals("cast", StringComparison.OrdinalIgnoreCase) ? Cast(token) : Call(token);
     }
 
-    private Expr Call(Token name)
+    private CallExpr Call(Token name)
     {
         var arguments = new List<Expr>();
         if (_current.Kind != TokenKind.RightParen)
@@ -69,7 +69,7 @@ internal sealed partial class Parser
         return Checked(new CallExpr(name.Offset, name.Text, arguments, close));
     }
 
-    private Expr Cast(Token name)
+    private CastExpr Cast(Token name)
     {
         var value = Expression();
         ExpectKeyword("AS", "AS and a type in cast(value AS type)");
@@ -81,7 +81,7 @@ internal sealed partial class Parser
         return Checked(new CastExpr(name.Offset, value, type, typeOffset));
     }
 
-    private Expr Case()
+    private CaseExpr Case()
     {
         var start = _current.Offset;
         Advance();
@@ -101,7 +101,7 @@ internal sealed partial class Parser
         return Checked(new CaseExpr(start, operand, whens, otherwise));
     }
 
-    private Expr ObjectLiteral()
+    private ObjectExpr ObjectLiteral()
     {
         var start = _current.Offset;
         Advance();
@@ -128,7 +128,7 @@ internal sealed partial class Parser
         return Checked(new ObjectExpr(start, fields));
     }
 
-    private Expr ArrayLiteral()
+    private ArrayExpr ArrayLiteral()
     {
         var start = _current.Offset;
         Advance();

@@ -19,7 +19,7 @@ public readonly struct SqlValue : IEquatable<SqlValue>
 
     public SqlValueKind Kind { get; }
 
-    public static readonly SqlValue Undefined = default;
+    public static readonly SqlValue Undefined;
     public static readonly SqlValue Null = new(SqlValueKind.Null, 0, null);
     public static readonly SqlValue True = new(SqlValueKind.Boolean, 1, null);
     public static readonly SqlValue False = new(SqlValueKind.Boolean, 0, null);
@@ -70,4 +70,9 @@ public readonly struct SqlValue : IEquatable<SqlValue>
         SqlValueKind.Int => AsInt.ToString(CultureInfo.InvariantCulture),
         _ => SqlJson.ToJsonString(this),
     };
+
+    /// <summary>The same comparison as <see cref="Equals(SqlValue)"/>.</summary>
+    public static bool operator ==(SqlValue left, SqlValue right) => left.Equals(right);
+
+    public static bool operator !=(SqlValue left, SqlValue right) => !left.Equals(right);
 }

@@ -35,7 +35,7 @@ public sealed class BridgeServer(
     IOptions<ListenersOptions> listeners,
     IOptions<LimitsOptions> limits,
     IOptions<BridgeOptions> bridge,
-    ILogger<BridgeServer> logger) : IHostedService
+    ILogger<BridgeServer> logger) : IHostedService, IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
     private MqttServer? _server;
@@ -139,4 +139,6 @@ public sealed class BridgeServer(
             logger.LogDebug("Closing the session of revoked device {DeviceId}: {Reason}", deviceId, e.Message);
         }
     }
+
+    public void Dispose() => _stopping.Dispose();
 }

@@ -13,9 +13,9 @@ public sealed class MqttNetLogger(ILogger<MqttNetLogger> logger) : IMqttNetLogge
 {
     public bool IsEnabled => true;
 
-    public void Publish(MqttNetLogLevel logLevel, string source, string message, object[]? parameters, Exception? exception)
+    public void Publish(MqttNetLogLevel level, string source, string message, object[]? parameters, Exception? exception)
     {
-        var level = logLevel switch
+        var mapped = level switch
         {
             MqttNetLogLevel.Verbose => LogLevel.None,
             MqttNetLogLevel.Info => LogLevel.Debug,
@@ -24,11 +24,11 @@ public sealed class MqttNetLogger(ILogger<MqttNetLogger> logger) : IMqttNetLogge
             _ when IsPeerProblem(exception) => LogLevel.Debug,
             _ => LogLevel.Error,
         };
-        if (level == LogLevel.None || !logger.IsEnabled(level))
+        if (mapped == LogLevel.None || !logger.IsEnabled(mapped))
             return;
         var text = parameters is { Length: > 0 } ? SafeFormat(message, parameters) : message;
 #pragma warning disable CA2254 // MQTTnet's messages are already formatted text
-        logger.Log(level, exception, "MQTTnet {Source}: {Message}", source, text);
+        logger.Log(mapped, exception, "MQTTnet {Source}: {Message}", source, text);
 #pragma warning restore CA2254
     }
 

@@ -21,5 +21,9 @@ public abstract class DelegatingChannel(IMqttChannel inner) : IMqttChannel
     public Task DisconnectAsync(CancellationToken cancellationToken) => inner.DisconnectAsync(cancellationToken);
     public Task WriteAsync(ReadOnlySequence<byte> buffer, bool isEndOfPacket, CancellationToken cancellationToken) =>
         inner.WriteAsync(buffer, isEndOfPacket, cancellationToken);
-    public void Dispose() => inner.Dispose();
+    public void Dispose()
+    {
+        inner.Dispose();
+        GC.SuppressFinalize(this);
+    }
 }

@@ -45,7 +45,7 @@ public sealed class FleetServerAdapter(
 
     public int? TlsPort { get; private set; }
 
-    public Task StartAsync(MqttServerOptions serverOptions, IMqttNetLogger mqttLogger)
+    public Task StartAsync(MqttServerOptions options, IMqttNetLogger logger)
     {
         _stop = new CancellationTokenSource();
         var address = IPAddress.Parse(_options.BindAddress);

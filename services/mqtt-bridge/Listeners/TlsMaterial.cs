@@ -31,7 +31,7 @@ public sealed class TlsMaterial(FleetCertificateAuthority ca, X509Certificate2? 
         }
         else
         {
-            var names = new[] { "localhost" }.Concat(options.ServerNames).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+            var names = options.ServerNames.Prepend("localhost").Distinct(StringComparer.OrdinalIgnoreCase).ToList();
             var addresses = new List<IPAddress> { IPAddress.Loopback, IPAddress.IPv6Loopback };
             if (IPAddress.TryParse(options.BindAddress, out var bind) && !IPAddress.Any.Equals(bind) && !addresses.Contains(bind))
                 addresses.Add(bind);

@@ -12,11 +12,11 @@ public sealed class SimulatedDevice(string deviceId, MqttClientOptions options, 
 {
     private const int MaxInFlight = 32;
     private readonly HashSet<ulong> _acknowledgedSeqs = [];
-    private readonly SemaphoreSlim _inFlight = new(MaxInFlight);
 
     public async Task RunAsync(DateTimeOffset start, TimeSpan startOffset, CancellationToken ct)
     {
         using var client = new MqttClientFactory().CreateMqttClient();
+        using var inFlight = new SemaphoreSlim(MaxInFlight);
         var connect = await client.ConnectAsync(options, ct);
         if (connect.ResultCode != MqttClientConnectResultCode.Success)
             throw new InvalidOperationException($"{deviceId}: connect refused with {connect.ResultCode} {connect.ReasonString}");
@@ -36,8 +36,8 @@ public sealed class SimulatedDevice(string deviceId, MqttClientOptions options, 
                 if (DateTimeOffset.UtcNow >= end) break;
                 next += simulation.IntervalPerDevice;
                 var message = generator.Next(DateTimeOffset.UtcNow);
-                await _inFlight.WaitAsync(ct);
-                pending.Add(PublishAsync(client, topic, qos, message, ct));
+                await inFlight.WaitAsync(ct);
+                pending.Add(PublishAsync(client, topic, qos, message, inFlight, ct));
                 pending.RemoveAll(t => t.IsCompleted);
             }
             await Task.WhenAll(pending);
@@ -49,7 +49,8 @@ public sealed class SimulatedDevice(string deviceId, MqttClientOptions options, 
         }
     }
 
-    private async Task PublishAsync(IMqttClient client, string topic, MqttQualityOfServiceLevel qos, SimulatedMessage message, CancellationToken ct)
+    private async Task PublishAsync(IMqttClient client, string topic, MqttQualityOfServiceLevel qos, SimulatedMessage message,
+        SemaphoreSlim inFlight, CancellationToken ct)
     {
         try
         {
@@ -75,7 +76,7 @@ public sealed class SimulatedDevice(string deviceId, MqttClientOptions options, 
         }
         finally
         {
-            _inFlight.Release();
+            inFlight.Release();
         }
     }
 }
