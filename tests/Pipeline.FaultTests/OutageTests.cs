@@ -11,11 +11,23 @@ public sealed class OutageTests
 
     [Fact]
     public Task Acknowledged_values_land_once_when_every_Kafka_broker_is_down_for_20_seconds() =>
-        SurviveAsync("kafka", "/kafka/down", "/kafka/up");
+        SurviveAsync("kafka", "/kafka/down", "/kafka/up", async (pipeline, fleet) =>
+        {
+            // The outage is real: with no broker, nothing is acknowledged (PUBACK waits for Kafka's acks=all).
+            await Task.Delay(SettleTime);
+            var before = fleet.Acknowledged;
+            await Task.Delay(Outage - SettleTime - SettleTime);
+            Assert.Equal(before, fleet.Acknowledged);
+        });
 
     [Fact]
     public Task Acknowledged_values_land_once_when_ClickHouse_is_unreachable_for_20_seconds() =>
-        SurviveAsync("clickhouse", "/clickhouse/down", "/clickhouse/up");
+        SurviveAsync("clickhouse", "/clickhouse/down", "/clickhouse/up", async (pipeline, _) =>
+        {
+            // The outage is real: ClickHouse does not answer a query while it lasts.
+            await Task.Delay(SettleTime);
+            Assert.Equal(-1, await pipeline.CountAsync("SELECT 1"));
+        });
 
     [Fact]
     public async Task Acknowledged_values_land_once_when_produce_and_fetch_requests_fail()
@@ -34,16 +46,21 @@ public sealed class OutageTests
         await fleet.AssertStoredExactlyOnceAsync(pipeline, TimeSpan.FromSeconds(120));
     }
 
-    private static async Task SurviveAsync(string prefix, string down, string up)
+    /// <summary>How long after the fault call the fault is surely in force (in-flight requests settled).</summary>
+    private static readonly TimeSpan SettleTime = TimeSpan.FromSeconds(3);
+
+    private static async Task SurviveAsync(string prefix, string down, string up, Func<RunningPipeline, ResendingFleet, Task> duringOutage)
     {
         await using var pipeline = await RunningPipeline.StartAsync(ResendingFleet.UnthrottledSettings);
         var fleet = await ResendingFleet.StartAsync(pipeline, prefix, devices: 3);
         await fleet.WaitForMoreAcknowledgedAsync(200, TimeSpan.FromSeconds(60), "devices publish before the fault");
 
         await pipeline.FaultAsync(down);
+        var outage = Task.Delay(Outage); // the outage itself, not a wait for anything
         try
         {
-            await Task.Delay(Outage); // the outage itself, not a wait for anything
+            await duringOutage(pipeline, fleet);
+            await outage;
         }
         finally
         {
