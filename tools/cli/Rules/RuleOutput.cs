@@ -33,6 +33,8 @@ public static class RuleOutput
 
     public static void Table(JsonArray rules)
     {
+        // Piped (a file, grep, a test): no terminal width to fit, so rows stay whole instead of wrapping at 80 columns.
+        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 240;
         var table = new Table().Border(TableBorder.Rounded).AddColumns("rule", "enabled", "version", "FROM", "actions", "updated (UTC)");
         foreach (var rule in rules.OfType<JsonObject>())
             table.AddRow(
