@@ -11,7 +11,7 @@ namespace Pipeline.Cli.Commands;
 /// </summary>
 public static class RulesCommand
 {
-    public static Command Create() => new("rules", "Manage SQL rules that route device data to actions (AWS IoT SQL; docs/rules.md).")
+    public static Command Create() => new("rules", "Manage SQL rules that route device data to actions (AWS IoT SQL; docs/rules-api.md).")
     {
         Add(),
         Update(),
