@@ -23,6 +23,8 @@ public sealed class RuleTester(RulesView view, DeviceRegistryView registry)
     {
         if (await ReadBodyAsync(http.Request, RuleBody.MaxBytes + SqlLimitsPayload, http.RequestAborted) is not { } bytes)
             return Error(StatusCodes.Status413PayloadTooLarge, "A test request is at most 192 KiB.");
+        if (!view.IsReady)
+            return Error(StatusCodes.Status503ServiceUnavailable, $"The rules API is not ready: the rules view is {view.Status}; try again.");
         try
         {
             return Run(bytes);
@@ -86,8 +88,6 @@ public sealed class RuleTester(RulesView view, DeviceRegistryView registry)
             var name = StringField(request, "name")!;
             if (request.ContainsKey("sql"))
                 throw new RuleDefinitionException("give either 'name' (a stored rule) or 'sql', not both");
-            if (!view.IsReady)
-                throw new RuleDefinitionException($"the rules view is not ready ({view.Status}); try again, or test with 'sql'");
             if (!view.TryGet(name, out var stored))
                 throw new RuleDefinitionException($"no rule named '{name}'") { Field = "name" };
             var prepared = RuleValidator.Prepare(stored);

@@ -13,8 +13,8 @@ public static class RulesCommand
 {
     public static Command Create() => new("rules", "Manage SQL rules that route device data to actions (AWS IoT SQL; docs/rules-api.md).")
     {
-        Add(),
-        Update(),
+        RulesEditCommands.Add(),
+        RulesEditCommands.Update(),
         Show(),
         SetEnabled("enable", true),
         SetEnabled("disable", false),
@@ -22,75 +22,6 @@ public static class RulesCommand
         List(),
         RulesTestCommand.Create(),
     };
-
-    private static Command Add()
-    {
-        var name = NameArgument();
-        var sql = new Option<string>("--sql") { Description = "The rule's statement, e.g. \"SELECT temperature FROM 'devices/+/telemetry' WHERE temperature > 30\".", Required = true };
-        var actions = ActionOption();
-        actions.Required = true;
-        var (errorAction, description, qos) = (ErrorActionOption(), DescriptionOption(), QosOption());
-        var disabled = new Option<bool>("--disabled") { Description = "Store the rule disabled (it runs on nothing until `rules enable`)." };
-        var command = new Command("add", "Add a rule; a bad statement is refused with its position and the reason.")
-            { name, sql, actions, errorAction, description, disabled, qos };
-        command.SetAction((parse, ct) => RunAsync(async api =>
-        {
-            var body = new JsonObject
-            {
-                ["name"] = parse.GetValue(name),
-                ["sql"] = parse.GetValue(sql),
-                ["actions"] = new JsonArray([.. parse.GetValue(actions)!.Select(a => (JsonNode)a)]),
-                ["description"] = parse.GetValue(description) ?? "",
-                ["enabled"] = !parse.GetValue(disabled),
-                ["qos"] = parse.GetValue(qos),
-            };
-            if (parse.GetValue(errorAction) is { } error)
-                body["errorAction"] = error;
-            var (status, answer, _) = await api.SendAsync(HttpMethod.Post, "rules", body, ct: ct);
-            if (status == 409)
-                throw new CliException($"A rule named '{parse.GetValue(name)}' exists; change it with ./pipeline rules update.");
-            return Done(status, answer, parse.GetValue(sql), a => Console.WriteLine($"Rule {a["name"]} added (version {a["version"]}, {((bool?)a["enabled"] == true ? "enabled" : "disabled")})."));
-        }));
-        return command;
-    }
-
-    private static Command Update()
-    {
-        var name = NameArgument();
-        var sql = new Option<string?>("--sql") { Description = "A new statement." };
-        var (actions, errorAction, description, qos) = (ActionOption(), ErrorActionOption(), DescriptionOption(), QosOption());
-        actions.Description = "Replace the actions with these (repeatable).";
-        var command = new Command("update", "Change what is given of a rule (statement, actions, error action, description); the rest stays.")
-            { name, sql, actions, errorAction, description, qos };
-        command.SetAction((parse, ct) => RunAsync(async api =>
-        {
-            var newActions = parse.GetValue(actions) ?? [];
-            if (parse.GetValue(sql) is null && newActions.Length == 0 && parse.GetValue(errorAction) is null && parse.GetValue(description) is null)
-                throw new CliException("Nothing to change: give --sql, --action, --error-action or --description.");
-            if (parse.GetResult(qos) is { Implicit: false } && newActions.Length == 0)
-                throw new CliException("--qos applies to the actions given with --action.");
-            var (getStatus, current, _) = await api.SendAsync(HttpMethod.Get, $"rules/{Uri.EscapeDataString(parse.GetValue(name)!)}", ct: ct);
-            if (getStatus != 200)
-                return Done(getStatus, current, null, _ => { });
-            var body = new JsonObject
-            {
-                ["sql"] = parse.GetValue(sql) ?? current["sql"]!.GetValue<string>(),
-                ["actions"] = newActions.Length > 0 ? new JsonArray([.. newActions.Select(a => (JsonNode)a)]) : current["actions"]!.DeepClone(),
-                ["description"] = parse.GetValue(description) ?? current["description"]?.GetValue<string>() ?? "",
-                ["enabled"] = current["enabled"]!.GetValue<bool>(),
-                ["qos"] = parse.GetValue(qos),
-            };
-            if (parse.GetValue(errorAction) is { } error)
-                body["errorAction"] = error;
-            else if (current["errorAction"] is { } kept)
-                body["errorAction"] = kept.DeepClone();
-            // Only onto the version just read: a change made meanwhile by someone else is not overwritten unseen.
-            var (status, answer, _) = await api.SendAsync(HttpMethod.Put, $"rules/{Uri.EscapeDataString(parse.GetValue(name)!)}", body,
-                ifMatch: $"\"{current["version"]}\"", ct: ct);
-            return Done(status, answer, parse.GetValue(sql), a => Console.WriteLine($"Rule {a["name"]} updated (version {a["version"]})."));
-        }));
-        return command;
-    }
 
     private static Command Show()
     {
@@ -175,7 +106,7 @@ public static class RulesCommand
             }
         });
 
-    private static Argument<string> NameArgument() => new("name") { Description = "The rule's name: 1-128 characters of A-Z a-z 0-9 _ -." };
+    internal static Argument<string> NameArgument() => new("name") { Description = "The rule's name: 1-128 characters of A-Z a-z 0-9 _ -." };
 
     internal static Option<string[]> ActionOption() => new("--action")
     {
@@ -183,9 +114,9 @@ public static class RulesCommand
         AllowMultipleArgumentsPerToken = false,
     };
 
-    private static Option<string?> ErrorActionOption() => new("--error-action") { Description = "Where failed actions go, type:target (e.g. kafka:rule.errors); default iot.rejected with RULE_ACTION_FAILED." };
+    internal static Option<string?> ErrorActionOption() => new("--error-action") { Description = "Where failed actions go, type:target (e.g. kafka:rule.errors); default iot.rejected with RULE_ACTION_FAILED." };
 
-    private static Option<string?> DescriptionOption() => new("--description") { Description = "What the rule is for." };
+    internal static Option<string?> DescriptionOption() => new("--description") { Description = "What the rule is for." };
 
     internal static Option<int> QosOption()
     {
