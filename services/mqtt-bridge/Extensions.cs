@@ -11,6 +11,7 @@ using Pipeline.MqttBridge.Ingest;
 using Pipeline.MqttBridge.Kafka;
 using Pipeline.MqttBridge.Listeners;
 using Pipeline.MqttBridge.Options;
+using Pipeline.MqttBridge.RulesApi;
 using Pipeline.MqttBridge.ShadowApi;
 using Pipeline.ServiceDefaults;
 using Pipeline.ServiceDefaults.Kafka;
@@ -26,6 +27,9 @@ public static class Extensions
         services.AddValidatedOptions<LimitsOptions>(LimitsOptions.SectionName);
         services.AddValidatedOptions<BridgeOptions>(BridgeOptions.SectionName);
         services.AddValidatedOptions<ShadowApiOptions>(ShadowApiOptions.SectionName);
+        services.AddValidatedOptions<OperatorApiOptions>(OperatorApiOptions.SectionName)
+            .PostConfigure<IConfiguration>((o, config) => o.Token = string.IsNullOrEmpty(o.Token) ? config[OperatorApiOptions.LegacyTokenSetting] : o.Token);
+        services.AddSingleton<OperatorApi.OperatorAuth>();
 
         services.AddSingleton<ISchemaRegistryClient>(sp =>
             new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = sp.GetRequiredService<IOptions<KafkaOptions>>().Value.SchemaRegistryUrl }));
@@ -73,16 +77,22 @@ public static class Extensions
         services.AddHostedService<Shadows.PendingDeltaOnSubscribe>();
         services.AddSingleton<ShadowApi.PendingShadowAnswers>();
         services.AddSingleton<ShadowApi.ShadowApiHandler>();
+        services.AddSingleton<RulesApi.RulesView>();
+        services.AddHostedService(sp => sp.GetRequiredService<RulesApi.RulesView>());
+        services.AddSingleton<RulesApi.RulesStore>();
+        services.AddSingleton<RulesApi.RulesApiHandler>();
+        services.AddSingleton<RulesApi.RuleTester>();
 
         services.AddHealthChecks().AddCheck<BridgeHealthCheck>("mqtt-bridge");
         return services;
     }
 
-    /// <summary>The bridge's HTTP endpoints: /healthz, /metrics and the shadow API for applications.</summary>
+    /// <summary>The bridge's HTTP endpoints: /healthz, /metrics and the operator APIs (shadows, rules).</summary>
     public static WebApplication MapBridgeEndpoints(this WebApplication app)
     {
         app.MapServiceEndpoints();
         app.MapShadowApi();
+        app.MapRulesApi();
         return app;
     }
 }

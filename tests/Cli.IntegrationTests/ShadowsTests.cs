@@ -11,8 +11,6 @@ namespace Pipeline.Cli.IntegrationTests;
 /// </summary>
 public sealed class ShadowsTests(ShadowsTests.Pipeline pipeline) : IClassFixture<ShadowsTests.Pipeline>
 {
-    private const string Token = "e2e-operator-token-0123456789";
-
     [Fact]
     public async Task Cli_shadow_get_and_update_go_through_the_writer_with_aws_answers()
     {
@@ -169,9 +167,10 @@ public sealed class ShadowsTests(ShadowsTests.Pipeline pipeline) : IClassFixture
         return (node["code"]!.GetValue<int>(), node["message"]!.GetValue<string>());
     }
 
-    /// <summary>curl as the application: the status and body of one request.</summary>
-    private async Task<(int Status, string Body)> Curl(string method, string url, string? body = null, string? token = Token)
+    /// <summary>curl as the application: the status and body of one request; the operator token of credentials.json unless <paramref name="token"/> says otherwise (null: none).</summary>
+    private async Task<(int Status, string Body)> Curl(string method, string url, string? body = null, string? token = "")
     {
+        token = token == "" ? pipeline.OperatorToken : token;
         var args = new List<string> { "-s", "-X", method, "-w", "\n%{http_code}" };
         if (token is not null)
             args.AddRange(["-H", $"Authorization: Bearer {token}"]);
@@ -207,7 +206,7 @@ public sealed class ShadowsTests(ShadowsTests.Pipeline pipeline) : IClassFixture
 
     public sealed record Device(string Id, string Token);
 
-    /// <summary>One `up --fresh` for the class, with the shadow API's operator token set.</summary>
+    /// <summary>One `up --fresh` for the class; the operator APIs take the token `up` generated into credentials.json.</summary>
     public sealed class Pipeline : IAsyncLifetime
     {
         private CliProcess _up = null!;
@@ -216,12 +215,13 @@ public sealed class ShadowsTests(ShadowsTests.Pipeline pipeline) : IClassFixture
         public string BridgeHttp => Home.Environment["PIPELINE__Services__BridgeHttpUrl"];
         private string MqttPort => Home.Environment["PIPELINE__Listeners__TcpPort"];
 
+        public string OperatorToken => global::Pipeline.EmbeddedStack.Credentials.StackCredentials.Read(Home.StateDir)!.OperatorToken;
+
         public string[] MqttArgs(Device device) => ["-h", "127.0.0.1", "-p", MqttPort, "-i", device.Id, "-u", device.Id, "-P", device.Token];
 
         public async Task InitializeAsync()
         {
             UpTests.UseFreePorts(Home);
-            Home.Environment["PIPELINE__ShadowApi__OperatorToken"] = Token;
             _up = CliProcess.Start(Home, "up", "--fresh");
             await UpTests.WaitForEndpointsAsync(Home, _up);
         }
@@ -233,7 +233,7 @@ public sealed class ShadowsTests(ShadowsTests.Pipeline pipeline) : IClassFixture
             Assert.True(add.ExitCode == 0, add.Stderr);
             var device = new Device(id, JsonDocument.Parse(add.Stdout).RootElement.GetProperty("token").GetString()!);
             using var http = new HttpClient();
-            http.DefaultRequestHeaders.Authorization = new("Bearer", Token);
+            http.DefaultRequestHeaders.Authorization = new("Bearer", OperatorToken);
             await Eventually.HoldsAsync(async () => await (await http.GetAsync($"{BridgeHttp}/shadows/{id}")).Content.ReadAsStringAsync(),
                 body => !body.Contains("No device with id"), TimeSpan.FromSeconds(30), $"the bridge knows {id}");
             return device;

@@ -30,7 +30,7 @@ public sealed class ShadowApiTests(ShadowApiTests.TokenBridgeFixture fixture) : 
         var response = await http.GetAsync($"{bridge.HttpUrl}/shadows/{device.DeviceId}");
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
-        Assert.Contains("ShadowApi:OperatorToken", Message(await response.Content.ReadAsStringAsync()));
+        Assert.Contains("OperatorApi:Token", Message(await response.Content.ReadAsStringAsync()));
         Assert.Empty(await bridge.RecordsNowAsync<ShadowRequest>(bridge.Topics.ShadowRequests, _ => true));
     }
 
@@ -116,14 +116,31 @@ public sealed class ShadowApiTests(ShadowApiTests.TokenBridgeFixture fixture) : 
     }
 
     [Theory]
-    [InlineData("short")]
-    [InlineData("has a space inside it 0123")]
-    public async Task A_weak_or_malformed_token_stops_the_bridge_at_start_naming_the_setting(string token)
+    [InlineData("OperatorApi:Token", "short")]
+    [InlineData("OperatorApi:Token", "has a space inside it 0123")]
+    [InlineData("ShadowApi:OperatorToken", "short")]
+    public async Task A_weak_or_malformed_token_stops_the_bridge_at_start_naming_the_setting(string setting, string token)
     {
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() =>
-            TestBridge.StartAsync(new Dictionary<string, string> { ["ShadowApi:OperatorToken"] = token }));
+            TestBridge.StartAsync(new Dictionary<string, string> { [setting] = token }));
 
-        Assert.Contains("ShadowApi:OperatorToken", error.Message);
+        Assert.Contains(setting, error.Message);
+    }
+
+    [Fact]
+    public async Task The_older_setting_name_still_sets_the_operator_token()
+    {
+        await using var bridge = await TestBridge.StartAsync(new Dictionary<string, string>
+        {
+            ["ShadowApi:OperatorToken"] = Token,
+            ["ShadowApi:AnswerTimeout"] = "00:00:01",
+        });
+        var device = await bridge.AddDeviceAsync();
+        using var http = new HttpClient();
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync($"{bridge.HttpUrl}/shadows/{device.DeviceId}")).StatusCode);
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        Assert.NotEqual(HttpStatusCode.Unauthorized, (await http.GetAsync($"{bridge.HttpUrl}/shadows/{device.DeviceId}")).StatusCode);
     }
 
     private static HttpClient Client()
@@ -142,7 +159,7 @@ public sealed class ShadowApiTests(ShadowApiTests.TokenBridgeFixture fixture) : 
 
         public async Task InitializeAsync() => Bridge = await TestBridge.StartAsync(new Dictionary<string, string>
         {
-            ["ShadowApi:OperatorToken"] = Token,
+            ["OperatorApi:Token"] = Token,
             ["ShadowApi:AnswerTimeout"] = "00:00:01",
         });
 

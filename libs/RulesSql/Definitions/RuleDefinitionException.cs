@@ -5,4 +5,7 @@ public sealed class RuleDefinitionException(string reason, RuleSqlException? sql
 {
     /// <summary>Set when the statement or a target template was refused: its line and column.</summary>
     public RuleSqlException? SqlError { get; } = sqlError;
+
+    /// <summary>The part of the rule at fault when known: "sql", "actions[0]", "errorAction", "name", "description".</summary>
+    public string? Field { get; init; }
 }

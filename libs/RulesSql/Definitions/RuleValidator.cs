@@ -18,7 +18,7 @@ public static partial class RuleValidator
     {
         CheckName(rule.Name);
         if (rule.Description.Length > MaxDescriptionLength)
-            throw new RuleDefinitionException($"description: at most {MaxDescriptionLength} characters");
+            throw new RuleDefinitionException($"description: at most {MaxDescriptionLength} characters") { Field = "description" };
         if (rule.Actions.Count == 0)
             throw new RuleDefinitionException("a rule needs at least one action (--action type:target)");
         if (rule.Actions.Count > MaxActions)
@@ -30,20 +30,20 @@ public static partial class RuleValidator
         }
         catch (RuleSqlException error)
         {
-            throw new RuleDefinitionException($"sql: {error.Message}", error);
+            throw new RuleDefinitionException($"sql: {error.Message}", error) { Field = "sql" };
         }
-        var actions = rule.Actions.Select((a, i) => PrepareAction(a, i, "action", limits)).ToList();
-        var errorAction = rule.ErrorAction is { } e ? PrepareAction(e, -1, "error action", limits) : null;
+        var actions = rule.Actions.Select((a, i) => PrepareAction(a, i, "action", $"actions[{i}]", limits)).ToList();
+        var errorAction = rule.ErrorAction is { } e ? PrepareAction(e, -1, "error action", "errorAction", limits) : null;
         return new PreparedRule(rule, statement, actions, errorAction);
     }
 
     public static void CheckName(string name)
     {
         if (string.IsNullOrEmpty(name) || name.Length > MaxNameLength || !ValidName().IsMatch(name))
-            throw new RuleDefinitionException($"rule name '{name}': use 1 to {MaxNameLength} characters from A-Z a-z 0-9 _ -");
+            throw new RuleDefinitionException($"rule name '{name}': use 1 to {MaxNameLength} characters from A-Z a-z 0-9 _ -") { Field = "name" };
     }
 
-    private static PreparedAction PrepareAction(RuleAction action, int index, string what, RuleSqlLimits? limits)
+    private static PreparedAction PrepareAction(RuleAction action, int index, string what, string field, RuleSqlLimits? limits)
     {
         Template target;
         try
@@ -52,7 +52,7 @@ public static partial class RuleValidator
         }
         catch (RuleSqlException error)
         {
-            throw new RuleDefinitionException($"{what} {action}: {error.Message}", error);
+            throw new RuleDefinitionException($"{what} {action}: {error.Message}", error) { Field = field };
         }
         var problem = action.Type switch
         {
@@ -63,7 +63,7 @@ public static partial class RuleValidator
             _ => "unknown action type",
         };
         if (problem is not null)
-            throw new RuleDefinitionException($"{what} {action}: {problem}");
+            throw new RuleDefinitionException($"{what} {action}: {problem}") { Field = field };
         return new PreparedAction(action, target, index);
     }
 

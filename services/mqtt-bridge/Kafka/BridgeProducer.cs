@@ -86,10 +86,13 @@ public sealed class BridgeProducer : IDisposable
         }
     }
 
-    /// <summary>Hands a record to librdkafka; <paramref name="onDelivery"/> runs on librdkafka's delivery thread, so it must be quick.</summary>
-    public void Produce(string topic, string key, byte[] value, Action<DeliveryReport<string, byte[]>> onDelivery)
+    /// <summary>
+    /// Hands a record to librdkafka; <paramref name="onDelivery"/> runs on librdkafka's delivery thread, so it must be quick.
+    /// A null <paramref name="value"/> is a tombstone (a compacted topic's delete).
+    /// </summary>
+    public void Produce(string topic, string key, byte[]? value, Action<DeliveryReport<string, byte[]>> onDelivery)
     {
-        _producer.Produce(topic, new Message<string, byte[]> { Key = key, Value = value }, report =>
+        _producer.Produce(topic, new Message<string, byte[]> { Key = key, Value = value! }, report =>
         {
             if (!report.Error.IsError)
                 _brokersDown = false;

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -8,6 +7,7 @@ using Pipeline.Contracts;
 using Pipeline.Contracts.Serialization;
 using Pipeline.DeviceRegistry;
 using Pipeline.MqttBridge.Kafka;
+using Pipeline.MqttBridge.OperatorApi;
 using Pipeline.MqttBridge.Options;
 using Pipeline.Shadows;
 using ShadowResponse = Pipeline.Contracts.ShadowResponse;
@@ -39,6 +39,7 @@ public static partial class ShadowApiEndpoints
 /// <summary>One HTTP shadow request from token check to the writer's answer.</summary>
 public sealed class ShadowApiHandler(
     IOptions<ShadowApiOptions> options,
+    OperatorAuth auth,
     IOptions<BridgeOptions> bridge,
     BridgeProducer producer,
     DeviceRegistryView registry,
@@ -47,13 +48,8 @@ public sealed class ShadowApiHandler(
     public async Task<IResult> HandleAsync(HttpContext http, string deviceId, ShadowRequest.Types.Operation operation)
     {
         var api = options.Value;
-        if (!api.IsEnabled)
-            return Error(StatusCodes.Status503ServiceUnavailable, "The shadow API is off: no operator token is configured (ShadowApi:OperatorToken).");
-        if (!Authorized(http.Request.Headers.Authorization.ToString(), api.OperatorToken!))
-        {
-            http.Response.Headers.WWWAuthenticate = "Bearer";
-            return Error(StatusCodes.Status401Unauthorized, "Missing or wrong operator token: send Authorization: Bearer <ShadowApi:OperatorToken>.");
-        }
+        if (auth.Refusal(http, "shadow API") is { } refusal)
+            return Error(refusal.Status, refusal.Message);
         if (!DeviceIds.IsValid(deviceId))
             return Error(StatusCodes.Status400BadRequest, "Invalid device id: use 1 to 128 characters from A-Z a-z 0-9 _ . : -");
         var name = http.Request.Query["name"].ToString();
@@ -122,16 +118,6 @@ public sealed class ShadowApiHandler(
     private static IResult Error(int status, string message) =>
         Results.Text(new JsonObject { ["code"] = status, ["message"] = message, ["timestamp"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds() }.ToJsonString(),
             "application/json", Encoding.UTF8, status);
-
-    private static bool Authorized(string header, string token)
-    {
-        const string scheme = "Bearer ";
-        if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
-            return false;
-        // Constant time, so the token cannot be guessed byte by byte from response times.
-        return CryptographicOperations.FixedTimeEquals(
-            SHA256.HashData(Encoding.UTF8.GetBytes(header[scheme.Length..].Trim())), SHA256.HashData(Encoding.UTF8.GetBytes(token)));
-    }
 
     private static async Task<byte[]> ReadAtMostAsync(Stream body, int limit, CancellationToken ct)
     {

@@ -39,9 +39,16 @@ public static class KafkaRecords
 
     /// <summary>All matching records currently on the topic (reads until it has been idle briefly).</summary>
     public static async Task<IReadOnlyList<(string Key, T Value)>> ReadAllNowAsync<T>(string bootstrapServers, string topic, Func<T, bool> match)
-        where T : IMessage<T>, new()
+        where T : IMessage<T>, new() =>
+        (await ReadRawNowAsync(bootstrapServers, topic))
+            .Select(r => (r.Key, Value: ProtobufDeserializer<T>.Decode(r.Value!)))
+            .Where(r => match(r.Value))
+            .ToList();
+
+    /// <summary>Every record now on the topic as stored, in partition order; a tombstone has a null value.</summary>
+    public static async Task<IReadOnlyList<(string Key, byte[]? Value)>> ReadRawNowAsync(string bootstrapServers, string topic)
     {
-        using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
+        using var consumer = new ConsumerBuilder<string, byte[]?>(new ConsumerConfig
         {
             BootstrapServers = bootstrapServers,
             GroupId = "test-reader",
@@ -55,7 +62,7 @@ public static class KafkaRecords
             partitionCount = partitions.Count;
             consumer.Assign(partitions.Select(p => new TopicPartitionOffset(topic, p.PartitionId, Offset.Beginning)));
         }
-        var found = new List<(string, T)>();
+        var found = new List<(string, byte[]?)>();
         var ended = new HashSet<int>();
         await Eventually.HoldsAsync(() =>
         {
@@ -66,9 +73,7 @@ public static class KafkaRecords
                     ended.Add(r.Partition.Value);
                     continue;
                 }
-                var value = ProtobufDeserializer<T>.Decode(r.Message.Value);
-                if (match(value))
-                    found.Add((r.Message.Key, value));
+                found.Add((r.Message.Key, r.Message.Value));
             }
             return Task.FromResult(ended.Count);
         }, count => count >= partitionCount, TimeSpan.FromSeconds(20), $"end of {topic}");

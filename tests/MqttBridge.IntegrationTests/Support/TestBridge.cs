@@ -64,9 +64,10 @@ public sealed class TestBridge : IAsyncDisposable
             ShadowRequests = $"bridge-test-{id}.shadow.requests",
             ShadowResponses = $"bridge-test-{id}.shadow.responses",
             Shadows = $"bridge-test-{id}.shadows",
+            Rules = $"bridge-test-{id}.rules",
         };
         createTopics([topics.TelemetryRaw, topics.EventsRaw, topics.Rejected, topics.Devices, topics.Commands,
-            topics.ShadowRequests, topics.ShadowResponses, topics.Shadows]);
+            topics.ShadowRequests, topics.ShadowResponses, topics.Shadows, topics.Rules]);
         var caDirectory = Path.Combine(Path.GetTempPath(), $"bridge-test-ca-{id}");
 
         var config = new Dictionary<string, string>
@@ -81,6 +82,7 @@ public sealed class TestBridge : IAsyncDisposable
             ["Topics:ShadowRequests"] = topics.ShadowRequests,
             ["Topics:ShadowResponses"] = topics.ShadowResponses,
             ["Topics:Shadows"] = topics.Shadows,
+            ["Topics:Rules"] = topics.Rules,
             ["Listeners:TcpPort"] = "0",
             ["Listeners:TlsPort"] = "0",
             ["Listeners:WebSocketPort"] = "0",

@@ -38,7 +38,9 @@ public sealed class PipelineServices(IConfiguration configuration, StackEndpoint
         }
         return
         [
-            Spec("mqtt-bridge", "mqtt-bridge", "Pipeline.MqttBridge", BridgeHttp, ("PIPELINE__Listeners__CaDirectory", CaDirectory)),
+            // The operator APIs (shadows, rules) take the token kept in credentials.json, which the CLI reads too.
+            Spec("mqtt-bridge", "mqtt-bridge", "Pipeline.MqttBridge", BridgeHttp, ("PIPELINE__Listeners__CaDirectory", CaDirectory),
+                ("PIPELINE__OperatorApi__Token", credentials.OperatorToken)),
             // At-least-once on the embedded stack: librdkafka's mock cluster does not keep offsets committed
             // inside transactions and does not abort a killed producer's open transaction, so exactly-once
             // buys nothing here; the processor's replay protection (docs/topologies.md, "Replays after a crash")
