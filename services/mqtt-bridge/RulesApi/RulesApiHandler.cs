@@ -110,7 +110,7 @@ public sealed class RulesApiHandler(RulesView view, RulesStore store)
         { } v => Conflict($"Rule '{name}' is at version {existing?.Version.ToString() ?? "none (deleted)"}, not {v}: read it again and reapply the change."),
     };
 
-    private async Task<IResult> WithBodyAsync(HttpContext http, Func<RuleBody, Task<IResult>> handle)
+    private static async Task<IResult> WithBodyAsync(HttpContext http, Func<RuleBody, Task<IResult>> handle)
     {
         if (await ReadBodyAsync(http.Request, RuleBody.MaxBytes, http.RequestAborted) is not { } bytes)
             return Error(StatusCodes.Status413PayloadTooLarge, $"A rule's body is at most {RuleBody.MaxBytes / 1024} KiB.");

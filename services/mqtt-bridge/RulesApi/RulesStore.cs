@@ -8,7 +8,7 @@ namespace Pipeline.MqttBridge.RulesApi;
 /// acks=all producer, one change at a time per bridge: a change reads the current version from the view, so the
 /// next one must not start before the view has read this one back. Across bridge instances, If-Match is the guard.
 /// </summary>
-public sealed class RulesStore(BridgeProducer producer, RulesView view, ILogger<RulesStore> logger)
+public sealed class RulesStore(BridgeProducer producer, RulesView view, ILogger<RulesStore> logger) : IDisposable
 {
     /// <summary>How long a write waits for the view to read it back before answering anyway (Kafka has it already).</summary>
     public static readonly TimeSpan ReadBackTimeout = TimeSpan.FromSeconds(5);
@@ -57,4 +57,6 @@ public sealed class RulesStore(BridgeProducer producer, RulesView view, ILogger<
             logger.LogInformation("Rule {Rule} stored, version {Version}", name, rule.Version);
         return null;
     }
+
+    public void Dispose() => _oneChangeAtATime.Dispose();
 }
