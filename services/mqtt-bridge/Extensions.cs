@@ -4,6 +4,7 @@ using MQTTnet.Diagnostics.Logger;
 using Pipeline.Contracts;
 using Pipeline.DeviceRegistry;
 using Pipeline.MqttBridge.Auth;
+using Pipeline.MqttBridge.CommandApi;
 using Pipeline.MqttBridge.Commands;
 using Pipeline.MqttBridge.Connections;
 using Pipeline.MqttBridge.Hosting;
@@ -26,6 +27,7 @@ public static class Extensions
         services.AddValidatedOptions<LimitsOptions>(LimitsOptions.SectionName);
         services.AddValidatedOptions<BridgeOptions>(BridgeOptions.SectionName);
         services.AddValidatedOptions<ShadowApiOptions>(ShadowApiOptions.SectionName);
+        services.AddValidatedOptions<CommandsOptions>(CommandsOptions.SectionName);
 
         services.AddSingleton<ISchemaRegistryClient>(sp =>
             new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = sp.GetRequiredService<IOptions<KafkaOptions>>().Value.SchemaRegistryUrl }));
@@ -64,9 +66,12 @@ public static class Extensions
         services.AddSingleton<SessionExpirySweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<SessionExpirySweeper>());
 
+        services.AddSingleton(sp => new CommandOutcomeLog(sp.GetRequiredService<IOptions<CommandsOptions>>().Value.RecentOutcomes));
         services.AddSingleton(sp => new CommandOutcomes(sp.GetRequiredService<BridgeProducer>(), sp.GetRequiredService<IngestBuffer>(),
-            sp.GetRequiredService<IOptions<BridgeOptions>>().Value.InstanceId));
+            sp.GetRequiredService<CommandOutcomeLog>(), sp.GetRequiredService<IOptions<BridgeOptions>>().Value.InstanceId));
+        services.AddSingleton<CommandApiHandler>();
         services.AddHostedService<CommandDispatcher>();
+        services.AddHostedService<Retained.RetainedMessagesFollower>();
         services.AddHostedService<Shadows.ShadowResponseDispatcher>();
         services.AddSingleton<Shadows.ShadowDocumentsView>();
         services.AddHostedService(sp => sp.GetRequiredService<Shadows.ShadowDocumentsView>());
@@ -83,6 +88,7 @@ public static class Extensions
     {
         app.MapServiceEndpoints();
         app.MapShadowApi();
+        app.MapCommandApi();
         return app;
     }
 }

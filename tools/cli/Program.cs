@@ -9,6 +9,7 @@ var root = new RootCommand("IoT ingestion pipeline: MQTT bridge -> Kafka -> rule
     QueryCommand.Create(),
     DevicesCommand.Create(),
     ShadowCommand.Create(),
+    CommandsCommand.Create(),
     SimulateCommand.Create(),
     StatusCommand.Create(),
     TestCommand.Create(),

@@ -119,11 +119,11 @@ public sealed class ShadowApiHandler(
         return Results.Text(body, "application/json", Encoding.UTF8, status);
     }
 
-    private static IResult Error(int status, string message) =>
+    internal static IResult Error(int status, string message) =>
         Results.Text(new JsonObject { ["code"] = status, ["message"] = message, ["timestamp"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds() }.ToJsonString(),
             "application/json", Encoding.UTF8, status);
 
-    private static bool Authorized(string header, string token)
+    internal static bool Authorized(string header, string token)
     {
         const string scheme = "Bearer ";
         if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
@@ -133,7 +133,7 @@ public sealed class ShadowApiHandler(
             SHA256.HashData(Encoding.UTF8.GetBytes(header[scheme.Length..].Trim())), SHA256.HashData(Encoding.UTF8.GetBytes(token)));
     }
 
-    private static async Task<byte[]> ReadAtMostAsync(Stream body, int limit, CancellationToken ct)
+    internal static async Task<byte[]> ReadAtMostAsync(Stream body, int limit, CancellationToken ct)
     {
         var buffer = new byte[limit];
         var read = 0;
