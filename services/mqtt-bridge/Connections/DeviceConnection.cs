@@ -166,8 +166,13 @@ public sealed class DeviceConnection : IMqttChannelAdapter
     public Task DisconnectAsync(CancellationToken cancellationToken) => _inner.DisconnectAsync(cancellationToken);
     public Task SendPacketAsync(MqttPacket packet, CancellationToken cancellationToken)
     {
-        if (packet is MqttConnAckPacket { ReasonCode: MqttConnectReasonCode.Success } connAck && ConnAckSessionExpiryInterval is { } interval)
-            connAck.SessionExpiryInterval = interval;
+        if (packet is MqttConnAckPacket { ReasonCode: MqttConnectReasonCode.Success } connAck)
+        {
+            if (ConnAckSessionExpiryInterval is { } interval)
+                connAck.SessionExpiryInterval = interval;
+            // Devices cannot set retained messages (applications do, through iot.retained); MQTT 5 3.2.2.3.5.
+            connAck.RetainAvailable = false;
+        }
         return _inner.SendPacketAsync(packet, cancellationToken);
     }
     public void ResetStatistics() => _inner.ResetStatistics();

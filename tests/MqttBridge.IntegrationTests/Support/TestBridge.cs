@@ -64,9 +64,10 @@ public sealed class TestBridge : IAsyncDisposable
             ShadowRequests = $"bridge-test-{id}.shadow.requests",
             ShadowResponses = $"bridge-test-{id}.shadow.responses",
             Shadows = $"bridge-test-{id}.shadows",
+            Retained = $"bridge-test-{id}.retained",
         };
         createTopics([topics.TelemetryRaw, topics.EventsRaw, topics.Rejected, topics.Devices, topics.Commands,
-            topics.ShadowRequests, topics.ShadowResponses, topics.Shadows]);
+            topics.ShadowRequests, topics.ShadowResponses, topics.Shadows, topics.Retained]);
         var caDirectory = Path.Combine(Path.GetTempPath(), $"bridge-test-ca-{id}");
 
         var config = new Dictionary<string, string>
@@ -81,6 +82,7 @@ public sealed class TestBridge : IAsyncDisposable
             ["Topics:ShadowRequests"] = topics.ShadowRequests,
             ["Topics:ShadowResponses"] = topics.ShadowResponses,
             ["Topics:Shadows"] = topics.Shadows,
+            ["Topics:Retained"] = topics.Retained,
             ["Listeners:TcpPort"] = "0",
             ["Listeners:TlsPort"] = "0",
             ["Listeners:WebSocketPort"] = "0",
