@@ -46,6 +46,7 @@ public static class Extensions
         services.AddSingleton(sp => new IngestBuffer(sp.GetRequiredService<IOptions<BridgeOptions>>().Value.BufferBytes));
         services.AddSingleton<BridgeProducer>();
         services.AddSingleton<PublishIngest>();
+        services.AddSingleton<Wills.WillPublisher>();
 
         services.AddSingleton<MqttNetLogger>();
         services.AddSingleton<IMqttNetLogger>(sp => sp.GetRequiredService<MqttNetLogger>());

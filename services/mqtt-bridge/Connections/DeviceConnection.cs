@@ -64,6 +64,12 @@ public sealed class DeviceConnection : IMqttChannelAdapter
     /// <summary>Set when the bridge keeps the session for another interval than the MQTT 5 device asked for; written into its CONNACK.</summary>
     public uint? ConnAckSessionExpiryInterval { get; set; }
 
+    /// <summary>The will of the device's CONNECT, if it gave one; the bridge publishes it (see Wills/WillPublisher).</summary>
+    public Wills.WillMessage? Will { get; private set; }
+
+    /// <summary>True once the device sent DISCONNECT, unless it was MQTT 5's "Disconnect with Will Message" (0x04).</summary>
+    public bool DisconnectedCleanly { get; private set; }
+
     /// <summary>The Session Expiry Interval of the device's MQTT 5 DISCONNECT (0: none, or not sent).</summary>
     public uint DisconnectSessionExpiryInterval { get; private set; }
 
@@ -75,7 +81,16 @@ public sealed class DeviceConnection : IMqttChannelAdapter
             if (packet is not MqttPublishPacket publish || Session is null)
             {
                 if (packet is MqttDisconnectPacket disconnect)
+                {
                     DisconnectSessionExpiryInterval = disconnect.SessionExpiryInterval;
+                    DisconnectedCleanly = disconnect.ReasonCode != MqttDisconnectReasonCode.DisconnectWithWillMessage;
+                }
+                else if (packet is MqttConnectPacket { WillFlag: true } connect)
+                {
+                    // MQTTnet would publish the will itself, where the bridge cannot route it; the bridge takes it.
+                    Will = Wills.WillMessage.From(connect);
+                    connect.WillFlag = false;
+                }
                 _lastSurfaced = Stopwatch.GetTimestamp();
                 return packet;
             }
