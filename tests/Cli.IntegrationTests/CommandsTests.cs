@@ -6,7 +6,8 @@ namespace Pipeline.Cli.IntegrationTests;
 
 /// <summary>
 /// Commands from applications end to end on one `up`: curl on the bridge's command API and `./pipeline commands`
-/// as the application, mosquitto_sub/mosquitto_pub as the device, outcomes read back from the API and ClickHouse.
+/// as the application, mosquitto_sub/mosquitto_pub as the device, outcomes read back from the API and ClickHouse;
+/// retained messages of the commands topic and devices' last wills on the same pipeline.
 /// </summary>
 public sealed class CommandsTests(CommandsTests.Pipeline pipeline) : IClassFixture<CommandsTests.Pipeline>
 {
@@ -132,6 +133,23 @@ public sealed class CommandsTests(CommandsTests.Pipeline pipeline) : IClassFixtu
         await Eventually.HoldsAsync(() => UpTests.CountAsync(pipeline.Home,
                 $"SELECT count() FROM iot.rejected WHERE device_id = '{device.Id}' AND reason = 'RETAIN_NOT_SUPPORTED'"),
             n => n == 1, TimeSpan.FromSeconds(60), "the refusal is in iot.rejected");
+    }
+
+    [Fact]
+    public async Task A_mosquitto_device_s_last_will_becomes_an_event_when_it_drops_and_a_foreign_will_is_refused()
+    {
+        var device = await pipeline.AddDeviceAsync("will-dev");
+        using (var sub = await MosquittoDevice.SubscribeAsync(pipeline.MqttArgs(device), $"devices/{device.Id}/commands",
+                   "--will-topic", $"devices/{device.Id}/events", "--will-payload", """{"type":"gone","battery":3}"""))
+            sub.Kill();
+        await Eventually.HoldsAsync(() => UpTests.CountAsync(pipeline.Home,
+                $"SELECT count() FROM iot.events WHERE device_id = '{device.Id}' AND type = 'gone' AND JSONExtractInt(body, 'battery') = 3"),
+            n => n == 1, TimeSpan.FromSeconds(60), "the will is an event in iot.events");
+
+        var (exit, output) = await Run("mosquitto_sub", [.. pipeline.MqttArgs(device), "-V", "mqttv5", "-t", $"devices/{device.Id}/commands", "-C", "1",
+            "--will-topic", "devices/someone-else/events", "--will-payload", "{}"]);
+        Assert.True(exit != 0, $"mosquitto_sub exited {exit}: {output}");
+        Assert.Contains("authori", output, StringComparison.OrdinalIgnoreCase);
     }
 
     private static List<string> Outcomes(string json) =>

@@ -18,11 +18,11 @@ public sealed class MosquittoDevice : IDisposable
 
     public string Output { get { lock (_lock) return _output.ToString(); } }
 
-    public static async Task<MosquittoDevice> SubscribeAsync(IEnumerable<string> connectArgs, string topic)
+    public static async Task<MosquittoDevice> SubscribeAsync(IEnumerable<string> connectArgs, string topic, params string[] extraArgs)
     {
         // stdbuf: mosquitto_sub's debug lines go through stdio, which buffers them fully when stdout is a pipe.
         var start = new ProcessStartInfo("stdbuf") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "-oL", "mosquitto_sub" }.Concat(connectArgs).Concat(["-V", "mqttv5", "-q", "1", "-d", "-v", "-t", topic]))
+        foreach (var a in new[] { "-oL", "mosquitto_sub" }.Concat(connectArgs).Concat(["-V", "mqttv5", "-q", "1", "-d", "-v", "-t", topic]).Concat(extraArgs))
             start.ArgumentList.Add(a);
         var process = new Process { StartInfo = start };
         var device = new MosquittoDevice(process);
@@ -40,6 +40,13 @@ public sealed class MosquittoDevice : IDisposable
     {
         await Eventually.HoldsAsync(() => condition(Output) || _process.HasExited, TimeSpan.FromSeconds(45), what);
         Assert.True(condition(Output), $"{what}; mosquitto_sub exited early: {Output}");
+    }
+
+    /// <summary>SIGKILL: the connection drops without DISCONNECT, as when a device loses power.</summary>
+    public void Kill()
+    {
+        _process.Kill();
+        _process.WaitForExit();
     }
 
     public void Dispose()
