@@ -77,7 +77,7 @@ public sealed class MqttServerEvents(
     /// A will must be a publish the device may make (its own telemetry, events or shadow topics): else 0x87 Not
     /// authorized. A retained will: 0x9A Retain not supported, as for a retained publish (CONNACK says Retain Available = 0).
     /// </summary>
-    internal static (MqttConnectReasonCode Code, string Reason)? WillRefusal(string deviceId, Wills.WillMessage will)
+    public static (MqttConnectReasonCode Code, string Reason)? WillRefusal(string deviceId, Wills.WillMessage will)
     {
         if (TopicPolicy.ClassifyPublish(deviceId, will.Topic).Refusal is { } refusal)
             return (MqttConnectReasonCode.NotAuthorized, "will topic refused: " + refusal.Detail);
