@@ -45,9 +45,9 @@ public sealed class CommandApiHandler(
             return ShadowApiHandler.Error(StatusCodes.Status503ServiceUnavailable, "The bridge is not ready (Kafka or the device registry); try again.");
         if (!registry.TryGet(deviceId, out var device) || device.Revoked)
             return ShadowApiHandler.Error(StatusCodes.Status404NotFound, $"No device with id '{deviceId}' in the registry.");
-        if (ParseQuery(http.Request.Query) is { Error: { } queryError })
+        var (qos, expires, retain, queryError) = ParseQuery(http.Request.Query);
+        if (queryError is not null)
             return ShadowApiHandler.Error(StatusCodes.Status400BadRequest, queryError);
-        var (qos, expires, retain, _) = ParseQuery(http.Request.Query);
         var body = await ShadowApiHandler.ReadAtMostAsync(http.Request.Body, CommandRequest.MaxPayloadBytes + 1, http.RequestAborted);
         var (request, error) = CommandRequest.Create(deviceId, body, qos, expires, retain);
         if (request is null)

@@ -24,6 +24,7 @@ public sealed class WillPublisher(PublishIngest ingest, ILogger<WillPublisher> l
             Publish(deviceId, will);
             return;
         }
+        // Not disposed: Cancel may race with the delay's end, and a source without a timer or wait handle holds nothing.
         var cancel = new CancellationTokenSource();
         if (_pending.TryRemove(deviceId, out var earlier))
             earlier.Cancel();
