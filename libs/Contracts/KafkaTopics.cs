@@ -27,10 +27,16 @@ public sealed class KafkaTopics
     /// <summary>Requests of rules' http actions (JSON), posted by the processor's webhook dispatcher, at least once.</summary>
     public string RuleHttp { get; set; } = "iot.rule.http";
 
+    /// <summary>
+    /// Retained messages the bridge hands a device when it subscribes (key = MQTT topic, value = a DeviceCommand,
+    /// a tombstone clears it), compacted and followed by every bridge instance.
+    /// </summary>
+    public string Retained { get; set; } = "iot.retained";
+
     /// <summary>Topics whose history is a changelog keyed by id (kept compacted).</summary>
-    public IReadOnlyList<string> Compacted => [Devices, Shadows, Rules];
+    public IReadOnlyList<string> Compacted => [Devices, Shadows, Rules, Retained];
 
     public IReadOnlyList<string> All =>
         [TelemetryRaw, TelemetryEnriched, TelemetryAgg1m, EventsRaw, Rejected, Devices, Commands, ShadowRequests, Shadows, ShadowResponses,
-         Rules, RuleRows, RuleHttp];
+         Rules, RuleRows, RuleHttp, Retained];
 }

@@ -4,6 +4,7 @@ using MQTTnet.Diagnostics.Logger;
 using Pipeline.Contracts;
 using Pipeline.DeviceRegistry;
 using Pipeline.MqttBridge.Auth;
+using Pipeline.MqttBridge.CommandApi;
 using Pipeline.MqttBridge.Commands;
 using Pipeline.MqttBridge.Connections;
 using Pipeline.MqttBridge.Hosting;
@@ -30,6 +31,7 @@ public static class Extensions
         services.AddValidatedOptions<OperatorApiOptions>(OperatorApiOptions.SectionName)
             .PostConfigure<IConfiguration>((o, config) => o.Token = string.IsNullOrEmpty(o.Token) ? config[OperatorApiOptions.LegacyTokenSetting] : o.Token);
         services.AddSingleton<OperatorApi.OperatorAuth>();
+        services.AddValidatedOptions<CommandsOptions>(CommandsOptions.SectionName);
 
         services.AddSingleton<ISchemaRegistryClient>(sp =>
             new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = sp.GetRequiredService<IOptions<KafkaOptions>>().Value.SchemaRegistryUrl }));
@@ -48,6 +50,7 @@ public static class Extensions
         services.AddSingleton(sp => new IngestBuffer(sp.GetRequiredService<IOptions<BridgeOptions>>().Value.BufferBytes));
         services.AddSingleton<BridgeProducer>();
         services.AddSingleton<PublishIngest>();
+        services.AddSingleton<Wills.WillPublisher>();
 
         services.AddSingleton<MqttNetLogger>();
         services.AddSingleton<IMqttNetLogger>(sp => sp.GetRequiredService<MqttNetLogger>());
@@ -68,9 +71,12 @@ public static class Extensions
         services.AddSingleton<SessionExpirySweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<SessionExpirySweeper>());
 
+        services.AddSingleton(sp => new CommandOutcomeLog(sp.GetRequiredService<IOptions<CommandsOptions>>().Value.RecentOutcomes));
         services.AddSingleton(sp => new CommandOutcomes(sp.GetRequiredService<BridgeProducer>(), sp.GetRequiredService<IngestBuffer>(),
-            sp.GetRequiredService<IOptions<BridgeOptions>>().Value.InstanceId));
+            sp.GetRequiredService<CommandOutcomeLog>(), sp.GetRequiredService<IOptions<BridgeOptions>>().Value.InstanceId));
+        services.AddSingleton<CommandApiHandler>();
         services.AddHostedService<CommandDispatcher>();
+        services.AddHostedService<Retained.RetainedMessagesFollower>();
         services.AddHostedService<Shadows.ShadowResponseDispatcher>();
         services.AddSingleton<Shadows.ShadowDocumentsView>();
         services.AddHostedService(sp => sp.GetRequiredService<Shadows.ShadowDocumentsView>());
@@ -93,6 +99,7 @@ public static class Extensions
         app.MapServiceEndpoints();
         app.MapShadowApi();
         app.MapRulesApi();
+        app.MapCommandApi();
         return app;
     }
 }

@@ -75,6 +75,44 @@ public sealed class CommandTests(BridgeFixture fixture) : IClassFixture<BridgeFi
     }
 
     [Fact]
+    public async Task A_command_without_its_own_expiry_expires_after_the_default_expiry()
+    {
+        var device = await Bridge.AddDeviceAsync();
+        var commandId = Guid.NewGuid().ToString("N");
+        // Created 11 minutes ago, no expiry of its own: Commands:DefaultExpiry (10 min) has passed.
+        await SendCommandAsync(new DeviceCommand
+        {
+            CommandId = commandId,
+            DeviceId = device.DeviceId,
+            Payload = ByteString.CopyFromUtf8("{}"),
+            CreatedTsMs = DateTimeOffset.UtcNow.AddMinutes(-11).ToUnixTimeMilliseconds(),
+        });
+        await WaitForOutcomeAsync(device.DeviceId, commandId, "expired");
+    }
+
+    [Fact]
+    public async Task A_command_is_delivered_at_the_qos_it_asks_for()
+    {
+        var device = await Bridge.AddDeviceAsync();
+        using var client = await DeviceClients.ConnectOrThrowAsync(
+            DeviceClients.Tcp(Bridge.Endpoints, device.DeviceId).WithToken(device.DeviceId, device.Token).Build());
+        var received = new TaskCompletionSource<MqttApplicationMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.ApplicationMessageReceivedAsync += e => { received.TrySetResult(e.ApplicationMessage); return Task.CompletedTask; };
+        await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
+            .WithTopicFilter($"devices/{device.DeviceId}/commands", MqttQualityOfServiceLevel.AtLeastOnce).Build());
+
+        var commandId = Guid.NewGuid().ToString("N");
+        await SendCommandAsync(new DeviceCommand
+        {
+            CommandId = commandId, DeviceId = device.DeviceId, Payload = ByteString.CopyFromUtf8("{}"), Qos = 0,
+            CreatedTsMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+        });
+        var message = await received.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(MqttQualityOfServiceLevel.AtMostOnce, message.QualityOfServiceLevel);
+        await WaitForOutcomeAsync(device.DeviceId, commandId, "sent");
+    }
+
+    [Fact]
     public async Task Mosquitto_sub_receives_a_command()
     {
         var device = await Bridge.AddDeviceAsync();

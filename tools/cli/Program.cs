@@ -10,6 +10,7 @@ var root = new RootCommand("IoT ingestion pipeline: MQTT bridge -> Kafka -> rule
     DevicesCommand.Create(),
     ShadowCommand.Create(),
     RulesCommand.Create(),
+    CommandsCommand.Create(),
     SimulateCommand.Create(),
     StatusCommand.Create(),
     TestCommand.Create(),

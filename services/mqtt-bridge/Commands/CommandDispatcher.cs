@@ -19,9 +19,11 @@ using Pipeline.ServiceDefaults.Kafka;
 namespace Pipeline.MqttBridge.Commands;
 
 /// <summary>
-/// Consumes iot.commands and publishes each command (QoS 1) to devices/&lt;id&gt;/commands when the
-/// device is connected to this instance or has a persistent session here (MQTTnet then delivers it
-/// on reconnect). Outcomes: sent, delivered (the device's PUBACK), offline, expired, unknown_device.
+/// Consumes iot.commands and publishes each command (at its QoS, 1 when the record has none) to
+/// devices/&lt;id&gt;/commands when the device is connected to this instance or has a persistent session here
+/// (MQTTnet then delivers it on reconnect, unless its message expiry passed). A command without its own expiry
+/// expires Commands:DefaultExpiry after it was created, so none is delivered hours late.
+/// Outcomes: sent, delivered (the device's PUBACK, QoS 1 only), offline, expired, unknown_device.
 /// The consumer offset is stored only after a command was handled. One consumer group per
 /// deployment by default (Bridge:CommandsGroupId): with several instances, give each its own group
 /// so every instance sees every command; instances without the device then record "offline".
@@ -36,6 +38,7 @@ public sealed class CommandDispatcher(
     KafkaClientFactory kafka,
     IOptions<KafkaTopics> topics,
     IOptions<BridgeOptions> bridge,
+    IOptions<CommandsOptions> options,
     ILogger<CommandDispatcher> logger) : BackgroundService
 {
     public const string CommandIdProperty = "command_id";
@@ -69,9 +72,11 @@ public sealed class CommandDispatcher(
         }
         var deviceId = string.IsNullOrEmpty(command.DeviceId) ? result.Message.Key ?? "" : command.DeviceId;
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        if (command.ExpiresTsMs != 0 && command.ExpiresTsMs <= now)
+        var expires = ExpiresAt(command, result.Message.Timestamp, options.Value.DefaultExpiry);
+        if (expires <= now)
         {
-            outcomes.Record(deviceId, command.CommandId, "expired");
+            outcomes.Record(deviceId, command.CommandId, "expired",
+                $"expired at {DateTimeOffset.FromUnixTimeMilliseconds(expires):O}, before this bridge could send it");
             return;
         }
         if (!DeviceIds.IsValid(deviceId) || !registry.TryGet(deviceId, out var device) || device.Revoked)
@@ -87,14 +92,28 @@ public sealed class CommandDispatcher(
         var message = new MqttApplicationMessageBuilder()
             .WithTopic($"devices/{deviceId}/commands")
             .WithPayload(command.Payload.ToByteArray())
-            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .WithQualityOfServiceLevel(command.HasQos && command.Qos == 0 ? MqttQualityOfServiceLevel.AtMostOnce : MqttQualityOfServiceLevel.AtLeastOnce)
             .WithUserProperty(CommandIdProperty, System.Text.Encoding.UTF8.GetBytes(command.CommandId).AsMemory());
         if (!string.IsNullOrEmpty(command.ContentType))
             message.WithContentType(command.ContentType);
-        if (command.ExpiresTsMs != 0)
-            message.WithMessageExpiryInterval((uint)Math.Max(1, (command.ExpiresTsMs - now) / 1000));
+        // Queued in a persistent session, it is dropped once this passes (MQTT 5 message expiry).
+        message.WithMessageExpiryInterval((uint)Math.Max(1, (expires - now) / 1000));
         await bridgeServer.Server.InjectApplicationMessage(new InjectedMqttApplicationMessage(message.Build())).ConfigureAwait(false);
         outcomes.Record(deviceId, command.CommandId, "sent");
+    }
+
+    /// <summary>
+    /// When the command stops being deliverable: its own expiry, else the default expiry after its creation
+    /// (or, for a record without a creation time, after Kafka's timestamp of it).
+    /// </summary>
+    public static long ExpiresAt(DeviceCommand command, Timestamp kafkaTimestamp, TimeSpan defaultExpiry)
+    {
+        if (command.ExpiresTsMs != 0)
+            return command.ExpiresTsMs;
+        var created = command.CreatedTsMs != 0 ? command.CreatedTsMs
+            : kafkaTimestamp.Type != TimestampType.NotAvailable ? kafkaTimestamp.UnixTimestampMs
+            : DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        return created + (long)defaultExpiry.TotalMilliseconds;
     }
 
     private async Task<bool> HasSessionAsync(string deviceId)

@@ -9,15 +9,17 @@ namespace Pipeline.MqttBridge.Commands;
 
 /// <summary>
 /// Records what became of each command as a DeviceEvent on iot.events.raw (source
-/// "bridge.commands"), so outcomes land in the events table next to what the device said.
+/// "bridge.commands"), so outcomes land in the events table next to what the device said, and in this
+/// instance's <see cref="CommandOutcomeLog"/> for the command API.
 /// </summary>
-public sealed class CommandOutcomes(BridgeProducer producer, IngestBuffer buffer, string instance)
+public sealed class CommandOutcomes(BridgeProducer producer, IngestBuffer buffer, CommandOutcomeLog log, string instance)
 {
     public const string Source = "bridge.commands";
 
     public void Record(string deviceId, string commandId, string outcome, string? detail = null)
     {
         BridgeMetrics.Commands.WithLabels(outcome).Inc();
+        log.Add(commandId, new CommandOutcome(deviceId, outcome, detail, instance, DateTimeOffset.UtcNow));
         if (!producer.IsReady)
             return;
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();

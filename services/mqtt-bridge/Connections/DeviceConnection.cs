@@ -64,6 +64,12 @@ public sealed class DeviceConnection : IMqttChannelAdapter
     /// <summary>Set when the bridge keeps the session for another interval than the MQTT 5 device asked for; written into its CONNACK.</summary>
     public uint? ConnAckSessionExpiryInterval { get; set; }
 
+    /// <summary>The will of the device's CONNECT, if it gave one; the bridge publishes it (see Wills/WillPublisher).</summary>
+    public Wills.WillMessage? Will { get; private set; }
+
+    /// <summary>True once the device sent DISCONNECT, unless it was MQTT 5's "Disconnect with Will Message" (0x04).</summary>
+    public bool DisconnectedCleanly { get; private set; }
+
     /// <summary>The Session Expiry Interval of the device's MQTT 5 DISCONNECT (0: none, or not sent).</summary>
     public uint DisconnectSessionExpiryInterval { get; private set; }
 
@@ -75,7 +81,16 @@ public sealed class DeviceConnection : IMqttChannelAdapter
             if (packet is not MqttPublishPacket publish || Session is null)
             {
                 if (packet is MqttDisconnectPacket disconnect)
+                {
                     DisconnectSessionExpiryInterval = disconnect.SessionExpiryInterval;
+                    DisconnectedCleanly = disconnect.ReasonCode != MqttDisconnectReasonCode.DisconnectWithWillMessage;
+                }
+                else if (packet is MqttConnectPacket { WillFlag: true } connect)
+                {
+                    // MQTTnet would publish the will itself, where the bridge cannot route it; the bridge takes it.
+                    Will = Wills.WillMessage.From(connect);
+                    connect.WillFlag = false;
+                }
                 _lastSurfaced = Stopwatch.GetTimestamp();
                 return packet;
             }
@@ -166,8 +181,13 @@ public sealed class DeviceConnection : IMqttChannelAdapter
     public Task DisconnectAsync(CancellationToken cancellationToken) => _inner.DisconnectAsync(cancellationToken);
     public Task SendPacketAsync(MqttPacket packet, CancellationToken cancellationToken)
     {
-        if (packet is MqttConnAckPacket { ReasonCode: MqttConnectReasonCode.Success } connAck && ConnAckSessionExpiryInterval is { } interval)
-            connAck.SessionExpiryInterval = interval;
+        if (packet is MqttConnAckPacket { ReasonCode: MqttConnectReasonCode.Success } connAck)
+        {
+            if (ConnAckSessionExpiryInterval is { } interval)
+                connAck.SessionExpiryInterval = interval;
+            // Devices cannot set retained messages (applications do, through iot.retained); MQTT 5 3.2.2.3.5.
+            connAck.RetainAvailable = false;
+        }
         return _inner.SendPacketAsync(packet, cancellationToken);
     }
     public void ResetStatistics() => _inner.ResetStatistics();

@@ -39,6 +39,9 @@ public static class BridgeMetrics
     public static readonly Counter Commands = Metrics.CreateCounter(
         "mqtt_bridge_commands_total", "Cloud-to-device commands, by outcome.", "outcome");
 
+    public static readonly Counter WillsPublished = Metrics.CreateCounter(
+        "mqtt_bridge_wills_published_total", "Last wills published for devices that dropped without DISCONNECT.");
+
     public static readonly Counter SessionsExpired = Metrics.CreateCounter(
         "mqtt_bridge_sessions_expired_total", "Persistent sessions deleted because their device stayed away longer than the session expiry.");
 

@@ -20,6 +20,7 @@ public sealed class MqttServerEvents(
     ConnectedDevices connected,
     PublishIngest ingest,
     SessionExpiry sessionExpiry,
+    Wills.WillPublisher wills,
     IOptions<LimitsOptions> limits,
     ILogger<MqttServerEvents> logger)
 {
@@ -48,6 +49,18 @@ public sealed class MqttServerEvents(
             return Task.CompletedTask;
         }
         var deviceId = decision.DeviceId!;
+        if (connection.Will is { } will && WillRefusal(deviceId, will) is { } willRefusal)
+        {
+            // MQTT 5 3.1.2.5: a will the server will not publish is refused at CONNECT, not accepted and dropped.
+            // MQTT 3.1.1 has no 0x9A; its "not authorized" return code is the closest.
+            e.ReasonCode = e.ProtocolVersion == MqttProtocolVersion.V500 ? willRefusal.Code : MqttConnectReasonCode.NotAuthorized;
+            if (e.ProtocolVersion == MqttProtocolVersion.V500)
+                e.ReasonString = willRefusal.Reason;
+            BridgeMetrics.ConnectsRefused.WithLabels("will_refused").Inc();
+            logger.LogInformation("CONNECT of {DeviceId} from {Remote} refused: {Reason}", deviceId, remote, willRefusal.Reason);
+            return Task.CompletedTask;
+        }
+        wills.Cancel(deviceId);
         connection.Authenticated(new DeviceSession(deviceId, registry, limits.Value.RateLimitPerSecond));
         var expiry = sessionExpiry.Effective(e.ProtocolVersion, e.SessionExpiryInterval, e.CleanSession ?? true);
         sessionExpiry.Connected(deviceId, expiry);
@@ -58,6 +71,19 @@ public sealed class MqttServerEvents(
         BridgeMetrics.Connections.WithLabels(connection.Listener).Inc();
         logger.LogDebug("Device {DeviceId} connected from {Remote} over {Listener}", deviceId, remote, connection.Listener);
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// A will must be a publish the device may make (its own telemetry, events or shadow topics): else 0x87 Not
+    /// authorized. A retained will: 0x9A Retain not supported, as for a retained publish (CONNACK says Retain Available = 0).
+    /// </summary>
+    public static (MqttConnectReasonCode Code, string Reason)? WillRefusal(string deviceId, Wills.WillMessage will)
+    {
+        if (TopicPolicy.ClassifyPublish(deviceId, will.Topic).Refusal is { } refusal)
+            return (MqttConnectReasonCode.NotAuthorized, "will topic refused: " + refusal.Detail);
+        if (will.Retain)
+            return (MqttConnectReasonCode.RetainNotSupported, "a will cannot be retained: devices cannot set retained messages");
+        return null;
     }
 
     private Task OnSubscribing(InterceptingSubscriptionEventArgs e)
@@ -74,8 +100,8 @@ public sealed class MqttServerEvents(
         return Task.CompletedTask;
     }
 
-    // Device publishes never reach here (the connection wrapper takes them); what does is a device's
-    // will message, which the bridge does not route. Commands are injected without a sender and pass.
+    // Device publishes never reach here (the connection wrapper takes them, and wills too: Wills/WillPublisher).
+    // Commands are injected without a sender and pass; anything else from a client is refused.
     private Task OnPublishReachingServer(InterceptingPublishEventArgs e)
     {
         if (!string.IsNullOrEmpty(e.ClientId))

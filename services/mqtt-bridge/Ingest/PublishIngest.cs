@@ -23,7 +23,7 @@ namespace Pipeline.MqttBridge.Ingest;
 /// QoS 1 publish is dropped, counted, recorded and acknowledged (as Mosquitto does for ACL denials)
 /// so the device does not resend it forever.
 /// </summary>
-public sealed class PublishIngest(
+public sealed partial class PublishIngest(
     BridgeProducer producer,
     IngestBuffer buffer,
     TokenBucketRateLimiter rateLimiter,
@@ -47,6 +47,12 @@ public sealed class PublishIngest(
         var session = connection.Session!;
         var receivedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var qos = publish.QualityOfServiceLevel;
+        if (publish.Retain)
+        {
+            // Refused before it takes an in-flight slot: it gets no PUBACK, the connection is closed instead.
+            RefuseRetain(connection, publish, receivedMs);
+            return;
+        }
         AckSequencer.Ticket? ticket = null;
         if (qos != MqttQualityOfServiceLevel.AtMostOnce)
         {
@@ -150,6 +156,20 @@ public sealed class PublishIngest(
         logger.LogWarning("Kafka did not take a record from {DeviceId}: {Reason}; disconnecting the device so it resends",
             connection.Session?.DeviceId, report.Error.Reason);
         ThreadPool.UnsafeQueueUserWorkItem(static c => _ = c.AbortAsync(MqttDisconnectReasonCode.ServerBusy, "Kafka is unavailable"), connection, preferLocal: false);
+    }
+
+    /// <summary>
+    /// Retained messages of devices' topics are set by applications (iot.retained), never by devices: the publish is
+    /// recorded in iot.rejected and the connection closed, MQTT 5 devices first getting DISCONNECT 0x9A Retain not
+    /// supported (MQTT 5 3.3.1.3; their CONNACK said Retain Available = 0). MQTT 3.1.1 has no code to say it with.
+    /// </summary>
+    private void RefuseRetain(DeviceConnection connection, MqttPublishPacket publish, long receivedMs)
+    {
+        var refusal = Refusal.RetainNotSupported(
+            "the retain flag is not supported on device publishes: retained messages are set by applications (commands send --retain)");
+        BridgeMetrics.Rejects.WithLabels(refusal.MetricLabel).Inc();
+        WriteRejected(RecordFactory.Rejected(connection.Session!.DeviceId, publish.Topic ?? "", publish.Payload, refusal, receivedMs));
+        ThreadPool.UnsafeQueueUserWorkItem(static c => _ = c.AbortAsync(MqttDisconnectReasonCode.RetainNotSupported, "Retain not supported"), connection, preferLocal: false);
     }
 
     private void Refuse(DeviceConnection connection, AckSequencer.Ticket? ticket, MqttPublishPacket publish, Refusal refusal, long receivedMs)

@@ -54,6 +54,8 @@ public sealed class BridgeProducer : IDisposable
     public int EventSchemaId { get; private set; }
     public int RejectedSchemaId { get; private set; }
     public int ShadowRequestSchemaId { get; private set; }
+    public int CommandSchemaId { get; private set; }
+    public int RetainedSchemaId { get; private set; }
 
     public bool IsReady { get; private set; }
 
@@ -73,6 +75,8 @@ public sealed class BridgeProducer : IDisposable
                 EventSchemaId = await new ProtobufSerializer<DeviceEvent>(_schemaRegistry).SchemaIdForAsync(_topics.EventsRaw).ConfigureAwait(false);
                 RejectedSchemaId = await new ProtobufSerializer<RejectedMessage>(_schemaRegistry).SchemaIdForAsync(_topics.Rejected).ConfigureAwait(false);
                 ShadowRequestSchemaId = await new ProtobufSerializer<ShadowRequest>(_schemaRegistry).SchemaIdForAsync(_topics.ShadowRequests).ConfigureAwait(false);
+                CommandSchemaId = await new ProtobufSerializer<DeviceCommand>(_schemaRegistry).SchemaIdForAsync(_topics.Commands).ConfigureAwait(false);
+                RetainedSchemaId = await new ProtobufSerializer<DeviceCommand>(_schemaRegistry).SchemaIdForAsync(_topics.Retained).ConfigureAwait(false);
                 CheckTopicsExist();
                 IsReady = true;
                 return;
@@ -87,8 +91,8 @@ public sealed class BridgeProducer : IDisposable
     }
 
     /// <summary>
-    /// Hands a record to librdkafka; <paramref name="onDelivery"/> runs on librdkafka's delivery thread, so it must be quick.
-    /// A null <paramref name="value"/> is a tombstone (a compacted topic's delete).
+    /// Hands a record to librdkafka (a null value is a tombstone); <paramref name="onDelivery"/> runs on librdkafka's
+    /// delivery thread, so it must be quick.
     /// </summary>
     public void Produce(string topic, string key, byte[]? value, Action<DeliveryReport<string, byte[]>> onDelivery)
     {

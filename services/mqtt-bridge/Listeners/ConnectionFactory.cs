@@ -14,7 +14,7 @@ namespace Pipeline.MqttBridge.Listeners;
 /// Turns an accepted network channel (TCP, TLS or WebSocket) into a <see cref="DeviceConnection"/>
 /// and hands it to MQTTnet's server for the lifetime of the connection.
 /// </summary>
-public sealed class ConnectionFactory(PublishIngest ingest, ConnectedDevices connected, SessionExpiry sessionExpiry, IOptions<LimitsOptions> limits, IMqttNetLogger mqttLogger)
+public sealed class ConnectionFactory(PublishIngest ingest, ConnectedDevices connected, SessionExpiry sessionExpiry, Wills.WillPublisher wills, IOptions<LimitsOptions> limits, IMqttNetLogger mqttLogger)
 {
     // Topic, properties and headers may add to the payload; beyond this a packet cannot carry an acceptable publish.
     private const int HeaderAllowance = 64 * 1024;
@@ -44,7 +44,11 @@ public sealed class ConnectionFactory(PublishIngest ingest, ConnectedDevices con
                 BridgeMetrics.Connections.WithLabels(listener).Dec();
                 // After a takeover the session belongs to the newer connection, which is still here.
                 if (!connected.TryGet(session.DeviceId, out _))
+                {
                     sessionExpiry.Disconnected(session.DeviceId, connection.DisconnectSessionExpiryInterval);
+                    if (connection.Will is { } will && !connection.DisconnectedCleanly)
+                        wills.Schedule(session.DeviceId, will);
+                }
             }
         }
     }

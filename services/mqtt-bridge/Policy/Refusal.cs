@@ -25,6 +25,12 @@ public sealed record Refusal(RejectedMessage.Types.Reason Reason, MqttPubAckReas
 
     public static Refusal BufferFull(string detail) => new(RejectedMessage.Types.Reason.QuotaExceeded, MqttPubAckReasonCode.QuotaExceeded, detail);
 
+    /// <summary>
+    /// A device PUBLISH with the retain flag: the bridge advertises Retain Available = 0 and, as MQTT 5 3.3.1.3 says,
+    /// answers such a publish with DISCONNECT 0x9A (the code here is only what iot.rejected and PUBACK-less logs carry).
+    /// </summary>
+    public static Refusal RetainNotSupported(string detail) => new(RejectedMessage.Types.Reason.RetainNotSupported, MqttPubAckReasonCode.ImplementationSpecificError, detail);
+
     /// <summary>The matching SUBACK code (SUBACK has its own enum with the same byte values).</summary>
     public MqttSubscribeReasonCode SubscribeCode => Code switch
     {

@@ -115,11 +115,11 @@ public sealed class ShadowApiHandler(
         return Results.Text(body, "application/json", Encoding.UTF8, status);
     }
 
-    private static IResult Error(int status, string message) =>
+    internal static IResult Error(int status, string message) =>
         Results.Text(new JsonObject { ["code"] = status, ["message"] = message, ["timestamp"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds() }.ToJsonString(),
             "application/json", Encoding.UTF8, status);
 
-    private static async Task<byte[]> ReadAtMostAsync(Stream body, int limit, CancellationToken ct)
+    internal static async Task<byte[]> ReadAtMostAsync(Stream body, int limit, CancellationToken ct)
     {
         var buffer = new byte[limit];
         var read = 0;

@@ -65,9 +65,10 @@ public sealed class TestBridge : IAsyncDisposable
             ShadowResponses = $"bridge-test-{id}.shadow.responses",
             Shadows = $"bridge-test-{id}.shadows",
             Rules = $"bridge-test-{id}.rules",
+            Retained = $"bridge-test-{id}.retained",
         };
         createTopics([topics.TelemetryRaw, topics.EventsRaw, topics.Rejected, topics.Devices, topics.Commands,
-            topics.ShadowRequests, topics.ShadowResponses, topics.Shadows, topics.Rules]);
+            topics.ShadowRequests, topics.ShadowResponses, topics.Shadows, topics.Rules, topics.Retained]);
         var caDirectory = Path.Combine(Path.GetTempPath(), $"bridge-test-ca-{id}");
 
         var config = new Dictionary<string, string>
@@ -83,6 +84,7 @@ public sealed class TestBridge : IAsyncDisposable
             ["Topics:ShadowResponses"] = topics.ShadowResponses,
             ["Topics:Shadows"] = topics.Shadows,
             ["Topics:Rules"] = topics.Rules,
+            ["Topics:Retained"] = topics.Retained,
             ["Listeners:TcpPort"] = "0",
             ["Listeners:TlsPort"] = "0",
             ["Listeners:WebSocketPort"] = "0",
