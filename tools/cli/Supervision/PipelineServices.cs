@@ -93,6 +93,7 @@ public sealed class PipelineServices(IConfiguration configuration, StackEndpoint
                 new($"{prefix}.rejected", Topics.Rejected),
                 new($"{prefix}.devices", Topics.Devices),
                 new($"{prefix}.shadow_history", Topics.Shadows),
+                new($"{prefix}.connectivity", Topics.Connectivity),
             ];
         }
     }
