@@ -58,11 +58,14 @@ public static class Extensions
             var limits = sp.GetRequiredService<IOptions<LimitsOptions>>().Value;
             return new SessionExpiry(limits.MaxSessionExpiry, limits.DefaultSessionExpiry);
         });
+        services.AddSingleton<Presence.ConnectivityRecorder>();
+        services.AddSingleton<Presence.InstanceHeartbeat>();
         services.AddSingleton<BridgeEndpoints>();
         services.AddSingleton<BridgeServer>();
         services.AddHostedService(sp => sp.GetRequiredService<BridgeServer>());
         services.AddSingleton<SessionExpirySweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<SessionExpirySweeper>());
+        services.AddHostedService(sp => sp.GetRequiredService<Presence.InstanceHeartbeat>());
 
         services.AddSingleton(sp => new CommandOutcomes(sp.GetRequiredService<BridgeProducer>(), sp.GetRequiredService<IngestBuffer>(),
             sp.GetRequiredService<IOptions<BridgeOptions>>().Value.InstanceId));

@@ -64,6 +64,17 @@ public sealed class DeviceConnection : IMqttChannelAdapter
     /// <summary>Set when the bridge keeps the session for another interval than the MQTT 5 device asked for; written into its CONNACK.</summary>
     public uint? ConnAckSessionExpiryInterval { get; set; }
 
+    /// <summary>The connect recorded in iot.connectivity; its disconnect is recorded when the connection ends.</summary>
+    public Contracts.ConnectivityEvent? ConnectEvent { get; set; }
+
+    /// <summary>Why the connection ended, as far as the bridge knows; the first reason set wins.</summary>
+    public string? CloseReason => _closeReason;
+
+    /// <summary>Records why the connection is ending, unless a reason was already recorded.</summary>
+    public void MarkClosing(string reason) => Interlocked.CompareExchange(ref _closeReason, reason, null);
+
+    private string? _closeReason;
+
     /// <summary>The Session Expiry Interval of the device's MQTT 5 DISCONNECT (0: none, or not sent).</summary>
     public uint DisconnectSessionExpiryInterval { get; private set; }
 
@@ -75,7 +86,12 @@ public sealed class DeviceConnection : IMqttChannelAdapter
             if (packet is not MqttPublishPacket publish || Session is null)
             {
                 if (packet is MqttDisconnectPacket disconnect)
+                {
                     DisconnectSessionExpiryInterval = disconnect.SessionExpiryInterval;
+                    MarkClosing(disconnect.ReasonCode == MqttDisconnectReasonCode.NormalDisconnection
+                        ? "client sent DISCONNECT"
+                        : $"client sent DISCONNECT 0x{(int)disconnect.ReasonCode:X2} {disconnect.ReasonCode}");
+                }
                 _lastSurfaced = Stopwatch.GetTimestamp();
                 return packet;
             }
@@ -111,6 +127,7 @@ public sealed class DeviceConnection : IMqttChannelAdapter
     /// <summary>Closes the connection from the bridge's side; MQTT 5 devices get a DISCONNECT with the reason first.</summary>
     public async Task AbortAsync(MqttDisconnectReasonCode code, string reason)
     {
+        MarkClosing($"bridge sent DISCONNECT 0x{(int)code:X2}: {reason}");
         try
         {
             if (ProtocolVersion == MqttProtocolVersion.V500)

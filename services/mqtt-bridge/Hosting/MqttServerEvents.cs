@@ -10,6 +10,7 @@ using Pipeline.MqttBridge.Connections;
 using Pipeline.MqttBridge.Ingest;
 using Pipeline.MqttBridge.Options;
 using Pipeline.MqttBridge.Policy;
+using Pipeline.MqttBridge.Presence;
 
 namespace Pipeline.MqttBridge.Hosting;
 
@@ -20,6 +21,7 @@ public sealed class MqttServerEvents(
     ConnectedDevices connected,
     PublishIngest ingest,
     SessionExpiry sessionExpiry,
+    ConnectivityRecorder connectivity,
     IOptions<LimitsOptions> limits,
     ILogger<MqttServerEvents> logger)
 {
@@ -55,6 +57,9 @@ public sealed class MqttServerEvents(
         if (e.ProtocolVersion == MqttProtocolVersion.V500 && e.SessionExpiryInterval != (uint)expiry.TotalSeconds)
             connection.ConnAckSessionExpiryInterval = (uint)expiry.TotalSeconds;
         connected.Add(deviceId, connection);
+        connection.ConnectEvent = connectivity.Connected(deviceId, remote?.ToString() ?? e.RemoteEndPoint?.ToString() ?? "", e.ProtocolVersion,
+            connection.Listener, e.CleanSession ?? true, (uint)expiry.TotalSeconds,
+            connection.CertificateDeviceId is null ? "token" : "client certificate");
         BridgeMetrics.Connections.WithLabels(connection.Listener).Inc();
         logger.LogDebug("Device {DeviceId} connected from {Remote} over {Listener}", deviceId, remote, connection.Listener);
         return Task.CompletedTask;

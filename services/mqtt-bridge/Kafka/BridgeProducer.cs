@@ -54,6 +54,7 @@ public sealed class BridgeProducer : IDisposable
     public int EventSchemaId { get; private set; }
     public int RejectedSchemaId { get; private set; }
     public int ShadowRequestSchemaId { get; private set; }
+    public int ConnectivitySchemaId { get; private set; }
 
     public bool IsReady { get; private set; }
 
@@ -73,6 +74,7 @@ public sealed class BridgeProducer : IDisposable
                 EventSchemaId = await new ProtobufSerializer<DeviceEvent>(_schemaRegistry).SchemaIdForAsync(_topics.EventsRaw).ConfigureAwait(false);
                 RejectedSchemaId = await new ProtobufSerializer<RejectedMessage>(_schemaRegistry).SchemaIdForAsync(_topics.Rejected).ConfigureAwait(false);
                 ShadowRequestSchemaId = await new ProtobufSerializer<ShadowRequest>(_schemaRegistry).SchemaIdForAsync(_topics.ShadowRequests).ConfigureAwait(false);
+                ConnectivitySchemaId = await new ProtobufSerializer<ConnectivityEvent>(_schemaRegistry).SchemaIdForAsync(_topics.Connectivity).ConfigureAwait(false);
                 CheckTopicsExist();
                 IsReady = true;
                 return;

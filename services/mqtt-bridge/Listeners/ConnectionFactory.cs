@@ -7,6 +7,7 @@ using Pipeline.MqttBridge.Connections;
 using Pipeline.MqttBridge.Hosting;
 using Pipeline.MqttBridge.Ingest;
 using Pipeline.MqttBridge.Options;
+using Pipeline.MqttBridge.Presence;
 
 namespace Pipeline.MqttBridge.Listeners;
 
@@ -14,7 +15,8 @@ namespace Pipeline.MqttBridge.Listeners;
 /// Turns an accepted network channel (TCP, TLS or WebSocket) into a <see cref="DeviceConnection"/>
 /// and hands it to MQTTnet's server for the lifetime of the connection.
 /// </summary>
-public sealed class ConnectionFactory(PublishIngest ingest, ConnectedDevices connected, SessionExpiry sessionExpiry, IOptions<LimitsOptions> limits, IMqttNetLogger mqttLogger)
+public sealed class ConnectionFactory(PublishIngest ingest, ConnectedDevices connected, SessionExpiry sessionExpiry, ConnectivityRecorder connectivity,
+    IOptions<LimitsOptions> limits, IMqttNetLogger mqttLogger)
 {
     // Topic, properties and headers may add to the payload; beyond this a packet cannot carry an acceptable publish.
     private const int HeaderAllowance = 64 * 1024;
@@ -43,8 +45,11 @@ public sealed class ConnectionFactory(PublishIngest ingest, ConnectedDevices con
                 connected.Remove(session.DeviceId, connection);
                 BridgeMetrics.Connections.WithLabels(listener).Dec();
                 // After a takeover the session belongs to the newer connection, which is still here.
-                if (!connected.TryGet(session.DeviceId, out _))
+                var takenOver = connected.TryGet(session.DeviceId, out _);
+                if (!takenOver)
                     sessionExpiry.Disconnected(session.DeviceId, connection.DisconnectSessionExpiryInterval);
+                if (connection.ConnectEvent is { } connect)
+                    connectivity.Disconnected(connect, takenOver ? "session taken over by a new connection" : connection.CloseReason ?? "connection lost without DISCONNECT");
             }
         }
     }
