@@ -7,6 +7,7 @@ using Pipeline.MqttBridge.Auth;
 using Pipeline.MqttBridge.Commands;
 using Pipeline.MqttBridge.Connections;
 using Pipeline.MqttBridge.Hosting;
+using Pipeline.MqttBridge.HttpPublish;
 using Pipeline.MqttBridge.Ingest;
 using Pipeline.MqttBridge.Kafka;
 using Pipeline.MqttBridge.Listeners;
@@ -77,6 +78,9 @@ public static class Extensions
         services.AddSingleton<ShadowApi.PendingShadowAnswers>();
         services.AddSingleton<ShadowApi.ShadowApiHandler>();
 
+        services.AddSingleton<HttpPublish.HttpDeviceIdentity>();
+        services.AddSingleton<HttpPublish.HttpPublishHandler>();
+
         services.AddHealthChecks().AddCheck<BridgeHealthCheck>("mqtt-bridge");
         return services;
     }
@@ -86,6 +90,7 @@ public static class Extensions
     {
         app.MapServiceEndpoints();
         app.MapShadowApi();
+        app.MapHttpPublish();
         return app;
     }
 }

@@ -23,7 +23,7 @@ namespace Pipeline.MqttBridge.Ingest;
 /// QoS 1 publish is dropped, counted, recorded and acknowledged (as Mosquitto does for ACL denials)
 /// so the device does not resend it forever.
 /// </summary>
-public sealed class PublishIngest(
+public sealed partial class PublishIngest(
     BridgeProducer producer,
     IngestBuffer buffer,
     TokenBucketRateLimiter rateLimiter,
