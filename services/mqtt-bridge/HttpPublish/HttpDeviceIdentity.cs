@@ -26,7 +26,7 @@ public sealed class HttpDeviceIdentity(DeviceRegistryView registry, TokenVerific
 {
     public HttpIdentity Identify(X509Certificate2? certificate, string authorization, string topic, IPAddress? remote)
     {
-        if (throttle.IsThrottled(remote))
+        if (certificate is null && throttle.IsThrottled(remote))
             return HttpIdentity.Refused(StatusCodes.Status429TooManyRequests, "too many refused requests from this address; try again later");
         var identity = Decide(certificate, authorization, topic);
         if (identity.DeviceId is null)
