@@ -32,8 +32,10 @@ public sealed class DeviceConnection : IMqttChannelAdapter
     private long _lastSurfaced = Stopwatch.GetTimestamp();
     private Dictionary<ushort, string>? _topicAliases;
 
-    public DeviceConnection(IMqttChannelAdapter inner, string listener, string? certificateDeviceId, IPublishIngest ingest, int maxInFlight)
+    public DeviceConnection(IMqttChannelAdapter inner, string listener, string? certificateDeviceId, IPublishIngest ingest, int maxInFlight,
+        ConnectionLimits? limits = null)
     {
+        Limits = limits ?? ConnectionLimits.Default;
         _inner = inner;
         _ingest = ingest;
         Listener = listener;
@@ -41,6 +43,11 @@ public sealed class DeviceConnection : IMqttChannelAdapter
         InFlight = new SemaphoreSlim(maxInFlight, maxInFlight);
         Acks = new AckSequencer(SendAckAsync);
     }
+
+    public ConnectionLimits Limits { get; }
+
+    /// <summary>The topic filters this connection subscribed to (capped at <see cref="ConnectionLimits.MaxSubscriptions"/>).</summary>
+    public ConnectionSubscriptions Subscriptions { get; } = new();
 
     /// <summary>tcp, tls or ws.</summary>
     public string Listener { get; }
@@ -82,7 +89,12 @@ public sealed class DeviceConnection : IMqttChannelAdapter
     {
         while (true)
         {
-            var packet = await _inner.ReceivePacketAsync(cancellationToken).ConfigureAwait(false);
+            var packet = await ReceiveGuardedAsync(cancellationToken).ConfigureAwait(false);
+            if (packet is MqttSubscribePacket subscribe && Session is not null && subscribe.TopicFilters.Count > Limits.MaxFiltersPerSubscribe)
+            {
+                await RefuseSubscribeAsync(subscribe, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
             if (packet is not MqttPublishPacket publish || Session is null)
             {
                 if (packet is MqttDisconnectPacket disconnect)
@@ -104,6 +116,48 @@ public sealed class DeviceConnection : IMqttChannelAdapter
                 return KeepAliveTouch;
             }
         }
+    }
+
+    // The hard packet limit (PacketSizeGuardChannel) ends the connection; an authenticated MQTT 5 device is told
+    // why with DISCONNECT 0x95 and the refusal is recorded in iot.rejected (the packet itself was never read).
+    private async Task<MqttPacket> ReceiveGuardedAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _inner.ReceivePacketAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (FindTooLarge(e) is { } tooLarge && Session is { } session)
+        {
+            _ingest.RecordRefusal(session.DeviceId, "", Policy.Refusal.TooLarge(
+                $"packet of {tooLarge.Size} bytes exceeds the maximum packet size of {tooLarge.Limit} bytes; connection closed"));
+            await AbortAsync(MqttDisconnectReasonCode.PacketTooLarge, $"packet of {tooLarge.Size} bytes exceeds the maximum packet size of {tooLarge.Limit} bytes")
+                .ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static Listeners.PacketTooLargeException? FindTooLarge(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+            if (e is Listeners.PacketTooLargeException tooLarge)
+                return tooLarge;
+        return null;
+    }
+
+    // AWS IoT Core allows 8 topic filters per SUBSCRIBE. A larger one is answered here, every filter refused
+    // (MQTT 5: 0x97 Quota exceeded; 3.1.1: 0x80 Failure), so MQTTnet never subscribes any of them.
+    private async Task RefuseSubscribeAsync(MqttSubscribePacket subscribe, CancellationToken cancellationToken)
+    {
+        var v5 = ProtocolVersion == MqttProtocolVersion.V500;
+        var detail = $"{subscribe.TopicFilters.Count} topic filters in one SUBSCRIBE; at most {Limits.MaxFiltersPerSubscribe}";
+        _ingest.RecordRefusal(Session!.DeviceId, string.Join(",", subscribe.TopicFilters.Select(f => f.Topic)), Policy.Refusal.SubscriptionQuota("subscribe: " + detail));
+        var ack = new MqttSubAckPacket
+        {
+            PacketIdentifier = subscribe.PacketIdentifier,
+            ReasonCodes = subscribe.TopicFilters.Select(_ => v5 ? MqttSubscribeReasonCode.QuotaExceeded : MqttSubscribeReasonCode.UnspecifiedError).ToList(),
+            ReasonString = v5 ? detail : null,
+        };
+        await _inner.SendPacketAsync(ack, cancellationToken).ConfigureAwait(false);
     }
 
     // MQTT 5 topic aliases are resolved by MQTTnet's connection loop, which these publishes bypass.
@@ -183,8 +237,14 @@ public sealed class DeviceConnection : IMqttChannelAdapter
     public Task DisconnectAsync(CancellationToken cancellationToken) => _inner.DisconnectAsync(cancellationToken);
     public Task SendPacketAsync(MqttPacket packet, CancellationToken cancellationToken)
     {
-        if (packet is MqttConnAckPacket { ReasonCode: MqttConnectReasonCode.Success } connAck && ConnAckSessionExpiryInterval is { } interval)
-            connAck.SessionExpiryInterval = interval;
+        if (packet is MqttConnAckPacket { ReasonCode: MqttConnectReasonCode.Success } connAck)
+        {
+            if (ConnAckSessionExpiryInterval is { } interval)
+                connAck.SessionExpiryInterval = interval;
+            // MQTT 5 3.2.2.3.6: the largest packet the bridge accepts; a larger one gets DISCONNECT 0x95.
+            if (ProtocolVersion == MqttProtocolVersion.V500)
+                connAck.MaximumPacketSize = (uint)Limits.MaxPacketBytes;
+        }
         return _inner.SendPacketAsync(packet, cancellationToken);
     }
     public void ResetStatistics() => _inner.ResetStatistics();

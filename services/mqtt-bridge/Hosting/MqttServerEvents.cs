@@ -29,6 +29,7 @@ public sealed class MqttServerEvents(
     {
         server.ValidatingConnectionAsync += OnValidatingConnection;
         server.InterceptingSubscriptionAsync += OnSubscribing;
+        server.InterceptingUnsubscriptionAsync += OnUnsubscribing;
         server.InterceptingPublishAsync += OnPublishReachingServer;
     }
 
@@ -68,6 +69,9 @@ public sealed class MqttServerEvents(
     private Task OnSubscribing(InterceptingSubscriptionEventArgs e)
     {
         var refusal = TopicPolicy.CheckSubscription(e.ClientId, e.TopicFilter.Topic);
+        if (refusal is null && connected.TryGet(e.ClientId, out var connection)
+            && !connection.Subscriptions.TryAdd(e.TopicFilter.Topic, connection.Limits.MaxSubscriptions))
+            refusal = Refusal.SubscriptionQuota($"this connection already holds {connection.Limits.MaxSubscriptions} subscriptions (the limit)");
         if (refusal is null)
             return Task.CompletedTask;
         e.ProcessSubscription = false;
@@ -76,6 +80,13 @@ public sealed class MqttServerEvents(
         BridgeMetrics.Rejects.WithLabels(refusal.MetricLabel).Inc();
         ingest.WriteRejected(RecordFactory.Rejected(e.ClientId, e.TopicFilter.Topic ?? "", default, refusal with { Detail = "subscribe: " + refusal.Detail },
             DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+        return Task.CompletedTask;
+    }
+
+    private Task OnUnsubscribing(InterceptingUnsubscriptionEventArgs e)
+    {
+        if (connected.TryGet(e.ClientId, out var connection))
+            connection.Subscriptions.Remove(e.Topic);
         return Task.CompletedTask;
     }
 

@@ -23,6 +23,8 @@ public sealed class ConnectionFactory(PublishIngest ingest, ConnectedDevices con
 
     private readonly int _maxInFlight = limits.Value.MaxInFlightPerConnection;
     private readonly int _maxPacketBytes = limits.Value.MaxPayloadBytes + HeaderAllowance;
+    private readonly ConnectionLimits _limits = new(limits.Value.MaxPayloadBytes + HeaderAllowance,
+        limits.Value.MaxTopicFiltersPerSubscribe, limits.Value.MaxSubscriptionsPerConnection);
 
     /// <summary>Set by <see cref="FleetServerAdapter"/> when MQTTnet's server starts.</summary>
     public Func<IMqttChannelAdapter, Task>? ClientHandler { get; set; }
@@ -33,7 +35,7 @@ public sealed class ConnectionFactory(PublishIngest ingest, ConnectedDevices con
         var guarded = new ReadAheadChannel(new PacketSizeGuardChannel(channel, _maxPacketBytes));
         var formatter = new MqttPacketFormatterAdapter(new MqttBufferWriter(4096, 65535));
         var inner = new MqttChannelAdapter(guarded, formatter, mqttLogger) { AllowPacketFragmentation = true };
-        using var connection = new DeviceConnection(inner, listener, certificateDeviceId, ingest, _maxInFlight);
+        using var connection = new DeviceConnection(inner, listener, certificateDeviceId, ingest, _maxInFlight, _limits);
         try
         {
             await handler(connection).ConfigureAwait(false);

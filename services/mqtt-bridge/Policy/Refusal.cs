@@ -23,12 +23,16 @@ public sealed record Refusal(RejectedMessage.Types.Reason Reason, MqttPubAckReas
 
     public static Refusal RateLimited(string detail) => new(RejectedMessage.Types.Reason.RateLimited, MqttPubAckReasonCode.QuotaExceeded, detail);
 
+    /// <summary>Too many topic filters in one SUBSCRIBE or on one connection: SUBACK 0x97 Quota exceeded.</summary>
+    public static Refusal SubscriptionQuota(string detail) => new(RejectedMessage.Types.Reason.QuotaExceeded, MqttPubAckReasonCode.QuotaExceeded, detail);
+
     public static Refusal BufferFull(string detail) => new(RejectedMessage.Types.Reason.QuotaExceeded, MqttPubAckReasonCode.QuotaExceeded, detail);
 
     /// <summary>The matching SUBACK code (SUBACK has its own enum with the same byte values).</summary>
     public MqttSubscribeReasonCode SubscribeCode => Code switch
     {
         MqttPubAckReasonCode.NotAuthorized => MqttSubscribeReasonCode.NotAuthorized,
+        MqttPubAckReasonCode.QuotaExceeded => MqttSubscribeReasonCode.QuotaExceeded,
         _ => MqttSubscribeReasonCode.TopicFilterInvalid,
     };
 
