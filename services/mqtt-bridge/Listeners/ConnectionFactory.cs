@@ -29,13 +29,21 @@ public sealed class ConnectionFactory(PublishIngest ingest, ConnectedDevices con
     /// <summary>Set by <see cref="FleetServerAdapter"/> when MQTTnet's server starts.</summary>
     public Func<IMqttChannelAdapter, Task>? ClientHandler { get; set; }
 
-    public async Task RunAsync(IMqttChannel channel, string listener, string? certificateDeviceId)
+    /// <param name="connectDeadline">Time left for CONNECT when part of Limits:ConnectTimeout was spent before (a WebSocket upgrade);
+    /// a connection not authenticated by then is closed.</param>
+    public async Task RunAsync(IMqttChannel channel, string listener, string? certificateDeviceId, TimeSpan? connectDeadline = null)
     {
         var handler = ClientHandler ?? throw new InvalidOperationException("The MQTT server is not started.");
         var guarded = new ReadAheadChannel(new PacketSizeGuardChannel(channel, _maxPacketBytes));
         var formatter = new MqttPacketFormatterAdapter(new MqttBufferWriter(4096, 65535));
         var inner = new MqttChannelAdapter(guarded, formatter, mqttLogger) { AllowPacketFragmentation = true };
         using var connection = new DeviceConnection(inner, listener, certificateDeviceId, ingest, _maxInFlight, _limits);
+        using var deadline = connectDeadline is { } left ? new CancellationTokenSource(left) : null;
+        using var watch = deadline?.Token.Register(() =>
+        {
+            if (connection.Session is null)
+                channel.Dispose();
+        });
         try
         {
             await handler(connection).ConfigureAwait(false);
