@@ -48,6 +48,7 @@ internal sealed class PipelineUp : IAsyncDisposable
             ["PIPELINE__Listeners__TcpPort"] = FreePort().ToString(),
             ["PIPELINE__Listeners__TlsPort"] = FreePort().ToString(),
             ["PIPELINE__Listeners__WebSocketPort"] = FreePort().ToString(),
+            ["PIPELINE__Listeners__HttpsPort"] = FreePort().ToString(),
             ["PIPELINE__Services__BridgeHttpUrl"] = $"http://127.0.0.1:{FreePort()}",
             ["PIPELINE__Services__RulesHttpUrl"] = $"http://127.0.0.1:{FreePort()}",
             ["PIPELINE__Services__SinkHttpUrl"] = $"http://127.0.0.1:{FreePort()}",

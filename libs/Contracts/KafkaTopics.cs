@@ -33,10 +33,19 @@ public sealed class KafkaTopics
     /// </summary>
     public string Retained { get; set; } = "iot.retained";
 
+    /// <summary>
+    /// Device connects and disconnects, and each bridge instance's start, heartbeat and stop (ConnectivityEvent;
+    /// key = device id, or "bridge/&lt;instance&gt;"). Deliberately NOT compacted although the contract lists
+    /// presence as compacted: iot.connectivity keeps one row per event, and compaction could remove a
+    /// disconnect the sink has not read yet (a device would then look connected). Presence is derived from
+    /// the table (latest connect per device), not from the topic.
+    /// </summary>
+    public string Connectivity { get; set; } = "iot.connectivity";
+
     /// <summary>Topics whose history is a changelog keyed by id (kept compacted).</summary>
     public IReadOnlyList<string> Compacted => [Devices, Shadows, Rules, Retained];
 
     public IReadOnlyList<string> All =>
         [TelemetryRaw, TelemetryEnriched, TelemetryAgg1m, EventsRaw, Rejected, Devices, Commands, ShadowRequests, Shadows, ShadowResponses,
-         Rules, RuleRows, RuleHttp, Retained];
+         Rules, RuleRows, RuleHttp, Retained, Connectivity];
 }

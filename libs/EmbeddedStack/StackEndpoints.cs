@@ -12,6 +12,8 @@ public sealed record StackEndpoints
     public string? Mqtt { get; init; }
     public string? Mqtts { get; init; }
     public string? MqttWs { get; init; }
+    /// <summary>The bridge's HTTPS endpoint: device HTTP publish (POST /topics/...) and the operator APIs.</summary>
+    public string? Https { get; init; }
     public required string Kafka { get; init; }
     public required string SchemaRegistry { get; init; }
     public required string Clickhouse { get; init; }

@@ -8,6 +8,7 @@ using Pipeline.MqttBridge.CommandApi;
 using Pipeline.MqttBridge.Commands;
 using Pipeline.MqttBridge.Connections;
 using Pipeline.MqttBridge.Hosting;
+using Pipeline.MqttBridge.HttpPublish;
 using Pipeline.MqttBridge.Ingest;
 using Pipeline.MqttBridge.Kafka;
 using Pipeline.MqttBridge.Listeners;
@@ -65,11 +66,14 @@ public static class Extensions
             var limits = sp.GetRequiredService<IOptions<LimitsOptions>>().Value;
             return new SessionExpiry(limits.MaxSessionExpiry, limits.DefaultSessionExpiry);
         });
+        services.AddSingleton<Presence.ConnectivityRecorder>();
+        services.AddSingleton<Presence.InstanceHeartbeat>();
         services.AddSingleton<BridgeEndpoints>();
         services.AddSingleton<BridgeServer>();
         services.AddHostedService(sp => sp.GetRequiredService<BridgeServer>());
         services.AddSingleton<SessionExpirySweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<SessionExpirySweeper>());
+        services.AddHostedService(sp => sp.GetRequiredService<Presence.InstanceHeartbeat>());
 
         services.AddSingleton(sp => new CommandOutcomeLog(sp.GetRequiredService<IOptions<CommandsOptions>>().Value.RecentOutcomes));
         services.AddSingleton(sp => new CommandOutcomes(sp.GetRequiredService<BridgeProducer>(), sp.GetRequiredService<IngestBuffer>(),
@@ -89,6 +93,9 @@ public static class Extensions
         services.AddSingleton<RulesApi.RulesApiHandler>();
         services.AddSingleton<RulesApi.RuleTester>();
 
+        services.AddSingleton<HttpPublish.HttpDeviceIdentity>();
+        services.AddSingleton<HttpPublish.HttpPublishHandler>();
+
         services.AddHealthChecks().AddCheck<BridgeHealthCheck>("mqtt-bridge");
         return services;
     }
@@ -100,6 +107,7 @@ public static class Extensions
         app.MapShadowApi();
         app.MapRulesApi();
         app.MapCommandApi();
+        app.MapHttpPublish();
         return app;
     }
 }

@@ -1,8 +1,11 @@
 using Pipeline.MqttBridge;
+using Pipeline.MqttBridge.HttpPublish;
 using Pipeline.ServiceDefaults;
 
-var builder = ServiceDefaultsExtensions.CreateServiceBuilder(args, defaultHttpUrl: "http://127.0.0.1:9101");
+const string defaultHttpUrl = "http://127.0.0.1:9101";
+var builder = ServiceDefaultsExtensions.CreateServiceBuilder(args, defaultHttpUrl);
 builder.Services.AddMqttBridge(builder.Configuration);
+builder.AddBridgeHttps(defaultHttpUrl);
 
 var app = builder.Build();
 app.MapBridgeEndpoints();

@@ -16,5 +16,6 @@ internal sealed record SinkDestination(string Name, Func<KafkaTopics, string> To
         new("devices", t => t.Devices, new RecordConverter<DeviceRecord>(new DeviceMapping(), tombstonesAllowed: true)),
         // iot.shadows is compacted too; each accepted change is a record, and a tombstone only tidies the topic.
         new("shadow_history", t => t.Shadows, new RecordConverter<ShadowDocument>(new ShadowHistoryMapping(), tombstonesAllowed: true)),
+        new("connectivity", t => t.Connectivity, new RecordConverter<ConnectivityEvent>(new ConnectivityMapping())),
     ];
 }

@@ -122,7 +122,7 @@ public sealed class RulesTests(RulesTests.Pipeline pipeline) : IClassFixture<Rul
     private async Task<List<(string Key, string? Value)>> KcatAsync()
     {
         var kafka = JsonDocument.Parse(File.ReadAllText(pipeline.Home.EndpointsFile)).RootElement.GetProperty("kafka").GetString()!;
-        var output = await ExternalTool.OutputAsync("kcat", ["-C", "-b", kafka, "-t", "iot.rules", "-e", "-q", "-Z", "-f", "%k\t%S\t%s\n"]);
+        var output = await ExternalTool.RunAsync("kcat", ["-C", "-b", kafka, "-t", "iot.rules", "-e", "-q", "-Z", "-f", "%k\t%S\t%s\n"]);
         return output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(line => line.Split('\t', 3))
             .Select(p => (p[0], p[1] == "-1" ? null : p[2]))
@@ -139,7 +139,7 @@ public sealed class RulesTests(RulesTests.Pipeline pipeline) : IClassFixture<Rul
         if (body is not null)
             args.AddRange(["-H", "Content-Type: application/json", "--data-binary", "@-"]);
         args.Add(url);
-        var output = await ExternalTool.OutputAsync("curl", args, body);
+        var output = await ExternalTool.RunAsync("curl", args, body);
         var split = output.LastIndexOf('\n');
         return (int.Parse(output[(split + 1)..].Trim()), output[..split]);
     }

@@ -98,6 +98,7 @@ public sealed class UpTests
         home.Environment["PIPELINE__Listeners__TcpPort"] = FreePorts.Next().ToString();
         home.Environment["PIPELINE__Listeners__TlsPort"] = FreePorts.Next().ToString();
         home.Environment["PIPELINE__Listeners__WebSocketPort"] = FreePorts.Next().ToString();
+        home.Environment["PIPELINE__Listeners__HttpsPort"] = FreePorts.Next().ToString();
         home.Environment["PIPELINE__Services__BridgeHttpUrl"] = $"http://127.0.0.1:{FreePorts.Next()}";
         home.Environment["PIPELINE__Services__RulesHttpUrl"] = $"http://127.0.0.1:{FreePorts.Next()}";
         home.Environment["PIPELINE__Services__SinkHttpUrl"] = $"http://127.0.0.1:{FreePorts.Next()}";

@@ -106,7 +106,10 @@ public sealed class PolicyTests(BridgeFixture fixture) : IClassFixture<BridgeFix
         Assert.Equal(MqttClientPublishReasonCode.ImplementationSpecificError, result.ReasonCode);
         Assert.Contains("exceeds the limit", result.ReasonString);
         var rejected = await Bridge.WaitForRejectionAsync(device.DeviceId, Reason.PayloadTooLarge);
-        Assert.Equal(Encoding.UTF8.GetByteCount(big), rejected.Payload.Length);
+        // iot.rejected keeps a bounded prefix of the refused payload, and says so.
+        Assert.Equal(Encoding.UTF8.GetByteCount(big[..4096]), rejected.Payload.Length);
+        Assert.Equal(big[..4096], rejected.Payload.ToStringUtf8());
+        Assert.Contains($"first 4096 of {Encoding.UTF8.GetByteCount(big)} bytes kept", rejected.Detail);
         Assert.True((await PublishQos1(client, $"devices/{device.DeviceId}/telemetry", """{"v":2}""")).IsSuccess);
     }
 

@@ -128,4 +128,42 @@ public sealed class ConnectThrottleTests : IAsyncLifetime
             Assert.True(error is not null || good!.ResultCode != MqttClientConnectResultCode.Success);
         }
     }
+
+    [Fact]
+    public async Task A_device_with_its_fleet_certificate_is_not_locked_out_by_other_clients_failures_from_its_address()
+    {
+        // Carrier NAT: a stranger behind the same address guesses tokens until the address is throttled.
+        var stranger = await _bridge.AddDeviceAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            var (bad, _, _) = await DeviceClients.ConnectAsync(
+                DeviceClients.Tcp(_bridge.Endpoints, stranger.DeviceId).WithToken(stranger.DeviceId, "guess-" + i).Build());
+            bad?.Dispose();
+        }
+        var refused = await ExternalProcess.RunAsync("/usr/bin/mosquitto_pub", [
+            "-h", "127.0.0.1", "-p", _bridge.Endpoints.TcpPort!.Value.ToString(), "-V", "5",
+            "-i", stranger.DeviceId, "-u", stranger.DeviceId, "-P", stranger.Token, "-t", $"devices/{stranger.DeviceId}/events", "-q", "1", "-m", "{}",
+        ], TimeSpan.FromSeconds(30));
+        Assert.NotEqual(0, refused.ExitCode);
+
+        // A device that proves itself with its client certificate still gets in, with mosquitto_pub over TLS.
+        var device = await _bridge.AddDeviceAsync(certificate: true);
+        var dir = Directory.CreateTempSubdirectory("bridge-throttle-tls-").FullName;
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(dir, "ca.crt"), device.CaCertificatePem);
+            await File.WriteAllTextAsync(Path.Combine(dir, "device.crt"), device.Certificate!.CertificatePem);
+            await File.WriteAllTextAsync(Path.Combine(dir, "device.key"), device.Certificate.PrivateKeyPem);
+            var result = await ExternalProcess.RunAsync("/usr/bin/mosquitto_pub", [
+                "-h", "localhost", "-p", _bridge.Endpoints.TlsPort!.Value.ToString(), "-V", "5",
+                "--cafile", Path.Combine(dir, "ca.crt"), "--cert", Path.Combine(dir, "device.crt"), "--key", Path.Combine(dir, "device.key"),
+                "-i", device.DeviceId, "-t", $"devices/{device.DeviceId}/events", "-q", "1", "-m", """{"behind":"nat"}""",
+            ], TimeSpan.FromSeconds(30));
+            Assert.True(result.ExitCode == 0, result.ToString());
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }

@@ -29,7 +29,7 @@ public sealed class RunningPipeline : IAsyncDisposable
         var home = new CliHome();
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
             home.Environment[key] = value;
-        foreach (var key in new[] { "PIPELINE__Listeners__TcpPort", "PIPELINE__Listeners__TlsPort", "PIPELINE__Listeners__WebSocketPort" })
+        foreach (var key in new[] { "PIPELINE__Listeners__TcpPort", "PIPELINE__Listeners__TlsPort", "PIPELINE__Listeners__WebSocketPort", "PIPELINE__Listeners__HttpsPort" })
             home.Environment[key] = FreePorts.Next().ToString(CultureInfo.InvariantCulture);
         foreach (var key in new[] { "PIPELINE__Services__BridgeHttpUrl", "PIPELINE__Services__RulesHttpUrl", "PIPELINE__Services__SinkHttpUrl", "PIPELINE__EmbeddedStack__FaultControlUrl" })
             home.Environment[key] = $"http://127.0.0.1:{FreePorts.Next()}";

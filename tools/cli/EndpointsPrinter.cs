@@ -10,6 +10,7 @@ public static class EndpointsPrinter
         void Line(string name, string? value) { if (value is not null) Console.WriteLine($"  {name,-16} {value}"); }
         Line("mqtt", endpoints.Mqtt);
         Line("mqtts", endpoints.Mqtts);
+        Line("https", endpoints.Https);
         Line("mqtt-ws", endpoints.MqttWs);
         Line("kafka", endpoints.Kafka);
         Line("schema-registry", endpoints.SchemaRegistry);

@@ -18,7 +18,9 @@ public sealed class DeviceAuthenticator(DeviceRegistryView registry, ConnectThro
 {
     public ConnectDecision Authenticate(ConnectAttempt attempt)
     {
-        if (throttle.IsThrottled(attempt.RemoteAddress))
+        // A device proven by its fleet certificate (checked at the TLS handshake) is not held back by other
+        // clients' failures from the same address.
+        if (attempt.CertificateDeviceId is null && throttle.IsThrottled(attempt.RemoteAddress))
             return ConnectDecision.Refuse(MqttConnectReasonCode.ConnectionRateExceeded,
                 "too many refused connects from this address; try again later", "throttled");
         var decision = Decide(attempt);

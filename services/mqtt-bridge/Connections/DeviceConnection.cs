@@ -32,8 +32,10 @@ public sealed class DeviceConnection : IMqttChannelAdapter
     private long _lastSurfaced = Stopwatch.GetTimestamp();
     private Dictionary<ushort, string>? _topicAliases;
 
-    public DeviceConnection(IMqttChannelAdapter inner, string listener, string? certificateDeviceId, IPublishIngest ingest, int maxInFlight)
+    public DeviceConnection(IMqttChannelAdapter inner, string listener, string? certificateDeviceId, IPublishIngest ingest, int maxInFlight,
+        ConnectionLimits? limits = null)
     {
+        Limits = limits ?? ConnectionLimits.Default;
         _inner = inner;
         _ingest = ingest;
         Listener = listener;
@@ -41,6 +43,11 @@ public sealed class DeviceConnection : IMqttChannelAdapter
         InFlight = new SemaphoreSlim(maxInFlight, maxInFlight);
         Acks = new AckSequencer(SendAckAsync);
     }
+
+    public ConnectionLimits Limits { get; }
+
+    /// <summary>The topic filters this connection subscribed to (capped at <see cref="ConnectionLimits.MaxSubscriptions"/>).</summary>
+    public ConnectionSubscriptions Subscriptions { get; } = new();
 
     /// <summary>tcp, tls or ws.</summary>
     public string Listener { get; }
@@ -70,6 +77,17 @@ public sealed class DeviceConnection : IMqttChannelAdapter
     /// <summary>True once the device sent DISCONNECT, unless it was MQTT 5's "Disconnect with Will Message" (0x04).</summary>
     public bool DisconnectedCleanly { get; private set; }
 
+    /// <summary>The connect recorded in iot.connectivity; its disconnect is recorded when the connection ends.</summary>
+    public Contracts.ConnectivityEvent? ConnectEvent { get; set; }
+
+    /// <summary>Why the connection ended, as far as the bridge knows; the first reason set wins.</summary>
+    public string? CloseReason => _closeReason;
+
+    /// <summary>Records why the connection is ending, unless a reason was already recorded.</summary>
+    public void MarkClosing(string reason) => Interlocked.CompareExchange(ref _closeReason, reason, null);
+
+    private string? _closeReason;
+
     /// <summary>The Session Expiry Interval of the device's MQTT 5 DISCONNECT (0: none, or not sent).</summary>
     public uint DisconnectSessionExpiryInterval { get; private set; }
 
@@ -77,13 +95,21 @@ public sealed class DeviceConnection : IMqttChannelAdapter
     {
         while (true)
         {
-            var packet = await _inner.ReceivePacketAsync(cancellationToken).ConfigureAwait(false);
+            var packet = await ReceiveGuardedAsync(cancellationToken).ConfigureAwait(false);
+            if (packet is MqttSubscribePacket subscribe && Session is not null && subscribe.TopicFilters.Count > Limits.MaxFiltersPerSubscribe)
+            {
+                await RefuseSubscribeAsync(subscribe, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
             if (packet is not MqttPublishPacket publish || Session is null)
             {
                 if (packet is MqttDisconnectPacket disconnect)
                 {
                     DisconnectSessionExpiryInterval = disconnect.SessionExpiryInterval;
                     DisconnectedCleanly = disconnect.ReasonCode != MqttDisconnectReasonCode.DisconnectWithWillMessage;
+                    MarkClosing(disconnect.ReasonCode == MqttDisconnectReasonCode.NormalDisconnection
+                        ? "client sent DISCONNECT"
+                        : $"client sent DISCONNECT 0x{(int)disconnect.ReasonCode:X2} {disconnect.ReasonCode}");
                 }
                 else if (packet is MqttConnectPacket { WillFlag: true } connect)
                 {
@@ -103,6 +129,48 @@ public sealed class DeviceConnection : IMqttChannelAdapter
                 return KeepAliveTouch;
             }
         }
+    }
+
+    // The hard packet limit (PacketSizeGuardChannel) ends the connection; an authenticated MQTT 5 device is told
+    // why with DISCONNECT 0x95 and the refusal is recorded in iot.rejected (the packet itself was never read).
+    private async Task<MqttPacket> ReceiveGuardedAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _inner.ReceivePacketAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (FindTooLarge(e) is { } tooLarge && Session is { } session)
+        {
+            _ingest.RecordRefusal(session.DeviceId, "", Policy.Refusal.TooLarge(
+                $"packet of {tooLarge.Size} bytes exceeds the maximum packet size of {tooLarge.Limit} bytes; connection closed"));
+            await AbortAsync(MqttDisconnectReasonCode.PacketTooLarge, $"packet of {tooLarge.Size} bytes exceeds the maximum packet size of {tooLarge.Limit} bytes")
+                .ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static Listeners.PacketTooLargeException? FindTooLarge(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+            if (e is Listeners.PacketTooLargeException tooLarge)
+                return tooLarge;
+        return null;
+    }
+
+    // AWS IoT Core allows 8 topic filters per SUBSCRIBE. A larger one is answered here, every filter refused
+    // (MQTT 5: 0x97 Quota exceeded; 3.1.1: 0x80 Failure), so MQTTnet never subscribes any of them.
+    private async Task RefuseSubscribeAsync(MqttSubscribePacket subscribe, CancellationToken cancellationToken)
+    {
+        var v5 = ProtocolVersion == MqttProtocolVersion.V500;
+        var detail = $"{subscribe.TopicFilters.Count} topic filters in one SUBSCRIBE; at most {Limits.MaxFiltersPerSubscribe}";
+        _ingest.RecordRefusal(Session!.DeviceId, string.Join(",", subscribe.TopicFilters.Select(f => f.Topic)), Policy.Refusal.SubscriptionQuota("subscribe: " + detail));
+        var ack = new MqttSubAckPacket
+        {
+            PacketIdentifier = subscribe.PacketIdentifier,
+            ReasonCodes = subscribe.TopicFilters.Select(_ => v5 ? MqttSubscribeReasonCode.QuotaExceeded : MqttSubscribeReasonCode.UnspecifiedError).ToList(),
+            ReasonString = v5 ? detail : null,
+        };
+        await _inner.SendPacketAsync(ack, cancellationToken).ConfigureAwait(false);
     }
 
     // MQTT 5 topic aliases are resolved by MQTTnet's connection loop, which these publishes bypass.
@@ -126,6 +194,7 @@ public sealed class DeviceConnection : IMqttChannelAdapter
     /// <summary>Closes the connection from the bridge's side; MQTT 5 devices get a DISCONNECT with the reason first.</summary>
     public async Task AbortAsync(MqttDisconnectReasonCode code, string reason)
     {
+        MarkClosing($"bridge sent DISCONNECT 0x{(int)code:X2}: {reason}");
         try
         {
             if (ProtocolVersion == MqttProtocolVersion.V500)
@@ -187,6 +256,10 @@ public sealed class DeviceConnection : IMqttChannelAdapter
                 connAck.SessionExpiryInterval = interval;
             // Devices cannot set retained messages (applications do, through iot.retained); MQTT 5 3.2.2.3.5.
             connAck.RetainAvailable = false;
+
+            // MQTT 5 3.2.2.3.6: the largest packet the bridge accepts; a larger one gets DISCONNECT 0x95.
+            if (ProtocolVersion == MqttProtocolVersion.V500)
+                connAck.MaximumPacketSize = (uint)Limits.MaxPacketBytes;
         }
         return _inner.SendPacketAsync(packet, cancellationToken);
     }

@@ -6,4 +6,7 @@ namespace Pipeline.MqttBridge.Connections;
 public interface IPublishIngest
 {
     ValueTask HandleAsync(DeviceConnection connection, MqttPublishPacket publish, CancellationToken cancellationToken);
+
+    /// <summary>Counts a refusal that is not a publish (a packet or SUBSCRIBE over a limit) and records it in iot.rejected.</summary>
+    void RecordRefusal(string deviceId, string topic, Policy.Refusal refusal);
 }

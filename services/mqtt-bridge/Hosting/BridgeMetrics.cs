@@ -50,4 +50,7 @@ public static class BridgeMetrics
 
     public static readonly Counter OversizedPackets = Metrics.CreateCounter(
         "mqtt_bridge_oversized_packets_total", "Connections closed because a packet exceeded the packet size limit.");
+
+    public static readonly Counter ConnectivityEventsDropped = Metrics.CreateCounter(
+        "mqtt_bridge_connectivity_events_dropped_total", "Connect, disconnect or instance events Kafka did not accept (iot.connectivity).");
 }

@@ -10,6 +10,7 @@ using Pipeline.MqttBridge.Ingest;
 using Pipeline.MqttBridge.Kafka;
 using Pipeline.MqttBridge.Listeners;
 using Pipeline.MqttBridge.Options;
+using Pipeline.MqttBridge.Presence;
 
 namespace Pipeline.MqttBridge.Hosting;
 
@@ -31,6 +32,8 @@ public sealed class BridgeServer(
     IngestBuffer buffer,
     ConnectedDevices connected,
     BridgeEndpoints endpoints,
+    ConnectivityRecorder connectivity,
+    InstanceHeartbeat heartbeat,
     MqttNetLogger mqttLogger,
     IOptions<ListenersOptions> listeners,
     IOptions<LimitsOptions> limits,
@@ -100,6 +103,8 @@ public sealed class BridgeServer(
 
         if (_server is not null)
         {
+            foreach (var connection in connected.All)
+                connection.MarkClosing("bridge shutting down (0x8B)");
             var stop = new MqttServerStopOptions
             {
                 DefaultClientDisconnectOptions = new MqttServerClientDisconnectOptions
@@ -112,14 +117,18 @@ public sealed class BridgeServer(
             _server.Dispose();
         }
         registry.DeviceRevoked -= OnDeviceRevoked;
+        // After every device's disconnect: readers stop counting this instance's connections from here on.
+        connectivity.InstanceEvent(Contracts.ConnectivityEvent.Types.Kind.InstanceStopped, heartbeat.Interval);
+        producer.Flush(TimeSpan.FromSeconds(5));
         logger.LogInformation("MQTT bridge stopped");
     }
 
     private void OnDeviceRevoked(Contracts.DeviceRecord record)
     {
         tokens.Forget(record.DeviceId);
-        if (_server is null || !connected.TryGet(record.DeviceId, out _))
+        if (_server is null || !connected.TryGet(record.DeviceId, out var connection))
             return;
+        connection.MarkClosing("the device was revoked (0x87)");
         logger.LogInformation("Device {DeviceId} was revoked; closing its session", record.DeviceId);
         _ = DisconnectRevokedAsync(record.DeviceId);
     }

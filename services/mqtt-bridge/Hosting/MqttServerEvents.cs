@@ -10,6 +10,7 @@ using Pipeline.MqttBridge.Connections;
 using Pipeline.MqttBridge.Ingest;
 using Pipeline.MqttBridge.Options;
 using Pipeline.MqttBridge.Policy;
+using Pipeline.MqttBridge.Presence;
 
 namespace Pipeline.MqttBridge.Hosting;
 
@@ -21,6 +22,7 @@ public sealed class MqttServerEvents(
     PublishIngest ingest,
     SessionExpiry sessionExpiry,
     Wills.WillPublisher wills,
+    ConnectivityRecorder connectivity,
     IOptions<LimitsOptions> limits,
     ILogger<MqttServerEvents> logger)
 {
@@ -28,6 +30,7 @@ public sealed class MqttServerEvents(
     {
         server.ValidatingConnectionAsync += OnValidatingConnection;
         server.InterceptingSubscriptionAsync += OnSubscribing;
+        server.InterceptingUnsubscriptionAsync += OnUnsubscribing;
         server.InterceptingPublishAsync += OnPublishReachingServer;
     }
 
@@ -68,6 +71,9 @@ public sealed class MqttServerEvents(
         if (e.ProtocolVersion == MqttProtocolVersion.V500 && e.SessionExpiryInterval != (uint)expiry.TotalSeconds)
             connection.ConnAckSessionExpiryInterval = (uint)expiry.TotalSeconds;
         connected.Add(deviceId, connection);
+        connection.ConnectEvent = connectivity.Connected(deviceId, remote?.ToString() ?? e.RemoteEndPoint?.ToString() ?? "", e.ProtocolVersion,
+            connection.Listener, e.CleanSession ?? true, (uint)expiry.TotalSeconds,
+            connection.CertificateDeviceId is null ? "token" : "client certificate");
         BridgeMetrics.Connections.WithLabels(connection.Listener).Inc();
         logger.LogDebug("Device {DeviceId} connected from {Remote} over {Listener}", deviceId, remote, connection.Listener);
         return Task.CompletedTask;
@@ -89,6 +95,9 @@ public sealed class MqttServerEvents(
     private Task OnSubscribing(InterceptingSubscriptionEventArgs e)
     {
         var refusal = TopicPolicy.CheckSubscription(e.ClientId, e.TopicFilter.Topic);
+        if (refusal is null && connected.TryGet(e.ClientId, out var connection)
+            && !connection.Subscriptions.TryAdd(e.TopicFilter.Topic, connection.Limits.MaxSubscriptions))
+            refusal = Refusal.SubscriptionQuota($"this connection already holds {connection.Limits.MaxSubscriptions} subscriptions (the limit)");
         if (refusal is null)
             return Task.CompletedTask;
         e.ProcessSubscription = false;
@@ -97,6 +106,13 @@ public sealed class MqttServerEvents(
         BridgeMetrics.Rejects.WithLabels(refusal.MetricLabel).Inc();
         ingest.WriteRejected(RecordFactory.Rejected(e.ClientId, e.TopicFilter.Topic ?? "", default, refusal with { Detail = "subscribe: " + refusal.Detail },
             DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+        return Task.CompletedTask;
+    }
+
+    private Task OnUnsubscribing(InterceptingUnsubscriptionEventArgs e)
+    {
+        if (connected.TryGet(e.ClientId, out var connection))
+            connection.Subscriptions.Remove(e.Topic);
         return Task.CompletedTask;
     }
 

@@ -182,6 +182,12 @@ public sealed partial class PublishIngest(
         connection.Acks.CompleteImmediately(ticket, code, refusal.Detail);
     }
 
+    public void RecordRefusal(string deviceId, string topic, Refusal refusal)
+    {
+        BridgeMetrics.Rejects.WithLabels(refusal.MetricLabel).Inc();
+        WriteRejected(RecordFactory.Rejected(deviceId, topic, default, refusal, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()));
+    }
+
     /// <summary>Writes a refusal to iot.rejected, best effort and within the same byte budget as accepted records.</summary>
     public void WriteRejected(RejectedMessage rejected)
     {

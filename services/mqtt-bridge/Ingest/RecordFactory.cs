@@ -36,14 +36,35 @@ public static class RecordFactory
         Source = "device",
     };
 
-    public static RejectedMessage Rejected(string deviceId, string topic, ReadOnlySequence<byte> payload, Refusal refusal, long receivedMs) => new()
+    /// <summary>How much of a refused payload iot.rejected keeps: enough to see what was wrong, not a copy of every oversized message.</summary>
+    public const int RejectedPayloadPrefixBytes = 4096;
+
+    /// <summary>How much of a refused topic iot.rejected keeps (MQTT allows 65,535 bytes).</summary>
+    public const int RejectedTopicPrefixChars = 512;
+
+    /// <summary>An iot.rejected record with bounded prefixes of the topic and payload; the detail says when they were cut.</summary>
+    public static RejectedMessage Rejected(string deviceId, string topic, ReadOnlySequence<byte> payload, Refusal refusal, long receivedMs)
     {
-        Reason = refusal.Reason,
-        Detail = refusal.Detail,
-        DeviceId = deviceId,
-        Topic = topic,
-        Payload = payload.IsEmpty ? ByteString.Empty : ByteString.CopyFrom(payload.ToArray()),
-        ReceivedTsMs = receivedMs,
-        Stage = "bridge",
-    };
+        var detail = refusal.Detail;
+        if (payload.Length > RejectedPayloadPrefixBytes)
+        {
+            detail += $" (payload: first {RejectedPayloadPrefixBytes} of {payload.Length} bytes kept)";
+            payload = payload.Slice(0, RejectedPayloadPrefixBytes);
+        }
+        if (topic.Length > RejectedTopicPrefixChars)
+        {
+            detail += $" (topic: first {RejectedTopicPrefixChars} of {topic.Length} characters kept)";
+            topic = topic[..RejectedTopicPrefixChars];
+        }
+        return new RejectedMessage
+        {
+            Reason = refusal.Reason,
+            Detail = detail,
+            DeviceId = deviceId,
+            Topic = topic,
+            Payload = payload.IsEmpty ? ByteString.Empty : ByteString.CopyFrom(payload.ToArray()),
+            ReceivedTsMs = receivedMs,
+            Stage = "bridge",
+        };
+    }
 }

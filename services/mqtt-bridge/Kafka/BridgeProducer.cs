@@ -56,6 +56,7 @@ public sealed class BridgeProducer : IDisposable
     public int ShadowRequestSchemaId { get; private set; }
     public int CommandSchemaId { get; private set; }
     public int RetainedSchemaId { get; private set; }
+    public int ConnectivitySchemaId { get; private set; }
 
     public bool IsReady { get; private set; }
 
@@ -77,6 +78,7 @@ public sealed class BridgeProducer : IDisposable
                 ShadowRequestSchemaId = await new ProtobufSerializer<ShadowRequest>(_schemaRegistry).SchemaIdForAsync(_topics.ShadowRequests).ConfigureAwait(false);
                 CommandSchemaId = await new ProtobufSerializer<DeviceCommand>(_schemaRegistry).SchemaIdForAsync(_topics.Commands).ConfigureAwait(false);
                 RetainedSchemaId = await new ProtobufSerializer<DeviceCommand>(_schemaRegistry).SchemaIdForAsync(_topics.Retained).ConfigureAwait(false);
+                ConnectivitySchemaId = await new ProtobufSerializer<ConnectivityEvent>(_schemaRegistry).SchemaIdForAsync(_topics.Connectivity).ConfigureAwait(false);
                 CheckTopicsExist();
                 IsReady = true;
                 return;

@@ -7,6 +7,7 @@ using Pipeline.MqttBridge.Connections;
 using Pipeline.MqttBridge.Hosting;
 using Pipeline.MqttBridge.Ingest;
 using Pipeline.MqttBridge.Options;
+using Pipeline.MqttBridge.Presence;
 
 namespace Pipeline.MqttBridge.Listeners;
 
@@ -14,24 +15,35 @@ namespace Pipeline.MqttBridge.Listeners;
 /// Turns an accepted network channel (TCP, TLS or WebSocket) into a <see cref="DeviceConnection"/>
 /// and hands it to MQTTnet's server for the lifetime of the connection.
 /// </summary>
-public sealed class ConnectionFactory(PublishIngest ingest, ConnectedDevices connected, SessionExpiry sessionExpiry, Wills.WillPublisher wills, IOptions<LimitsOptions> limits, IMqttNetLogger mqttLogger)
+public sealed class ConnectionFactory(PublishIngest ingest, ConnectedDevices connected, SessionExpiry sessionExpiry, Wills.WillPublisher wills,
+    ConnectivityRecorder connectivity, IOptions<LimitsOptions> limits, IMqttNetLogger mqttLogger)
 {
     // Topic, properties and headers may add to the payload; beyond this a packet cannot carry an acceptable publish.
     private const int HeaderAllowance = 64 * 1024;
 
     private readonly int _maxInFlight = limits.Value.MaxInFlightPerConnection;
     private readonly int _maxPacketBytes = limits.Value.MaxPayloadBytes + HeaderAllowance;
+    private readonly ConnectionLimits _limits = new(limits.Value.MaxPayloadBytes + HeaderAllowance,
+        limits.Value.MaxTopicFiltersPerSubscribe, limits.Value.MaxSubscriptionsPerConnection);
 
     /// <summary>Set by <see cref="FleetServerAdapter"/> when MQTTnet's server starts.</summary>
     public Func<IMqttChannelAdapter, Task>? ClientHandler { get; set; }
 
-    public async Task RunAsync(IMqttChannel channel, string listener, string? certificateDeviceId)
+    /// <param name="connectDeadline">Time left for CONNECT when part of Limits:ConnectTimeout was spent before (a WebSocket upgrade);
+    /// a connection not authenticated by then is closed.</param>
+    public async Task RunAsync(IMqttChannel channel, string listener, string? certificateDeviceId, TimeSpan? connectDeadline = null)
     {
         var handler = ClientHandler ?? throw new InvalidOperationException("The MQTT server is not started.");
         var guarded = new ReadAheadChannel(new PacketSizeGuardChannel(channel, _maxPacketBytes));
         var formatter = new MqttPacketFormatterAdapter(new MqttBufferWriter(4096, 65535));
         var inner = new MqttChannelAdapter(guarded, formatter, mqttLogger) { AllowPacketFragmentation = true };
-        using var connection = new DeviceConnection(inner, listener, certificateDeviceId, ingest, _maxInFlight);
+        using var connection = new DeviceConnection(inner, listener, certificateDeviceId, ingest, _maxInFlight, _limits);
+        using var deadline = connectDeadline is { } left ? new CancellationTokenSource(left) : null;
+        using var watch = deadline?.Token.Register(() =>
+        {
+            if (connection.Session is null)
+                channel.Dispose();
+        });
         try
         {
             await handler(connection).ConfigureAwait(false);
@@ -43,12 +55,15 @@ public sealed class ConnectionFactory(PublishIngest ingest, ConnectedDevices con
                 connected.Remove(session.DeviceId, connection);
                 BridgeMetrics.Connections.WithLabels(listener).Dec();
                 // After a takeover the session belongs to the newer connection, which is still here.
-                if (!connected.TryGet(session.DeviceId, out _))
+                var takenOver = connected.TryGet(session.DeviceId, out _);
+                if (!takenOver)
                 {
                     sessionExpiry.Disconnected(session.DeviceId, connection.DisconnectSessionExpiryInterval);
                     if (connection.Will is { } will && !connection.DisconnectedCleanly)
                         wills.Schedule(session.DeviceId, will);
                 }
+                if (connection.ConnectEvent is { } connect)
+                    connectivity.Disconnected(connect, takenOver ? "session taken over by a new connection" : connection.CloseReason ?? "connection lost without DISCONNECT");
             }
         }
     }

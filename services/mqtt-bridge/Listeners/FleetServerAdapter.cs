@@ -118,7 +118,10 @@ public sealed class FleetServerAdapter(
     {
         var remote = (IPEndPoint)socket.RemoteEndPoint!;
         var local = socket.LocalEndPoint!;
-        if (throttle.IsThrottled(remote.Address))
+        // A throttled address is refused before any work, except on the TLS port: many devices may share one
+        // address (carrier NAT), and one with a valid fleet certificate is not locked out by the others' failures.
+        var throttled = throttle.IsThrottled(remote.Address);
+        if (throttled && !tlsListener)
         {
             BridgeMetrics.ConnectsRefused.WithLabels("throttled").Inc();
             socket.Dispose();
@@ -138,6 +141,11 @@ public sealed class FleetServerAdapter(
                     return;
                 stream = ssl;
                 certificateDeviceId = check?.DeviceId;
+                if (throttled && certificateDeviceId is null)
+                {
+                    BridgeMetrics.ConnectsRefused.WithLabels("throttled").Inc();
+                    return;
+                }
                 clientCertificate = ssl.RemoteCertificate as X509Certificate2;
             }
             var channel = new MqttTcpChannel(stream, local, remote, clientCertificate!);

@@ -51,7 +51,7 @@ public sealed class PacketSizeGuardChannel(IMqttChannel inner, int maxPacketByte
                         if (_length > maxPacketBytes)
                         {
                             BridgeMetrics.OversizedPackets.Inc();
-                            throw new IOException($"Packet of {_length} bytes exceeds the limit of {maxPacketBytes} bytes; closing the connection.");
+                            throw new PacketTooLargeException(_length, maxPacketBytes);
                         }
                         _bodyLeft = _length;
                         _state = _bodyLeft == 0 ? State.Type : State.Body;

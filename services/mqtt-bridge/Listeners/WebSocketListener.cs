@@ -18,11 +18,14 @@ namespace Pipeline.MqttBridge.Listeners;
 /// </summary>
 public sealed class WebSocketListener(
     IOptions<ListenersOptions> options,
+    IOptions<LimitsOptions> limits,
     ConnectThrottle throttle,
     ConnectionFactory connections,
     ILogger<WebSocketListener> logger) : IAsyncDisposable
 {
     private readonly ListenersOptions _options = options.Value;
+    private readonly TimeSpan _connectTimeout = limits.Value.ConnectTimeout;
+    private const string AcceptedAt = "pipeline.accepted-at";
     private WebApplication? _app;
 
     public int? Port { get; private set; }
@@ -33,7 +36,18 @@ public sealed class WebSocketListener(
             return;
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Parse(_options.BindAddress), _options.WebSocketPort));
+        // A WebSocket client has Limits:ConnectTimeout from its TCP connect to its CONNECT, upgrade included, as on TCP:
+        // Kestrel drops a connection whose request headers do not arrive in time, and RunAsync gets what is left.
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.RequestHeadersTimeout = _connectTimeout;
+            k.Limits.KeepAliveTimeout = _connectTimeout;
+            k.Listen(IPAddress.Parse(_options.BindAddress), _options.WebSocketPort, listen => listen.Use(next => connection =>
+            {
+                connection.Items[AcceptedAt] = System.Diagnostics.Stopwatch.GetTimestamp();
+                return next(connection);
+            }));
+        });
         _app = builder.Build();
         _app.UseWebSockets();
         _app.Map(_options.WebSocketPath, HandleAsync);
@@ -74,12 +88,19 @@ public sealed class WebSocketListener(
             context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
             return;
         }
+        var accepted = context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionItemsFeature>()?.Items[AcceptedAt] as long?;
+        var left = _connectTimeout - (accepted is { } at ? System.Diagnostics.Stopwatch.GetElapsedTime(at) : TimeSpan.Zero);
+        if (left <= TimeSpan.Zero)
+        {
+            context.Response.StatusCode = StatusCodes.Status408RequestTimeout;
+            return;
+        }
         var subProtocol = MqttSubProtocolSelector.SelectSubProtocol(context.Request);
         using var webSocket = await context.WebSockets.AcceptWebSocketAsync(subProtocol).ConfigureAwait(false);
         var channel = new MqttWebSocketChannel(webSocket, remote, isSecureConnection: false, clientCertificate: null);
         try
         {
-            await connections.RunAsync(channel, "ws", certificateDeviceId: null).ConfigureAwait(false);
+            await connections.RunAsync(channel, "ws", certificateDeviceId: null, connectDeadline: left).ConfigureAwait(false);
         }
         catch (Exception e)
         {

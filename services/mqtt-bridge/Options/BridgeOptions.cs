@@ -37,4 +37,11 @@ public sealed class BridgeOptions
     /// <summary>How long shutdown waits for records already accepted to reach Kafka.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00", ErrorMessage = "Bridge:DrainTimeout must be between 0 and 10 min.")]
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// How often this instance records that it is alive in iot.connectivity. A device whose instance missed three
+    /// heartbeats counts as disconnected (the instance crashed without recording disconnects).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00", ErrorMessage = "Bridge:PresenceHeartbeat must be between 1 s and 1 h.")]
+    public TimeSpan PresenceHeartbeat { get; set; } = TimeSpan.FromSeconds(30);
 }

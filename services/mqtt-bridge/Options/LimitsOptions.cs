@@ -40,4 +40,12 @@ public sealed class LimitsOptions
     /// <summary>How long the session of an MQTT 3.1.1 device that connected with clean session = false is kept (3.1.1 has no interval of its own); at most <see cref="MaxSessionExpiry"/>.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00", ErrorMessage = "Limits:DefaultSessionExpiry must be between 1 s and 7 days.")]
     public TimeSpan DefaultSessionExpiry { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Topic filters one connection may hold (AWS IoT Core: 50); one more gets SUBACK 0x97 Quota exceeded.</summary>
+    [Range(1, 10_000, ErrorMessage = "Limits:MaxSubscriptionsPerConnection must be between 1 and 10000.")]
+    public int MaxSubscriptionsPerConnection { get; set; } = 50;
+
+    /// <summary>Topic filters in one SUBSCRIBE (AWS IoT Core: 8); a larger SUBSCRIBE is refused whole with 0x97 (3.1.1: 0x80).</summary>
+    [Range(1, 1_000, ErrorMessage = "Limits:MaxTopicFiltersPerSubscribe must be between 1 and 1000.")]
+    public int MaxTopicFiltersPerSubscribe { get; set; } = 8;
 }

@@ -44,6 +44,19 @@ public sealed class ListenersOptions : IValidatableObject
     /// <summary>When true, the TLS listener refuses clients without a fleet client certificate at the handshake.</summary>
     public bool RequireClientCertificate { get; set; }
 
+    /// <summary>
+    /// HTTPS for devices (POST /topics/&lt;topic&gt;, AWS IoT Core's HTTPS device gateway) and the operator APIs, on the
+    /// bridge's ASP.NET Core app with the same server certificate and fleet CA as MQTT over TLS (0 = any free port, -1 = off).
+    /// </summary>
+    [Range(-1, 65535, ErrorMessage = "Listeners:HttpsPort must be 0-65535 (0 = any free port) or -1 (off).")]
+    public int HttpsPort { get; set; } = 8443;
+
+    /// <summary>
+    /// Whether HTTP publish also accepts Authorization: Bearer &lt;device token&gt; (device id from the topic). Off by
+    /// default: like AWS IoT Core's HTTPS gateway, a device proves itself with its client certificate; `up` turns it on.
+    /// </summary>
+    public bool HttpsAllowDeviceTokens { get; set; }
+
     [Range(typeof(TimeSpan), "00:00:01", "00:05:00", ErrorMessage = "Listeners:HandshakeTimeout must be between 1 s and 5 min.")]
     public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
@@ -56,9 +69,9 @@ public sealed class ListenersOptions : IValidatableObject
                 [nameof(ServerCertificatePath), nameof(ServerKeyPath)]);
         if (!string.IsNullOrEmpty(CaKeyPath) && string.IsNullOrEmpty(CaCertificatePath))
             yield return new ValidationResult("Listeners:CaKeyPath needs Listeners:CaCertificatePath.", [nameof(CaKeyPath)]);
-        if (!string.IsNullOrEmpty(CaCertificatePath) && string.IsNullOrEmpty(CaKeyPath) && string.IsNullOrEmpty(ServerCertificatePath) && TlsPort >= 0)
+        if (!string.IsNullOrEmpty(CaCertificatePath) && string.IsNullOrEmpty(CaKeyPath) && string.IsNullOrEmpty(ServerCertificatePath) && (TlsPort >= 0 || HttpsPort >= 0))
             yield return new ValidationResult(
-                "Listeners:CaCertificatePath without Listeners:CaKeyPath cannot issue a server certificate: also set Listeners:ServerCertificatePath/ServerKeyPath (or Listeners:TlsPort=-1).",
+                "Listeners:CaCertificatePath without Listeners:CaKeyPath cannot issue a server certificate: also set Listeners:ServerCertificatePath/ServerKeyPath (or Listeners:TlsPort=-1 and Listeners:HttpsPort=-1).",
                 [nameof(CaCertificatePath)]);
         foreach (var path in new[] { CaCertificatePath, CaKeyPath, ServerCertificatePath, ServerKeyPath })
             if (!string.IsNullOrEmpty(path) && !File.Exists(path))

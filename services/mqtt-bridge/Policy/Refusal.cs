@@ -23,6 +23,9 @@ public sealed record Refusal(RejectedMessage.Types.Reason Reason, MqttPubAckReas
 
     public static Refusal RateLimited(string detail) => new(RejectedMessage.Types.Reason.RateLimited, MqttPubAckReasonCode.QuotaExceeded, detail);
 
+    /// <summary>Too many topic filters in one SUBSCRIBE or on one connection: SUBACK 0x97 Quota exceeded.</summary>
+    public static Refusal SubscriptionQuota(string detail) => new(RejectedMessage.Types.Reason.QuotaExceeded, MqttPubAckReasonCode.QuotaExceeded, detail);
+
     public static Refusal BufferFull(string detail) => new(RejectedMessage.Types.Reason.QuotaExceeded, MqttPubAckReasonCode.QuotaExceeded, detail);
 
     /// <summary>
@@ -35,6 +38,7 @@ public sealed record Refusal(RejectedMessage.Types.Reason Reason, MqttPubAckReas
     public MqttSubscribeReasonCode SubscribeCode => Code switch
     {
         MqttPubAckReasonCode.NotAuthorized => MqttSubscribeReasonCode.NotAuthorized,
+        MqttPubAckReasonCode.QuotaExceeded => MqttSubscribeReasonCode.QuotaExceeded,
         _ => MqttSubscribeReasonCode.TopicFilterInvalid,
     };
 

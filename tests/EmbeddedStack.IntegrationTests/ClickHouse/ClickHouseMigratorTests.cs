@@ -23,7 +23,7 @@ public sealed class ClickHouseMigratorTests
         Assert.Empty(second.Applied);
         Assert.Equal(migrator.LatestKnownVersion, await migrator.CurrentVersionAsync());
         var tables = await _clickHouse.ExecuteAsync($"SELECT name FROM system.tables WHERE database = '{database}' ORDER BY name");
-        Assert.Equal(["devices", "events", "rejected", "schema_migrations", "shadow_history", "telemetry", "telemetry_1m"],
+        Assert.Equal(["connectivity", "devices", "events", "rejected", "schema_migrations", "shadow_history", "telemetry", "telemetry_1m"],
             tables.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         var history = await _clickHouse.ExecuteAsync("SELECT version, name, length(checksum) FROM schema_migrations FINAL ORDER BY version", database);
         Assert.StartsWith("1\ttelemetry\t64\n2\ttelemetry_1m\t64\n", history);

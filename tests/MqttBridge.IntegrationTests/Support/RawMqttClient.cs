@@ -87,7 +87,7 @@ public sealed class RawMqttClient : IDisposable
 
     public void Dispose() => _tcp.Dispose();
 
-    private async Task<(byte Type, byte[] Body)> ReadPacketAsync()
+    public async Task<(byte Type, byte[] Body)> ReadPacketAsync()
     {
         var header = new byte[1];
         await _stream.ReadExactlyAsync(header);

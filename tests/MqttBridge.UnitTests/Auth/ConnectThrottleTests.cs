@@ -32,3 +32,31 @@ public class ConnectThrottleTests
         Assert.True(throttle.IsThrottled(IPAddress.Parse("10.0.0.1")));
     }
 }
+
+public class ConnectThrottleSlidingWindowTests
+{
+    private long _now = 1_000_000;
+
+    [Fact]
+    public void Failures_either_side_of_a_minute_boundary_count_together()
+    {
+        // A fixed window would reset at the boundary and let 2 x 3 failures through within a few seconds.
+        var throttle = new ConnectThrottle(3, () => _now);
+        var address = IPAddress.Parse("10.0.0.1");
+        _now += Stopwatch.Frequency * 58;
+        throttle.RecordFailure(address);
+        throttle.RecordFailure(address);
+        _now += Stopwatch.Frequency * 3;
+        throttle.RecordFailure(address);
+        Assert.True(throttle.IsThrottled(address));
+        // The two oldest failures leave the window 60 s after they happened; then two more attempts are allowed.
+        _now += Stopwatch.Frequency * 56;
+        Assert.True(throttle.IsThrottled(address));
+        _now += Stopwatch.Frequency * 2;
+        Assert.False(throttle.IsThrottled(address));
+        throttle.RecordFailure(address);
+        Assert.False(throttle.IsThrottled(address));
+        throttle.RecordFailure(address);
+        Assert.True(throttle.IsThrottled(address));
+    }
+}

@@ -3,6 +3,7 @@ using Pipeline.ServiceDefaults.Kafka;
 using System.CommandLine;
 using System.Text.Json;
 using Confluent.SchemaRegistry;
+using Pipeline.Cli.Devices;
 using Pipeline.DeviceRegistry;
 using Spectre.Console;
 
@@ -63,15 +64,18 @@ public static class DevicesCommand
     private static Command List()
     {
         var json = new Option<bool>("--json") { Description = "Print the devices as a JSON array." };
-        var command = new Command("list", "List registered devices.") { json };
+        var command = new Command("list", "List registered devices, whether each is connected now and when it was last seen.") { json };
         command.SetAction((parse, ct) => RunAsync(async (registry, _) =>
         {
             var devices = await registry.ListAsync(ct);
+            var presence = await DevicePresence.ReadAsync(ct);
             if (parse.GetValue(json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(devices.Select(d => new
                 {
                     deviceId = d.DeviceId,
+                    connected = presence.IsConnected(d.DeviceId),
+                    lastSeen = presence.LastSeen(d.DeviceId),
                     attributes = d.Attributes,
                     createdAt = DateTimeOffset.FromUnixTimeMilliseconds(d.CreatedTsMs),
                     revoked = d.Revoked,
@@ -79,14 +83,16 @@ public static class DevicesCommand
                 })));
                 return 0;
             }
-            var table = new Table().Border(TableBorder.Rounded).AddColumns("device", "attributes", "created (UTC)", "state", "certificate");
+            var table = new Table().Border(TableBorder.Rounded).AddColumns("device", "attributes", "created (UTC)", "state", "certificate", "connected", "last seen (UTC)");
             foreach (var d in devices.OrderBy(d => d.DeviceId, StringComparer.Ordinal))
                 table.AddRow(
                     Markup.Escape(d.DeviceId),
                     Markup.Escape(string.Join(", ", d.Attributes.OrderBy(a => a.Key).Select(a => $"{a.Key}={a.Value}"))),
                     DateTimeOffset.FromUnixTimeMilliseconds(d.CreatedTsMs).ToString("yyyy-MM-dd HH:mm:ss"),
                     d.Revoked ? "[red]revoked[/]" : "active",
-                    d.CertificateThumbprint.Length > 0 ? "yes" : "");
+                    d.CertificateThumbprint.Length > 0 ? "yes" : "",
+                    presence.IsConnected(d.DeviceId) ? "[green]yes[/]" : "no",
+                    presence.LastSeen(d.DeviceId)?.ToString("yyyy-MM-dd HH:mm:ss") ?? "");
             AnsiConsole.Write(table);
             Console.WriteLine($"{devices.Count} device(s)");
             return 0;

@@ -38,9 +38,12 @@ public sealed class PipelineServices(IConfiguration configuration, StackEndpoint
         }
         return
         [
-            // The operator APIs (shadows, rules) take the token kept in credentials.json, which the CLI reads too.
+            // The operator APIs (shadows, rules, commands) take the token kept in credentials.json, which the CLI reads too.
+            // HTTP publish with a device token is on under `up` (a development pipeline, whose MQTT port takes tokens
+            // over plain TCP anyway); the bridge's own default is certificates only.
             Spec("mqtt-bridge", "mqtt-bridge", "Pipeline.MqttBridge", BridgeHttp, ("PIPELINE__Listeners__CaDirectory", CaDirectory),
-                ("PIPELINE__OperatorApi__Token", credentials.OperatorToken)),
+                ("PIPELINE__OperatorApi__Token", credentials.OperatorToken),
+                ("PIPELINE__Listeners__HttpsAllowDeviceTokens", configuration["Listeners:HttpsAllowDeviceTokens"] ?? "true")),
             // At-least-once on the embedded stack: librdkafka's mock cluster does not keep offsets committed
             // inside transactions and does not abort a killed producer's open transaction, so exactly-once
             // buys nothing here; the processor's replay protection (docs/topologies.md, "Replays after a crash")
@@ -66,6 +69,7 @@ public sealed class PipelineServices(IConfiguration configuration, StackEndpoint
         {
             Mqtt = $"{host}:{configuration["Listeners:TcpPort"] ?? "1883"}",
             Mqtts = $"{host}:{configuration["Listeners:TlsPort"] ?? "8883"}",
+            Https = configuration["Listeners:HttpsPort"] == "-1" ? null : $"https://{host}:{configuration["Listeners:HttpsPort"] ?? "8443"}",
             MqttWs = $"ws://{host}:{configuration["Listeners:WebSocketPort"] ?? "8083"}{configuration["Listeners:WebSocketPath"] ?? "/mqtt"}",
             CaCert = Path.Combine(CaDirectory, "ca.crt"),
             Metrics = new Dictionary<string, string>
@@ -95,6 +99,7 @@ public sealed class PipelineServices(IConfiguration configuration, StackEndpoint
                 new($"{prefix}.rejected", Topics.Rejected),
                 new($"{prefix}.devices", Topics.Devices),
                 new($"{prefix}.shadow_history", Topics.Shadows),
+                new($"{prefix}.connectivity", Topics.Connectivity),
             ];
         }
     }

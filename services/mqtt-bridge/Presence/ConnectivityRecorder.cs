@@ -1,0 +1,103 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MQTTnet.Formatter;
+using Pipeline.Contracts;
+using Pipeline.Contracts.Serialization;
+using Pipeline.MqttBridge.Hosting;
+using Pipeline.MqttBridge.Kafka;
+using Pipeline.MqttBridge.Options;
+
+namespace Pipeline.MqttBridge.Presence;
+
+/// <summary>
+/// Writes device connects and disconnects, and this instance's start, heartbeats and stop, to
+/// iot.connectivity. These records do not take space from the ingest buffer: they are few and small,
+/// and a full buffer (Kafka slow) is exactly when a disconnect must not be dropped. A record Kafka
+/// refuses is logged and counted, never retried by the device (no device waits for it).
+/// </summary>
+public sealed class ConnectivityRecorder(BridgeProducer producer, IOptions<BridgeOptions> bridge, ILogger<ConnectivityRecorder> logger)
+{
+    private readonly string _instance = bridge.Value.InstanceId;
+
+    public string Instance => _instance;
+
+    /// <summary>Records an accepted CONNECT; the returned event is kept with the connection for its disconnect.</summary>
+    public ConnectivityEvent Connected(string deviceId, string clientAddress, MqttProtocolVersion protocol, string transport,
+        bool cleanSession, uint sessionExpirySeconds, string how)
+    {
+        var connect = new ConnectivityEvent
+        {
+            Kind = ConnectivityEvent.Types.Kind.Connected,
+            DeviceId = deviceId,
+            Instance = _instance,
+            ConnectionId = Guid.NewGuid().ToString("N"),
+            Reason = how,
+            ClientAddress = clientAddress,
+            Protocol = ProtocolName(protocol),
+            Transport = transport,
+            CleanSession = cleanSession,
+            SessionExpirySeconds = sessionExpirySeconds,
+            TsMs = Now(),
+        };
+        Write(deviceId, connect);
+        return connect;
+    }
+
+    /// <summary>Records the end of the connection that <paramref name="connect"/> began.</summary>
+    public void Disconnected(ConnectivityEvent connect, string reason)
+    {
+        var disconnect = connect.Clone();
+        disconnect.Kind = ConnectivityEvent.Types.Kind.Disconnected;
+        disconnect.Reason = reason;
+        disconnect.TsMs = Now();
+        Write(connect.DeviceId, disconnect);
+    }
+
+    /// <summary>This instance started, is alive, or stopped (device_id empty, key "bridge/&lt;instance&gt;").</summary>
+    public void InstanceEvent(ConnectivityEvent.Types.Kind kind, TimeSpan heartbeatInterval) =>
+        Write("bridge/" + _instance, new ConnectivityEvent
+        {
+            Kind = kind,
+            Instance = _instance,
+            TsMs = Now(),
+            HeartbeatIntervalMs = (long)heartbeatInterval.TotalMilliseconds,
+        });
+
+    public static string ProtocolName(MqttProtocolVersion protocol) => protocol switch
+    {
+        MqttProtocolVersion.V500 => "mqtt-5",
+        MqttProtocolVersion.V311 => "mqtt-3.1.1",
+        MqttProtocolVersion.V310 => "mqtt-3.1",
+        _ => "mqtt",
+    };
+
+    private void Write(string key, ConnectivityEvent record)
+    {
+        if (!producer.IsReady)
+        {
+            logger.LogDebug("Connectivity event {Kind} for {Key} not written: Kafka is not ready", record.Kind, key);
+            return;
+        }
+        try
+        {
+            var value = ProtobufSerializer<ConnectivityEvent>.Encode(record, producer.ConnectivitySchemaId);
+            producer.Produce(producer.Topics.Connectivity, key, value, report =>
+            {
+                if (report.Error.IsError)
+                    Failed(record, key, report.Error.Reason);
+            });
+        }
+        catch (Confluent.Kafka.KafkaException e)
+        {
+            Failed(record, key, e.Error.Reason);
+        }
+    }
+
+    private void Failed(ConnectivityEvent record, string key, string reason)
+    {
+        BridgeMetrics.ConnectivityEventsDropped.Inc();
+        logger.LogWarning("Connectivity event {Kind} for {Key} was not written to Kafka: {Reason}", record.Kind, key, reason);
+    }
+
+    private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+}

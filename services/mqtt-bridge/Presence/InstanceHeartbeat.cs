@@ -1,0 +1,30 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Pipeline.Contracts;
+using Pipeline.MqttBridge.Kafka;
+using Pipeline.MqttBridge.Options;
+
+namespace Pipeline.MqttBridge.Presence;
+
+/// <summary>
+/// Records this instance's start in iot.connectivity once Kafka is ready, then a heartbeat every
+/// Bridge:PresenceHeartbeat. A bridge that crashes sends no disconnects; readers treat its devices as
+/// disconnected once its heartbeats stop (three intervals) or the same instance id starts again.
+/// The stop is recorded by <see cref="Hosting.BridgeServer"/> after it disconnected every device.
+/// </summary>
+public sealed class InstanceHeartbeat(ConnectivityRecorder recorder, BridgeProducer producer, IOptions<BridgeOptions> bridge) : BackgroundService
+{
+    private readonly TimeSpan _interval = bridge.Value.PresenceHeartbeat;
+
+    public TimeSpan Interval => _interval;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!producer.IsReady)
+            await Task.Delay(TimeSpan.FromMilliseconds(100), stoppingToken).ConfigureAwait(false);
+        recorder.InstanceEvent(ConnectivityEvent.Types.Kind.InstanceStarted, _interval);
+        using var timer = new PeriodicTimer(_interval);
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            recorder.InstanceEvent(ConnectivityEvent.Types.Kind.InstanceAlive, _interval);
+    }
+}
