@@ -14,6 +14,7 @@ using Pipeline.MqttBridge.Options;
 using Pipeline.MqttBridge.ShadowApi;
 using Pipeline.ServiceDefaults;
 using Pipeline.ServiceDefaults.Kafka;
+using Pipeline.ServiceDefaults.Kafka.Topics;
 
 namespace Pipeline.MqttBridge;
 
@@ -74,6 +75,12 @@ public static class Extensions
         services.AddSingleton<ShadowApi.PendingShadowAnswers>();
         services.AddSingleton<ShadowApi.ShadowApiHandler>();
 
+        // Checked at start (exit 78 when missing, or a changelog not compacted): what the bridge writes and follows.
+        services.AddTopicNeeds(sp =>
+        {
+            var t = sp.GetRequiredService<IOptions<KafkaTopics>>().Value;
+            return TopicNeed.Existing(t, [t.TelemetryRaw, t.EventsRaw, t.Rejected, t.ShadowRequests, t.Devices, t.Commands, t.ShadowResponses, t.Shadows]);
+        });
         services.AddHealthChecks().AddCheck<BridgeHealthCheck>("mqtt-bridge");
         return services;
     }
