@@ -29,7 +29,7 @@ public static class Extensions
         services.AddValidatedOptions<ShadowApiOptions>(ShadowApiOptions.SectionName);
 
         services.AddSingleton<ISchemaRegistryClient>(sp =>
-            new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = sp.GetRequiredService<IOptions<KafkaOptions>>().Value.SchemaRegistryUrl }));
+            sp.GetRequiredService<KafkaClientFactory>().CreateSchemaRegistryClient());
         services.AddSingleton(sp => new DeviceRegistryView(
             sp.GetRequiredService<KafkaClientFactory>(),
             sp.GetRequiredService<IOptions<KafkaTopics>>().Value.Devices,

@@ -29,7 +29,7 @@ public static class SinkWriterExtensions
 
         services.AddSingleton<IClickHouseClient>(sp => new ClickHouseClient(sp.GetRequiredService<IOptions<ClickHouseOptions>>().Value.ConnectionString));
         services.AddSingleton<ISchemaRegistryClient>(sp =>
-            new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = sp.GetRequiredService<IOptions<KafkaOptions>>().Value.SchemaRegistryUrl }));
+            sp.GetRequiredService<KafkaClientFactory>().CreateSchemaRegistryClient());
         services.AddSingleton(sp => new RejectionPublisher(
             sp.GetRequiredService<KafkaClientFactory>(),
             sp.GetRequiredService<ISchemaRegistryClient>(),
