@@ -86,7 +86,14 @@ internal static class IdleConnections
         var ids = Enumerable.Range(1, count).Select(i => Prefix + i.ToString("00000", CultureInfo.InvariantCulture)).ToList();
         Console.Error.WriteLine($"registering {count:N0} devices (one registry read, tokens hashed in parallel)...");
         var watch = Stopwatch.StartNew();
-        using var schemaRegistry = new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = endpoints.GetProperty("schemaRegistry").GetString() });
+        // The embedded Schema Registry takes registrations from its writer only (the run's credentials.json).
+        var writer = JsonDocument.Parse(File.ReadAllText(Path.Combine(pipeline.StateDir, "credentials.json"))).RootElement.GetProperty("schemaRegistry");
+        using var schemaRegistry = new CachedSchemaRegistryClient(new SchemaRegistryConfig
+        {
+            Url = endpoints.GetProperty("schemaRegistry").GetString(),
+            BasicAuthCredentialsSource = AuthCredentialsSource.UserInfo,
+            BasicAuthUserInfo = $"{writer.GetProperty("user").GetString()}:{writer.GetProperty("password").GetString()}",
+        });
         using var registry = new DeviceRegistryClient(new Pipeline.ServiceDefaults.Kafka.KafkaClientFactory(new Pipeline.ServiceDefaults.KafkaOptions { BootstrapServers = endpoints.GetProperty("kafka").GetString()! }, "bench"), schemaRegistry) { Timeout = TimeSpan.FromMinutes(2) };
         var added = await registry.AddManyAsync(ids, new Dictionary<string, string>(), issueCertificate: false, CancellationToken.None);
         Console.Error.WriteLine($"{count:N0} devices registered in {watch.Elapsed.TotalSeconds:0.0} s");

@@ -67,14 +67,16 @@ public sealed class EmbeddedStackHost : IAsyncDisposable
         _logger.LogInformation("Kafka (mock cluster, {Brokers} broker(s), {Partitions} partitions per topic) at {Bootstrap}",
             options.KafkaBrokers, options.Partitions, Kafka.BootstrapServers);
 
-        SchemaRegistry = await EmbeddedSchemaRegistry.StartAsync(options.SchemaRegistryUrl, Path.Combine(state, "schema-registry"), loggers.CreateLogger<EmbeddedSchemaRegistry>(), ct);
-        _logger.LogInformation("Schema Registry at {Url}", SchemaRegistry.Url);
+        Credentials = StackCredentials.LoadOrCreate(state);
+        var writer = Credentials.SchemaRegistryWriter;
+        SchemaRegistry = await EmbeddedSchemaRegistry.StartAsync(options.SchemaRegistryUrl, Path.Combine(state, "schema-registry"),
+            loggers.CreateLogger<EmbeddedSchemaRegistry>(), new RegistryWriter(writer.User, writer.Password), ct);
+        _logger.LogInformation("Schema Registry at {Url}; changes need user {User}, password in {File}", SchemaRegistry.Url, writer.User, StackCredentials.PathIn(state));
 
         var library = Path.GetFullPath(options.ResolvedChdbLibrary);
         if (!File.Exists(library))
             throw new FileNotFoundException($"The ClickHouse engine is missing at {library}; run ./pipeline once to fetch it (or set EmbeddedStack:ChdbLibrary).", library);
         ClickHouseEngine = ChdbEngine.Open(library, Path.Combine(state, "clickhouse"));
-        Credentials = StackCredentials.LoadOrCreate(state);
         ClickHouse = await ClickHouseHttpEndpoint.StartAsync(ClickHouseEngine, Credentials.ClickHouseUsers(), options.ClickHouseUrl, loggers, ct);
         // Where the secrets are, never the secrets themselves.
         _logger.LogInformation("ClickHouse (chDB) at {Url}; users {Users}, passwords in {File}",

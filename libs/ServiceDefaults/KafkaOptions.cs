@@ -20,6 +20,15 @@ public sealed class KafkaOptions
     [Url(ErrorMessage = "Kafka:SchemaRegistryUrl must be an absolute http(s) URL.")]
     public string SchemaRegistryUrl { get; set; } = "http://127.0.0.1:8081";
 
+    /// <summary>Schema Registry basic-auth user (Confluent's basic.auth.user.info); empty = no credentials are sent.</summary>
+    public string SchemaRegistryUsername { get; set; } = "";
+
+    /// <summary>Its password. A secret: from the environment (PIPELINE__Kafka__SchemaRegistryPassword), never logged nor shown in status.</summary>
+    public string SchemaRegistryPassword { get; set; } = "";
+
+    /// <summary>PEM file of the CA that signed an https Schema Registry's certificate; empty = the system's roots.</summary>
+    public string SchemaRegistryCaLocation { get; set; } = "";
+
     /// <summary>
     /// Consumer group session timeout of every client that joins a group (the processor's stream threads, the
     /// bridge's command and shadow-answer consumers); the sink has its own, SinkWriter:KafkaSessionTimeout, because

@@ -14,7 +14,8 @@ public static class ServiceRun
 
     /// <summary>
     /// Runs the host. Options that fail validation, and Kafka refusing the service's credentials at start
-    /// (<see cref="Kafka.KafkaAccessException"/>), end the process with <see cref="ConfigurationErrorExitCode"/> and their
+    /// (<see cref="Kafka.KafkaAccessException"/>), and a topic it relies on missing or not compacted
+    /// (<see cref="Kafka.Topics.KafkaTopicsException"/>) end the process with <see cref="ConfigurationErrorExitCode"/> and their
     /// messages on stderr, as do the exceptions <paramref name="isConfigurationError"/> accepts; otherwise the exit
     /// code a service set (e.g. the processor's stream failure), or 0.
     /// </summary>
@@ -31,6 +32,11 @@ public static class ServiceRun
             return ConfigurationErrorExitCode;
         }
         catch (Kafka.KafkaAccessException e)
+        {
+            await Console.Error.WriteLineAsync($"Configuration refused: {e.Message}");
+            return ConfigurationErrorExitCode;
+        }
+        catch (Kafka.Topics.KafkaTopicsException e)
         {
             await Console.Error.WriteLineAsync($"Configuration refused: {e.Message}");
             return ConfigurationErrorExitCode;

@@ -17,6 +17,7 @@ using Pipeline.MqttBridge.RulesApi;
 using Pipeline.MqttBridge.ShadowApi;
 using Pipeline.ServiceDefaults;
 using Pipeline.ServiceDefaults.Kafka;
+using Pipeline.ServiceDefaults.Kafka.Topics;
 
 namespace Pipeline.MqttBridge;
 
@@ -35,7 +36,7 @@ public static class Extensions
         services.AddValidatedOptions<CommandsOptions>(CommandsOptions.SectionName);
 
         services.AddSingleton<ISchemaRegistryClient>(sp =>
-            new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = sp.GetRequiredService<IOptions<KafkaOptions>>().Value.SchemaRegistryUrl }));
+            sp.GetRequiredService<KafkaClientFactory>().CreateSchemaRegistryClient());
         services.AddSingleton(sp => new DeviceRegistryView(
             sp.GetRequiredService<KafkaClientFactory>(),
             sp.GetRequiredService<IOptions<KafkaTopics>>().Value.Devices,
@@ -96,6 +97,12 @@ public static class Extensions
         services.AddSingleton<HttpPublish.HttpDeviceIdentity>();
         services.AddSingleton<HttpPublish.HttpPublishHandler>();
 
+        // Checked at start (exit 78 when missing, or a changelog not compacted): what the bridge writes and follows.
+        services.AddTopicNeeds(sp =>
+        {
+            var t = sp.GetRequiredService<IOptions<KafkaTopics>>().Value;
+            return TopicNeed.Existing(t, [t.TelemetryRaw, t.EventsRaw, t.Rejected, t.ShadowRequests, t.Devices, t.Commands, t.ShadowResponses, t.Shadows]);
+        });
         services.AddHealthChecks().AddCheck<BridgeHealthCheck>("mqtt-bridge");
         return services;
     }

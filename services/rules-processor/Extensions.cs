@@ -10,6 +10,7 @@ using Pipeline.RulesProcessor.Modules.Validate;
 using Pipeline.RulesProcessor.Modules.Window;
 using Pipeline.RulesProcessor.Topology;
 using Pipeline.ServiceDefaults;
+using Pipeline.ServiceDefaults.Kafka.Topics;
 
 namespace Pipeline.RulesProcessor;
 
@@ -23,6 +24,15 @@ public static class Extensions
         builder.Services.AddSingleton<StreamStatus>();
         builder.Services.AddSingleton<RulesStreamService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RulesStreamService>());
+        // Checked at start (exit 78 when wrong): what the topology reads and writes must exist; the changelogs must be
+        // compacted when they exist (on a real broker Streamiz creates a missing one itself).
+        builder.Services.AddTopicNeeds(sp =>
+        {
+            var topology = sp.GetRequiredService<RulesTopology>();
+            var topics = sp.GetRequiredService<IOptions<KafkaTopics>>().Value;
+            return TopicNeed.Existing(topics, topology.InputTopics.Concat(topology.OutputTopics))
+                .Concat(topology.InternalTopics.Select(t => new TopicNeed(t, MustExist: false, MustCompact: true)));
+        });
         builder.Services.AddHealthChecks().AddCheck<StreamHealthCheck>("stream");
         return builder;
     }

@@ -5,6 +5,7 @@ using Pipeline.ClickHouseSchema;
 using Pipeline.Contracts;
 using Pipeline.ServiceDefaults;
 using Pipeline.ServiceDefaults.Kafka;
+using Pipeline.ServiceDefaults.Kafka.Topics;
 using Pipeline.SinkWriter.Consuming;
 using Pipeline.SinkWriter.Kafka;
 using Pipeline.SinkWriter.Observability;
@@ -28,7 +29,7 @@ public static class SinkWriterExtensions
 
         services.AddSingleton<IClickHouseClient>(sp => new ClickHouseClient(sp.GetRequiredService<IOptions<ClickHouseOptions>>().Value.ConnectionString));
         services.AddSingleton<ISchemaRegistryClient>(sp =>
-            new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = sp.GetRequiredService<IOptions<KafkaOptions>>().Value.SchemaRegistryUrl }));
+            sp.GetRequiredService<KafkaClientFactory>().CreateSchemaRegistryClient());
         services.AddSingleton(sp => new RejectionPublisher(
             sp.GetRequiredService<KafkaClientFactory>(),
             sp.GetRequiredService<ISchemaRegistryClient>(),
@@ -43,6 +44,12 @@ public static class SinkWriterExtensions
         var selected = configuration.GetSection($"{SinkWriterOptions.SectionName}:{nameof(SinkWriterOptions.Destinations)}").Get<string[]>() ?? [];
         foreach (var destination in SinkDestination.All.Where(d => selected.Length == 0 || selected.Contains(d.Name)))
             services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<SinkConsumerService>(sp, destination));
+        // Checked at start (exit 78 when missing, or a changelog it copies not compacted): the topics it consumes and iot.rejected.
+        services.AddTopicNeeds(sp =>
+        {
+            var t = sp.GetRequiredService<IOptions<KafkaTopics>>().Value;
+            return TopicNeed.Existing(t, SinkDestination.All.Where(d => selected.Length == 0 || selected.Contains(d.Name)).Select(d => d.Topic(t)).Append(t.Rejected));
+        });
         return services;
     }
 

@@ -34,6 +34,7 @@ public sealed class DockerComposeTests
             .Select(s => s.Children.TryGetValue("image", out var image) ? image.ToString() : null)
             .Where(i => i is not null).ToList();
         var dockerfileImages = Directory.GetFiles(Path.Combine(Root, "services"), "Dockerfile", SearchOption.AllDirectories)
+            .Append(Path.Combine(Root, "tools", "cli", "Dockerfile"))
             .SelectMany(File.ReadAllLines)
             .Where(l => l.StartsWith("FROM ", StringComparison.Ordinal))
             .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
@@ -54,7 +55,8 @@ public sealed class DockerComposeTests
         }
         foreach (var stateful in new[] { "kafka", "clickhouse", "mqtt-bridge", "rules-processor" })
             Assert.True(((YamlMappingNode)Services.Children[stateful]).Children.ContainsKey("volumes"), $"{stateful} keeps its state in a volume");
-        foreach (var dockerfile in Directory.GetFiles(Path.Combine(Root, "services"), "Dockerfile", SearchOption.AllDirectories))
+        foreach (var dockerfile in Directory.GetFiles(Path.Combine(Root, "services"), "Dockerfile", SearchOption.AllDirectories)
+                     .Append(Path.Combine(Root, "tools", "cli", "Dockerfile")))
         {
             var lines = File.ReadAllLines(dockerfile);
             Assert.True(lines.Count(l => l.StartsWith("FROM ", StringComparison.Ordinal)) >= 2, $"{dockerfile} is multi-stage");
@@ -62,14 +64,14 @@ public sealed class DockerComposeTests
         }
     }
 
-    private static Dictionary<string, string> EnvironmentOf(string service)
+    internal static Dictionary<string, string> EnvironmentOf(string service)
     {
         var node = (YamlMappingNode)Services.Children[service];
         var environment = (YamlMappingNode)node.Children["environment"];
         return environment.Children.ToDictionary(e => e.Key.ToString(), e => e.Value.ToString());
     }
 
-    private static YamlMappingNode LoadServices()
+    internal static YamlMappingNode LoadServices()
     {
         var yaml = new YamlStream();
         using var reader = new StreamReader(Path.Combine(Root, "docker-compose.yml"));

@@ -41,6 +41,11 @@ public static class CliConfiguration
             if (live is null) return null;
             options.BootstrapServers = live.Kafka;
             options.SchemaRegistryUrl = live.SchemaRegistry;
+            if (section["SchemaRegistryUsername"] is null && ReadCredentials().SchemaRegistry is { } writer)
+            {
+                options.SchemaRegistryUsername = writer.User;
+                options.SchemaRegistryPassword = writer.Password;
+            }
         }
         OptionsValidation.ThrowIfInvalid(options);
         if (Pipeline.ServiceDefaults.Kafka.KafkaOptionsValidator.Problems(options) is { Count: > 0 } problems)

@@ -6,6 +6,7 @@ var root = new RootCommand("IoT ingestion pipeline: MQTT bridge -> Kafka -> rule
     UpCommand.Create(),
     DevstackCommand.Create(),
     MigrateCommand.Create(),
+    TopicsCommand.Create(),
     QueryCommand.Create(),
     DevicesCommand.Create(),
     ShadowCommand.Create(),

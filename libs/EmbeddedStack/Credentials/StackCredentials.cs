@@ -31,13 +31,18 @@ public sealed record ClickHouseCredentials(
 /// <summary>
 /// The secrets of an embedded run, <c>&lt;state&gt;/credentials.json</c> (mode 0600), generated at the first
 /// start of `up` or `devstack` and kept across restarts (clients read them from the file):
-/// <c>{"clickhouse":{"migrator":{"user":"..","password":".."},"sink":{..},"analyst":{..}},"operatorToken":".."}</c>.
+/// <c>{"clickhouse":{"migrator":{"user":"..","password":".."},"sink":{..},"analyst":{..}},"operatorToken":"..","schemaRegistry":{"user":"pipeline","password":".."}}</c>.
 /// `--fresh` deletes the file with the rest of the state, so a fresh run has new secrets.
 /// </summary>
 public sealed record StackCredentials(
     [property: JsonPropertyName("clickhouse")] ClickHouseCredentials ClickHouse,
-    [property: JsonPropertyName("operatorToken")] string OperatorToken)
+    [property: JsonPropertyName("operatorToken")] string OperatorToken,
+    [property: JsonPropertyName("schemaRegistry")] UserCredential? SchemaRegistry = null)
 {
+    /// <summary>The Schema Registry front's writer (registering schemas, changing config, deleting); reads need none.</summary>
+    [JsonIgnore]
+    public UserCredential SchemaRegistryWriter => SchemaRegistry ?? throw new InvalidOperationException("The credentials have no Schema Registry user.");
+
     public const string FileName = "credentials.json";
 
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
@@ -62,16 +67,24 @@ public sealed record StackCredentials(
             new UserCredential("migrator", NewSecret()),
             new UserCredential("sink", NewSecret()),
             new UserCredential("analyst", NewSecret())),
-        NewSecret());
+        NewSecret(),
+        new UserCredential("pipeline", NewSecret()));
 
     /// <summary>The file's credentials, or new ones written to it (0600) when there is none.</summary>
     public static StackCredentials LoadOrCreate(string stateDir)
     {
         var path = PathIn(stateDir);
         if (Read(stateDir) is { } existing)
-            return existing;
+        {
+            if (existing.SchemaRegistry is not null)
+                return existing;
+            // A file from before the Schema Registry had a writer: keep its secrets, add the new one.
+            var completed = existing with { SchemaRegistry = new UserCredential("pipeline", NewSecret()) };
+            completed.WriteTo(path, overwrite: true);
+            return completed;
+        }
         var created = Generate();
-        created.WriteTo(path);
+        created.WriteTo(path, overwrite: false);
         return created;
     }
 
@@ -100,7 +113,7 @@ public sealed record StackCredentials(
     }
 
     /// <summary>Writes the file through a temporary one that is 0600 from its creation, never readable by others.</summary>
-    private void WriteTo(string path)
+    private void WriteTo(string path, bool overwrite)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var temp = $"{path}.{Environment.ProcessId}.tmp";
@@ -109,7 +122,7 @@ public sealed record StackCredentials(
             options.UnixCreateMode = OwnerOnly;
         using (var stream = new FileStream(temp, options))
             JsonSerializer.Serialize(stream, this, s_json);
-        File.Move(temp, path, overwrite: false);
+        File.Move(temp, path, overwrite);
     }
 
     private static string NewSecret() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));

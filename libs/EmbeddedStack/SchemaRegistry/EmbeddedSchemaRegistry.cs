@@ -44,12 +44,13 @@ public sealed class EmbeddedSchemaRegistry : IAsyncDisposable
     public long RegistrationRequestCount(string subject) => _api.RegistrationRequestCount(subject);
 
     public static Task<EmbeddedSchemaRegistry> StartAsync(string url, string storageDir, CancellationToken ct = default) =>
-        StartAsync(url, storageDir, NullLogger.Instance, ct);
+        StartAsync(url, storageDir, NullLogger.Instance, ct: ct);
 
     /// <param name="url">http://IP:port or http://localhost:port; port 0 picks a free port.</param>
     /// <param name="storageDir">Where the state file lives (created if missing); one registry per directory.</param>
     /// <param name="logger">Receives internal errors (the client sees HTTP 500 for those).</param>
-    public static async Task<EmbeddedSchemaRegistry> StartAsync(string url, string storageDir, ILogger logger, CancellationToken ct = default)
+    /// <param name="writer">When set, only this user may register, change config and delete (401 otherwise); reads stay open.</param>
+    public static async Task<EmbeddedSchemaRegistry> StartAsync(string url, string storageDir, ILogger logger, RegistryWriter? writer = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(logger);
         var endpoint = ParseEndpoint(url);
@@ -64,7 +65,7 @@ public sealed class EmbeddedSchemaRegistry : IAsyncDisposable
                 options.Listen(endpoint);
             });
             app = builder.Build();
-            var api = new RegistryApi(store, logger);
+            var api = new RegistryApi(store, logger, writer);
             app.Run(api.HandleAsync);
             await app.StartAsync(ct);
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()

@@ -11,7 +11,7 @@ namespace Pipeline.EmbeddedStack.SchemaRegistry;
 /// path, segment by segment, because a subject may contain '/' (sent as %2F), which ASP.NET Core's
 /// route matching would leave half-decoded.
 /// </summary>
-internal sealed partial class RegistryApi(SchemaStore store, ILogger logger)
+internal sealed partial class RegistryApi(SchemaStore store, ILogger logger, RegistryWriter? writer = null)
 {
     public const string ContentType = "application/vnd.schemaregistry.v1+json";
     private const int MaxBodyBytes = 16 * 1024 * 1024;
@@ -36,6 +36,12 @@ internal sealed partial class RegistryApi(SchemaStore store, ILogger logger)
         object body;
         try
         {
+            if (writer is not null && !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method)
+                && !writer.Accepts(context.Request.Headers.Authorization))
+            {
+                context.Response.Headers.WWWAuthenticate = "Basic realm=\"SchemaRegistry\"";
+                throw new RegistryException(401, 40101, "Unauthorized: registering, changing and deleting need the Schema Registry user (basic auth).");
+            }
             var request = await RegistryRequest.ReadAsync(context, MaxBodyBytes);
             body = Dispatch(request);
             status = 200;

@@ -98,6 +98,9 @@ public sealed class KafkaClientFactory
         return builder.Build();
     }
 
+    /// <summary>A Schema Registry client with this process's registry URL, basic-auth user and CA (<see cref="SchemaRegistryClients"/>).</summary>
+    public Confluent.SchemaRegistry.CachedSchemaRegistryClient CreateSchemaRegistryClient() => SchemaRegistryClients.Create(Options);
+
     /// <summary>
     /// The settings every client shares, as a plain config: for Streamiz, whose StreamConfig is not a librdkafka
     /// config but takes the same values through its own properties.
@@ -110,7 +113,7 @@ public sealed class KafkaClientFactory
     /// </summary>
     public string Redact(string text)
     {
-        foreach (var secret in new[] { Options.SaslPassword, Options.SslKeyPassword })
+        foreach (var secret in new[] { Options.SaslPassword, Options.SslKeyPassword, Options.SchemaRegistryPassword })
             if (!string.IsNullOrEmpty(secret) && !string.IsNullOrEmpty(text))
                 text = text.Replace(secret, "***", StringComparison.Ordinal);
         return text;

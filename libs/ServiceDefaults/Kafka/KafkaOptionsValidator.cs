@@ -53,7 +53,23 @@ public sealed class KafkaOptionsValidator : IValidateOptions<KafkaOptions>
             problems.Add("Kafka:SslCertificateLocation and Kafka:SslKeyLocation go together: a client certificate needs its key, and a key its certificate.");
         if (!string.IsNullOrEmpty(o.SslKeyPassword) && string.IsNullOrEmpty(o.SslKeyLocation))
             problems.Add("Kafka:SslKeyPassword is set but Kafka:SslKeyLocation is not.");
+        SchemaRegistryProblems(o, problems);
         return problems;
+    }
+
+    private static void SchemaRegistryProblems(KafkaOptions o, List<string> problems)
+    {
+        if (string.IsNullOrEmpty(o.SchemaRegistryUsername) != string.IsNullOrEmpty(o.SchemaRegistryPassword))
+            problems.Add("Kafka:SchemaRegistryUsername and Kafka:SchemaRegistryPassword go together: set both (basic auth) or neither.");
+        if (o.SchemaRegistryUsername.Contains(':', StringComparison.Ordinal))
+            problems.Add("Kafka:SchemaRegistryUsername may not contain ':' (basic auth separates user and password with it).");
+        if (!string.IsNullOrEmpty(o.SchemaRegistryCaLocation))
+        {
+            if (!o.SchemaRegistryUrl.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+                problems.Add("Kafka:SchemaRegistryCaLocation is set but Kafka:SchemaRegistryUrl is not https.");
+            else if (!File.Exists(o.SchemaRegistryCaLocation))
+                problems.Add($"Kafka:SchemaRegistryCaLocation names a file that does not exist: {o.SchemaRegistryCaLocation}.");
+        }
     }
 
     /// <summary>Throws <see cref="OptionsValidationException"/> listing every broken rule (for callers outside a host).</summary>

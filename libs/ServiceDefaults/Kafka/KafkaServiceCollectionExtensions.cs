@@ -9,7 +9,7 @@ public static class KafkaServiceCollectionExtensions
 {
     /// <summary>
     /// The validated "Kafka" section, the one <see cref="KafkaClientFactory"/> of the process, and the start-up access
-    /// check. Call before the service's own hosted services: hosted services start in registration order, and the
+    /// check, then the start-up topic check (topics a service adds with AddTopicNeeds). Call before the service's own hosted services: hosted services start in registration order, and the
     /// check must fail the start before anything else connects.
     /// </summary>
     public static IServiceCollection AddKafkaClients(this IServiceCollection services, string serviceName)
@@ -19,6 +19,8 @@ public static class KafkaServiceCollectionExtensions
         services.AddSingleton(sp => new KafkaClientFactory(
             sp.GetRequiredService<IOptions<KafkaOptions>>().Value, serviceName, sp.GetRequiredService<ILoggerFactory>()));
         services.AddHostedService<KafkaAccessCheck>();
+        // After the access check (a refused login is the clearer message), before the service's own parts.
+        services.AddHostedService<Topics.KafkaTopicCheck>();
         return services;
     }
 

@@ -22,7 +22,6 @@ namespace Pipeline.RulesProcessor.Hosting;
 public sealed class RulesStreamService(
     RulesTopology topology,
     IOptions<RulesOptions> rulesOptions,
-    IOptions<KafkaOptions> kafkaOptions,
     KafkaClientFactory kafkaClients,
     IConfiguration configuration,
     RulesMetrics metrics,
@@ -41,8 +40,7 @@ public sealed class RulesStreamService(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var rules = rulesOptions.Value;
-        var kafka = kafkaOptions.Value;
-        _registry = new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = kafka.SchemaRegistryUrl });
+        _registry = kafkaClients.CreateSchemaRegistryClient();
         var schemas = await RegistrySchemaCatalog.CreateAsync(_registry, topology.OutputTopics, cancellationToken);
         var stateDir = StateDirectory(rules);
         if (LocalState.PrepareForStart(stateDir, rules.ApplicationId, rules.Guarantee))

@@ -57,10 +57,20 @@ public sealed partial class KafkaFixture
             return;
         }
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = BootstrapServers }).Build();
-        // ReplicationFactor -1: the broker's default, so a one-broker dev Kafka and a real cluster both work.
-        admin.CreateTopicsAsync(list.Select(n => new TopicSpecification { Name = n, NumPartitions = partitions, ReplicationFactor = -1 }))
+        // ReplicationFactor -1: the broker's default, so a one-broker dev Kafka and a real cluster both work. Changelogs
+        // compacted, as the services' start-up topic check demands: tests name them after the contract's topics
+        // ("<prefix>.devices") or as Streamiz does ("-changelog").
+        admin.CreateTopicsAsync(list.Select(n => new TopicSpecification
+            {
+                Name = n, NumPartitions = partitions, ReplicationFactor = -1,
+                Configs = IsChangelog(n) ? new Dictionary<string, string> { ["cleanup.policy"] = "compact" } : null,
+            }))
             .GetAwaiter().GetResult();
     }
+
+    private static bool IsChangelog(string name) =>
+        new Pipeline.Contracts.KafkaTopics().Compacted.Any(c => name == c || name.EndsWith(c[c.IndexOf('.', StringComparison.Ordinal)..], StringComparison.Ordinal))
+        || name.EndsWith("-changelog", StringComparison.Ordinal);
 
     /// <summary>
     /// An embedded cluster of its own, for a test whose fault injection (a broker down, a partition moved) must not

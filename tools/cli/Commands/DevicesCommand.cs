@@ -130,7 +130,7 @@ public static class DevicesCommand
         CliRun.GuardAsync(async () =>
         {
             var kafka = CliConfiguration.Kafka(CliConfiguration.Load()) ?? throw new CliException(CliConfiguration.NotRunning);
-            using var schemaRegistry = new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = kafka.SchemaRegistryUrl });
+            using var schemaRegistry = SchemaRegistryClients.Create(kafka);
             using var ca = issuesCertificates ? FleetCertificateAuthority.LoadOrCreate(Path.Combine(RepositoryPaths.StateDir, "ca")) : null;
             using var registry = new DeviceRegistryClient(new KafkaClientFactory(kafka, "pipeline-devices"), schemaRegistry, ca);
             try

@@ -1,3 +1,4 @@
+using Pipeline.EmbeddedStack.Credentials;
 using Pipeline.ServiceDefaults;
 using Pipeline.ServiceDefaults.Kafka;
 using System.Diagnostics;
@@ -58,7 +59,12 @@ public sealed class FleetSimulator(SimulationOptions options, string stateDir, T
                 throw new CliException($"{missing.Count} simulated device(s) have no stored credentials (first: {missing[0]}); run with --register.", exitCode: 2);
             return known;
         }
-        using var schemaRegistry = new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = endpoints.SchemaRegistry });
+        // The embedded Schema Registry takes registrations from its writer only (the run's credentials.json).
+        var writer = StackCredentials.Read(stateDir)?.SchemaRegistry;
+        using var schemaRegistry = SchemaRegistryClients.Create(new KafkaOptions
+        {
+            SchemaRegistryUrl = endpoints.SchemaRegistry, SchemaRegistryUsername = writer?.User ?? "", SchemaRegistryPassword = writer?.Password ?? "",
+        });
         using var ca = options.Tls ? FleetCertificateAuthority.LoadOrCreate(Path.Combine(stateDir, "ca")) : null;
         using var registry = new DeviceRegistryClient(
             // The simulator runs against the embedded stack only (its endpoints file), which speaks PLAINTEXT.

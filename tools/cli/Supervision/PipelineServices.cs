@@ -29,6 +29,9 @@ public sealed class PipelineServices(IConfiguration configuration, StackEndpoint
             // The embedded Kafka is new and empty at every run: offsets the processor remembers from an
             // earlier run must not apply to this one.
             ["PIPELINE__Kafka__LogIncarnation"] = kafkaIncarnation,
+            // The embedded Schema Registry takes schema registrations from this user only.
+            ["PIPELINE__Kafka__SchemaRegistryUsername"] = credentials.SchemaRegistryWriter.User,
+            ["PIPELINE__Kafka__SchemaRegistryPassword"] = credentials.SchemaRegistryWriter.Password,
         };
         ServiceSpec Spec(string name, string folder, string assembly, string http, params (string Key, string Value)[] extra)
         {
