@@ -1,9 +1,11 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
 using Pipeline.RulesProcessor.Hosting;
 using Pipeline.RulesProcessor.Modules.Dedupe;
 using Pipeline.RulesProcessor.Modules.Enrich;
+using Pipeline.RulesProcessor.Modules.Rules;
 using Pipeline.RulesProcessor.Modules.Shadow;
 using Pipeline.RulesProcessor.Modules.ThresholdAlert;
 using Pipeline.RulesProcessor.Modules.Validate;
@@ -19,10 +21,11 @@ public static class Extensions
     public static WebApplicationBuilder AddRulesProcessor(this WebApplicationBuilder builder)
     {
         builder.Services.AddRulesTopology();
-        builder.Services.AddSingleton(_ => new RulesMetrics());
         builder.Services.AddSingleton<StreamStatus>();
         builder.Services.AddSingleton<RulesStreamService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RulesStreamService>());
+        builder.Services.AddSingleton<RuleBookFollower>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RuleBookFollower>());
         builder.Services.AddHealthChecks().AddCheck<StreamHealthCheck>("stream");
         return builder;
     }
@@ -35,6 +38,8 @@ public static class Extensions
     public static IServiceCollection AddRulesTopology(this IServiceCollection services)
     {
         services.AddOptions<KafkaTopics>().BindConfiguration(KafkaTopics.SectionName);
+        services.AddLogging();
+        services.TryAddSingleton(_ => new RulesMetrics());
         services.AddValidatedOptions<RulesOptions>(RulesOptions.SectionName);
         services.AddSingleton<IValidateOptions<RulesOptions>, RulesOptionsValidator>();
 
@@ -45,6 +50,11 @@ public static class Extensions
         services.AddModule<WindowModule, WindowOptions, WindowOptionsValidator>(WindowOptions.SectionName);
         services.AddModule<ThresholdAlertModule, ThresholdAlertOptions, ThresholdAlertOptionsValidator>(ThresholdAlertOptions.SectionName);
         services.AddSingleton<ITopologyModule, ShadowModule>();
+        services.AddValidatedOptions<RuleActionOptions>(RuleActionOptions.SectionName);
+        services.AddSingleton<IValidateOptions<RuleActionOptions>, RuleActionOptionsValidator>();
+        services.TryAddSingleton(sp => sp.GetRequiredService<RulesMetrics>().Rules);
+        services.AddSingleton<RuleBook>();
+        services.AddSingleton<ITopologyModule, RulesModule>();
 
         services.AddSingleton(sp =>
         {
