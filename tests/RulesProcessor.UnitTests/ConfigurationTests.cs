@@ -16,7 +16,7 @@ public sealed class ConfigurationTests
         var topics = ListTopicsCommand.Topics(Config());
 
         Assert.Equal(
-            ["iot.telemetry.raw", "iot.devices", "iot.events.raw", "iot.shadow.requests", "iot.telemetry.enriched", "iot.rejected",
+            ["iot.telemetry.raw", "iot.devices", "iot.events.raw", "iot.rules", "iot.shadow.requests", "iot.telemetry.enriched", "iot.rejected",
              "iot.commands", "iot.rule.rows", "iot.rule.http", "iot.telemetry.agg.1m",
              "iot.shadows", "iot.shadow.responses",
              "rules-processor-source-offsets-iot.telemetry.raw-changelog", "rules-processor-dedupe-seen-changelog",

@@ -21,8 +21,9 @@ public sealed class RulesModule(RuleBook book, IOptions<RuleActionOptions> optio
 
     public string Name => ModuleName;
 
+    // iot.rules is read by the RuleBookFollower, not the topology; listed so that it is created with the rest.
     public ModuleDescription Describe(KafkaTopics topics) =>
-        new([topics.EventsRaw], [topics.Commands, topics.RuleRows, topics.RuleHttp, topics.Rejected], [ModuleContext.ReplayGuardStore(topics.EventsRaw)]);
+        new([topics.EventsRaw, topics.Rules], [topics.Commands, topics.RuleRows, topics.RuleHttp, topics.Rejected], [ModuleContext.ReplayGuardStore(topics.EventsRaw)]);
 
     public void Build(StreamBuilder builder, ModuleContext context)
     {
