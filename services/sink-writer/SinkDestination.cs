@@ -16,5 +16,7 @@ internal sealed record SinkDestination(string Name, Func<KafkaTopics, string> To
         new("devices", t => t.Devices, new RecordConverter<DeviceRecord>(new DeviceMapping(), tombstonesAllowed: true)),
         // iot.shadows is compacted too; each accepted change is a record, and a tombstone only tidies the topic.
         new("shadow_history", t => t.Shadows, new RecordConverter<ShadowDocument>(new ShadowHistoryMapping(), tombstonesAllowed: true)),
+        // Rows of the rules' clickhouse actions (JSON envelopes), into the tables the rules name.
+        new("rule_rows", t => t.RuleRows, new RuleRowConverter()),
     ];
 }
