@@ -26,6 +26,7 @@ public static class Extensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RulesStreamService>());
         builder.Services.AddSingleton<RuleBookFollower>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RuleBookFollower>());
+        builder.Services.AddHostedService<Modules.Rules.Webhooks.WebhookDispatcher>();
         builder.Services.AddHealthChecks().AddCheck<StreamHealthCheck>("stream");
         return builder;
     }
