@@ -47,3 +47,13 @@ public sealed class RuleBookTests
         Assert.Same(compiled, book.Current.Enabled[0]);
     }
 }
+
+public sealed class SecretRedactionTests
+{
+    [Theory]
+    [InlineData("action 1 http:https://hooks.example.com/in?token=s3cret", "action 1 http:https://hooks.example.com/in?…")]
+    [InlineData("http://user:pw@example.com/x failed", "http://example.com/x failed")]
+    [InlineData("kafka:alerts.hot", "kafka:alerts.hot")]
+    public void Url_queries_and_user_info_are_left_out(string text, string redacted) =>
+        Assert.Equal(redacted, Pipeline.RulesProcessor.Modules.Rules.SecretRedaction.Redact(text));
+}

@@ -41,7 +41,7 @@ public sealed partial class RuleActionWriter(KafkaTopics topics, RuleActionOptio
     public void Failed(RuleInvocation invocation, PreparedAction? action, string error, byte[]? payload, List<RuleOutput> into)
     {
         var rule = invocation.Rule;
-        var failedAction = action is null ? "evaluation" : $"action {action.Index + 1} {action.Action}";
+        var failedAction = action is null ? "evaluation" : SecretRedaction.Redact($"action {action.Index + 1} {action.Action}");
         if (rule.ErrorAction is { } errorAction)
         {
             var document = ErrorDocument(invocation, failedAction, error, payload);
@@ -59,7 +59,7 @@ public sealed partial class RuleActionWriter(KafkaTopics topics, RuleActionOptio
         into.Add(RuleOutput.Of(invocation.Tag, topics.Rejected, new RejectedMessage
         {
             Reason = RejectedMessage.Types.Reason.RuleActionFailed,
-            Detail = $"rule '{rule.Name}' (version {rule.Version}), {failedAction}: {error}",
+            Detail = $"rule '{rule.Name}' (version {rule.Version}), {failedAction}: {SecretRedaction.Redact(error)}",
             DeviceId = subject.DeviceId,
             Topic = subject.Topic,
             Payload = ByteString.CopyFrom(payload ?? PayloadJson(invocation)),

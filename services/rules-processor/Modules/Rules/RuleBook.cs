@@ -70,8 +70,8 @@ public sealed class RuleBook(ILogger<RuleBook> logger, RuleMetrics metrics)
     private void Refuse(string name, string reason)
     {
         metrics.DefinitionRefused();
-        // The reason names the rule's own problem (position in the SQL, which action); no credentials are in a rule.
-        logger.LogWarning("Rule {Rule} in the rules topic is not used: {Reason}", name, reason);
+        // The reason names the rule's own problem (position in the SQL, which action); a URL's query or user-info is left out.
+        logger.LogWarning("Rule {Rule} in the rules topic is not used: {Reason}", name, SecretRedaction.Redact(reason));
     }
 }
 

@@ -81,8 +81,8 @@ public sealed class WebhookDispatcher(
         metrics.Rules.Action(request.Rule, "http", succeeded: error is null);
         if (error is null)
             return;
-        // The URL is the operator's and may hold a token in its query: the log names the rule and action, not the URL.
-        logger.LogWarning("Webhook of rule {Rule} action {Action} failed: {Error}", request.Rule, request.Action, error.Replace(request.Url, "<url>", StringComparison.Ordinal));
+        // The URL is the operator's and may hold a token in its query or user-info: redacted.
+        logger.LogWarning("Webhook of rule {Rule} action {Action} failed: {Error}", request.Rule, request.Action, SecretRedaction.Redact(error));
         await failures.ReportAsync(request, error, result.Topic, stoppingToken).ConfigureAwait(false);
     }
 }

@@ -21,7 +21,7 @@ public sealed class WebhookFailures(IProducer<string, byte[]> producer, ISchemaR
 
     public async Task ReportAsync(WebhookRequest request, string error, string sourceTopic, CancellationToken cancellationToken)
     {
-        var failedAction = $"action {request.Action} http:{request.Url}";
+        var failedAction = SecretRedaction.Redact($"action {request.Action} http:{request.Url}");
         if (book.Current.TryGet(request.Rule, out var rule) && rule.ErrorAction is { Type: RuleActionType.Kafka, Target.IsConstant: true } errorAction)
         {
             var document = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
@@ -30,7 +30,7 @@ public sealed class WebhookFailures(IProducer<string, byte[]> producer, ISchemaR
                 ["ruleVersion"] = request.Version,
                 ["clientId"] = request.DeviceId,
                 ["failedAction"] = failedAction,
-                ["errorMessage"] = error,
+                ["errorMessage"] = SecretRedaction.Redact(error),
                 ["payload"] = JsonDocument.Parse(request.BodyJson).RootElement.Clone(),
             });
             await producer.ProduceAsync(errorAction.Target.Text, new Message<string, byte[]> { Key = request.DeviceId, Value = document }, cancellationToken)
@@ -41,7 +41,7 @@ public sealed class WebhookFailures(IProducer<string, byte[]> producer, ISchemaR
         var rejection = new RejectedMessage
         {
             Reason = RejectedMessage.Types.Reason.RuleActionFailed,
-            Detail = $"rule '{request.Rule}' (version {request.Version}), {failedAction}: {error}",
+            Detail = $"rule '{request.Rule}' (version {request.Version}), {failedAction}: {SecretRedaction.Redact(error)}",
             DeviceId = request.DeviceId,
             Topic = sourceTopic,
             Payload = ByteString.CopyFrom(Encoding.UTF8.GetBytes(request.BodyJson)),
