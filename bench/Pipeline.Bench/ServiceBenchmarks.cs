@@ -51,6 +51,28 @@ internal static partial class ServiceBenchmarks
         ];
     }
 
+    /// <summary>What operator rules cost the processor: the same records with 0, 1 and 10 enabled rules (docs/rules.md).</summary>
+    public static async Task<IReadOnlyList<BenchResult>> RulesCostAsync(bool quick)
+    {
+        const string goal = ">= 0.75x (0 rules)";
+        string[] variants = ["rules-0", "rules-1", "rules-10"];
+        await using var run = ChildProcess.Dotnet("rules", BenchPaths.RulesBenchmark,
+            ["--records", quick ? "10000" : "50000", "--variants", string.Join(',', variants)]);
+        var exit = await run.WaitAsync(TimeSpan.FromMinutes(quick ? 5 : 20));
+        var json = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault(l => l.TrimStart().StartsWith('{'));
+        if (exit != 0 || json is null)
+            return [BenchResult.Failed("rules: records/s with 10 rules", goal, $"the rules benchmark exited {exit}; see its output above")];
+        var rates = JsonSerializer.Deserialize<Dictionary<string, double>>(json)!;
+        var none = rates["rules-0"];
+        const string notes = "bench/RulesProcessor.Benchmarks: validate, dedupe, enrich and the rules module (at-least-once) on the same records with 0, 1 and 10 enabled rules; "
+            + "half the rules match the telemetry topic (WHERE on every record, a kafka action for ~1 in 14), half filter events.";
+        return
+        [
+            new BenchResult("rules: records/s with 1 rule", $"{rates["rules-1"]:N0} rec/s", $"{none:N0} rec/s (0 rules)", rates["rules-1"] / none, goal, notes),
+            new BenchResult("rules: records/s with 10 rules", $"{rates["rules-10"]:N0} rec/s", $"{none:N0} rec/s (0 rules)", rates["rules-10"] / none, goal, ""),
+        ];
+    }
+
     private static double Parse(string number) => double.Parse(number.Replace(",", ""), CultureInfo.InvariantCulture);
 
     [GeneratedRegex(@"^sink #\d+\s+([\d,]+)", RegexOptions.Multiline)]

@@ -9,7 +9,7 @@ internal sealed record BenchOptions(int Records, int Devices, int Partitions, IR
     [
         "passthrough", "source-only/at-least-once", "source-only/exactly-once",
         "+validate", "+dedupe", "+enrich", "+window", "+threshold-alert",
-        "all/at-least-once",
+        "all/at-least-once", "rules-0", "rules-1", "rules-10",
     ];
 
     public static BenchOptions Parse(string[] args)

@@ -41,14 +41,22 @@ foreach (var variant in options.Variants)
     {
         TelemetryRaw = raw, Devices = devices,
         TelemetryEnriched = $"bench.{n}.enriched", TelemetryAgg1m = $"bench.{n}.agg", EventsRaw = $"bench.{n}.events", Rejected = $"bench.{n}.rejected",
+        Commands = $"bench.{n}.commands", RuleRows = $"bench.{n}.rule.rows", RuleHttp = $"bench.{n}.rule.http", Rules = $"bench.{n}.rules",
     };
     var schemas = await RegistrySchemaCatalog.CreateAsync(registryClient,
-        [topics.TelemetryEnriched, topics.TelemetryAgg1m, topics.EventsRaw, topics.Rejected], CancellationToken.None);
+        [topics.TelemetryEnriched, topics.TelemetryAgg1m, topics.EventsRaw, topics.Rejected, topics.Commands], CancellationToken.None);
     TimeSpan elapsed;
     if (variant == "passthrough")
     {
         cluster.CreateTopic(topics.TelemetryEnriched, options.Partitions);
         elapsed = Passthrough.Run(cluster.BootstrapServers, raw, topics.TelemetryEnriched, options.Records);
+    }
+    else if (variant.StartsWith("rules-", StringComparison.Ordinal))
+    {
+        var actionTopic = $"bench.{n}.rule.out";
+        cluster.CreateTopics([actionTopic, topics.Commands, topics.RuleRows, topics.RuleHttp, topics.Rules], options.Partitions);
+        elapsed = ProcessorRun.Run(cluster, cluster.BootstrapServers, schemas, topics, RuleVariants.Modules(RuleVariants.RuleCount(variant), actionTopic),
+            ProcessingMode.AtLeastOnce, options.Partitions, options.Records, options.CommitInterval);
     }
     else
     {
@@ -75,5 +83,9 @@ var passthrough = results.FirstOrDefault(r => r.Variant == "passthrough").Record
 if (passthrough > 0)
     foreach (var (variant, rate) in results.Where(r => r.Variant != "passthrough"))
         Console.WriteLine($"{variant,-28} {rate / passthrough,6:N2}x passthrough");
-Console.WriteLine(JsonSerializer.Serialize(results.ToDictionary(r => r.Variant, r => Math.Round(r.RecordsPerSecond))));
+var noRules = results.FirstOrDefault(r => r.Variant == "rules-0").RecordsPerSecond;
+if (noRules > 0)
+    foreach (var (variant, rate) in results.Where(r => r.Variant.StartsWith("rules-", StringComparison.Ordinal)))
+        Console.WriteLine($"{variant,-28} {rate / noRules,6:N2}x rules-0");
+Console.WriteLine(JsonSerializer.Serialize(results.GroupBy(r => r.Variant).ToDictionary(g => g.Key, g => Math.Round(g.Last().RecordsPerSecond))));
 Directory.Delete(registryDir, recursive: true);

@@ -101,7 +101,8 @@ public static class Extensions
         services.AddTopicNeeds(sp =>
         {
             var t = sp.GetRequiredService<IOptions<KafkaTopics>>().Value;
-            return TopicNeed.Existing(t, [t.TelemetryRaw, t.EventsRaw, t.Rejected, t.ShadowRequests, t.Devices, t.Commands, t.ShadowResponses, t.Shadows]);
+            return TopicNeed.Existing(t, [t.TelemetryRaw, t.EventsRaw, t.Rejected, t.ShadowRequests, t.Devices, t.Commands, t.ShadowResponses, t.Shadows,
+                t.Rules, t.Retained, t.Connectivity]);
         });
         services.AddHealthChecks().AddCheck<BridgeHealthCheck>("mqtt-bridge");
         return services;

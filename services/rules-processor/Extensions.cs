@@ -1,9 +1,11 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
 using Pipeline.RulesProcessor.Hosting;
 using Pipeline.RulesProcessor.Modules.Dedupe;
 using Pipeline.RulesProcessor.Modules.Enrich;
+using Pipeline.RulesProcessor.Modules.Rules;
 using Pipeline.RulesProcessor.Modules.Shadow;
 using Pipeline.RulesProcessor.Modules.ThresholdAlert;
 using Pipeline.RulesProcessor.Modules.Validate;
@@ -20,7 +22,6 @@ public static class Extensions
     public static WebApplicationBuilder AddRulesProcessor(this WebApplicationBuilder builder)
     {
         builder.Services.AddRulesTopology();
-        builder.Services.AddSingleton(_ => new RulesMetrics());
         builder.Services.AddSingleton<StreamStatus>();
         builder.Services.AddSingleton<RulesStreamService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RulesStreamService>());
@@ -33,6 +34,9 @@ public static class Extensions
             return TopicNeed.Existing(topics, topology.InputTopics.Concat(topology.OutputTopics))
                 .Concat(topology.InternalTopics.Select(t => new TopicNeed(t, MustExist: false, MustCompact: true)));
         });
+        builder.Services.AddSingleton<RuleBookFollower>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RuleBookFollower>());
+        builder.Services.AddHostedService<Modules.Rules.Webhooks.WebhookDispatcher>();
         builder.Services.AddHealthChecks().AddCheck<StreamHealthCheck>("stream");
         return builder;
     }
@@ -45,6 +49,8 @@ public static class Extensions
     public static IServiceCollection AddRulesTopology(this IServiceCollection services)
     {
         services.AddOptions<KafkaTopics>().BindConfiguration(KafkaTopics.SectionName);
+        services.AddLogging();
+        services.TryAddSingleton(_ => new RulesMetrics());
         services.AddValidatedOptions<RulesOptions>(RulesOptions.SectionName);
         services.AddSingleton<IValidateOptions<RulesOptions>, RulesOptionsValidator>();
 
@@ -55,6 +61,11 @@ public static class Extensions
         services.AddModule<WindowModule, WindowOptions, WindowOptionsValidator>(WindowOptions.SectionName);
         services.AddModule<ThresholdAlertModule, ThresholdAlertOptions, ThresholdAlertOptionsValidator>(ThresholdAlertOptions.SectionName);
         services.AddSingleton<ITopologyModule, ShadowModule>();
+        services.AddValidatedOptions<RuleActionOptions>(RuleActionOptions.SectionName);
+        services.AddSingleton<IValidateOptions<RuleActionOptions>, RuleActionOptionsValidator>();
+        services.TryAddSingleton(sp => sp.GetRequiredService<RulesMetrics>().Rules);
+        services.AddSingleton<RuleBook>();
+        services.AddSingleton<ITopologyModule, RulesModule>();
 
         services.AddSingleton(sp =>
         {

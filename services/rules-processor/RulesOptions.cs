@@ -5,7 +5,7 @@ public sealed class RulesOptions
 {
     public const string SectionName = "Rules";
 
-    public static readonly IReadOnlyList<string> DefaultModules = ["validate", "dedupe", "enrich", "window", "threshold-alert", "shadow"];
+    public static readonly IReadOnlyList<string> DefaultModules = ["validate", "dedupe", "enrich", "rules", "window", "threshold-alert", "shadow"];
 
     /// <summary>Streamiz application.id: consumer group, prefix of the changelog topics, folder of the local state.</summary>
     public string ApplicationId { get; set; } = "rules-processor";

@@ -17,5 +17,7 @@ internal sealed record SinkDestination(string Name, Func<KafkaTopics, string> To
         // iot.shadows is compacted too; each accepted change is a record, and a tombstone only tidies the topic.
         new("shadow_history", t => t.Shadows, new RecordConverter<ShadowDocument>(new ShadowHistoryMapping(), tombstonesAllowed: true)),
         new("connectivity", t => t.Connectivity, new RecordConverter<ConnectivityEvent>(new ConnectivityMapping())),
+        // Rows of the rules' clickhouse actions (JSON envelopes), into the tables the rules name.
+        new("rule_rows", t => t.RuleRows, new RuleRowConverter()),
     ];
 }

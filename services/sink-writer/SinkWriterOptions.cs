@@ -67,5 +67,5 @@ public sealed class SinkWriterOptions
     /// <summary>Apply the ClickHouse migrations before consuming.</summary>
     public bool MigrateOnStart { get; set; } = true;
 
-    public static readonly string[] AllDestinations = ["telemetry", "telemetry_1m", "events", "rejected", "devices", "shadow_history"];
+    public static readonly string[] AllDestinations = ["telemetry", "telemetry_1m", "events", "rejected", "devices", "shadow_history", "rule_rows"];
 }

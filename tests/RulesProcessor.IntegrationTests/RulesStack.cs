@@ -141,6 +141,26 @@ public sealed class RulesStack : IAsyncDisposable
         }
     }
 
+    /// <summary>Reads a topic of JSON (or any bytes) from the start until <paramref name="done"/> holds: the records with their headers.</summary>
+    public async Task<List<Message<string, byte[]>>> ReadMessagesUntilAsync(string topic, Func<List<Message<string, byte[]>>, bool> done, string what)
+    {
+        using var consumer = ReaderOf(topic);
+        var read = new List<Message<string, byte[]>>();
+        try
+        {
+            return await Eventually.HoldsAsync(() =>
+            {
+                while (consumer.Consume(TimeSpan.FromMilliseconds(100)) is { } result)
+                    read.Add(result.Message);
+                return Task.FromResult(read);
+            }, done, TimeSpan.FromSeconds(90), what);
+        }
+        finally
+        {
+            consumer.Close();
+        }
+    }
+
     /// <summary>Like <see cref="ReadUntilAsync{T}"/>, but returns what was read when <paramref name="timeout"/> passes first, for the test to say what is missing.</summary>
     public async Task<List<T>> ReadAsync<T>(string topic, Func<List<T>, bool> done, TimeSpan timeout) where T : class, IMessage<T>, new()
     {

@@ -16,9 +16,11 @@ public sealed class ConfigurationTests
         var topics = ListTopicsCommand.Topics(Config());
 
         Assert.Equal(
-            ["iot.telemetry.raw", "iot.devices", "iot.shadow.requests", "iot.telemetry.enriched", "iot.rejected", "iot.telemetry.agg.1m", "iot.events.raw",
+            ["iot.telemetry.raw", "iot.devices", "iot.events.raw", "iot.rules", "iot.shadow.requests", "iot.telemetry.enriched", "iot.rejected",
+             "iot.commands", "iot.rule.rows", "iot.rule.http", "iot.telemetry.agg.1m",
              "iot.shadows", "iot.shadow.responses",
              "rules-processor-source-offsets-iot.telemetry.raw-changelog", "rules-processor-dedupe-seen-changelog",
+             "rules-processor-source-offsets-iot.events.raw-changelog",
              "rules-processor-window-open-changelog", "rules-processor-threshold-alert-runs-changelog",
              "rules-processor-shadow-documents-changelog", "rules-processor-source-offsets-iot.shadow.requests-changelog"],
             topics);

@@ -27,17 +27,19 @@ public sealed class TopologyHarness : IDisposable
     private readonly TopologyTestDriver _driver;
     private readonly bool _ownsStateDir;
     private readonly Lazy<TestInputTopic<string, byte[]>> _devicesIn;
+    private readonly Lazy<TestInputTopic<string, byte[]>> _eventsIn;
 
-    public TopologyHarness(IEnumerable<ITopologyModule> modules, string? stateDir = null, Replay.IOutputLedgerSource? ledgers = null)
+    public TopologyHarness(IEnumerable<ITopologyModule> modules, string? stateDir = null, Replay.IOutputLedgerSource? ledgers = null, RulesMetrics? metrics = null)
     {
         _ownsStateDir = stateDir is null;
         StateDir = stateDir ?? Path.Combine(Path.GetTempPath(), $"rules-unit-{Guid.NewGuid():N}");
-        Metrics = new RulesMetrics(new CollectorRegistry());
+        Metrics = metrics ?? new RulesMetrics(new CollectorRegistry());
         var plan = new RulesTopology(modules.ToList(), Topics, "rules-unit");
         var config = StreamSettings.Create(new RulesOptions { ApplicationId = "rules-unit" }, new Pipeline.ServiceDefaults.Kafka.KafkaClientFactory(new Pipeline.ServiceDefaults.KafkaOptions { BootstrapServers = "unused:9092" }, "rules-unit"), StateDir);
         _driver = new TopologyTestDriver(plan.Build(new StaticSchemaCatalog(SchemaId), Metrics, ledgers), config);
         Raw = _driver.CreateInputTopic(Topics.TelemetryRaw, new StringSerDes(), new ByteArraySerDes());
         _devicesIn = new(() => _driver.CreateInputTopic(Topics.Devices, new StringSerDes(), new ByteArraySerDes()));
+        _eventsIn = new(() => _driver.CreateInputTopic(Topics.EventsRaw, new StringSerDes(), new ByteArraySerDes()));
         Enriched = Output<EnrichedTelemetry>(Topics.TelemetryEnriched);
         Rejected = Output<RejectedMessage>(Topics.Rejected);
         Aggregates = Output<MetricAggregate>(Topics.TelemetryAgg1m);
@@ -53,7 +55,16 @@ public sealed class TopologyHarness : IDisposable
     /// <summary>Only for topologies that read the registry (the driver refuses topics the topology does not read).</summary>
     public TestInputTopic<string, byte[]> DevicesIn => _devicesIn.Value;
 
+    /// <summary>Only for topologies that read device events (the rules module).</summary>
+    public TestInputTopic<string, byte[]> EventsIn => _eventsIn.Value;
+
     public TestOutputTopic<string, EnrichedTelemetry> Enriched { get; }
+
+    public TestOutputTopic<string, DeviceCommand> Commands => Output<DeviceCommand>(Topics.Commands);
+
+    /// <summary>A topic of JSON records (a rules kafka action's, iot.rule.rows, iot.rule.http).</summary>
+    public TestOutputTopic<string, string> Json(string topic) =>
+        _driver.CreateOutputTopic(topic, TimeSpan.FromSeconds(1), new StringSerDes(), new StringSerDes());
 
     public TestOutputTopic<string, RejectedMessage> Rejected { get; }
 

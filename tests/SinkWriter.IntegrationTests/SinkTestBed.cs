@@ -31,6 +31,7 @@ public sealed class SinkTestBed : IAsyncDisposable
         Rejected = kafka.CreateUniqueTopic("sink-rejected", Partitions);
         Devices = kafka.CreateUniqueTopic("sink-devices", Partitions);
         Shadows = kafka.CreateUniqueTopic("sink-shadows", Partitions);
+        RuleRows = kafka.CreateUniqueTopic("sink-rule-rows", Partitions);
         Database = ClickHouseFixture.Shared.CreateUniqueDatabase("sink");
         GroupPrefix = KafkaFixture.UniqueName("sink");
         _registry = SchemaRegistryFixture.Shared.CreateClient();
@@ -49,6 +50,7 @@ public sealed class SinkTestBed : IAsyncDisposable
     public string Rejected { get; }
     public string Devices { get; }
     public string Shadows { get; }
+    public string RuleRows { get; }
     public string Database { get; }
     public string GroupPrefix { get; }
 
@@ -70,6 +72,7 @@ public sealed class SinkTestBed : IAsyncDisposable
             ["Topics:Rejected"] = Rejected,
             ["Topics:Devices"] = Devices,
             ["Topics:Shadows"] = Shadows,
+            ["Topics:RuleRows"] = RuleRows,
             ["SinkWriter:ConsumerGroupPrefix"] = GroupPrefix,
             ["SinkWriter:BatchMaxAge"] = "00:00:00.200",
             ["SinkWriter:BatchMaxRows"] = "2000",

@@ -29,7 +29,7 @@ public sealed class KafkaOutputLedgerSource(KafkaClientFactory kafka, ILogger lo
         using var consumer = kafka.CreateConsumer<Ignore, Ignore>(config);
         var written = new HashSet<long>();
         foreach (var partition in OutputPartitions(kafka, outputTopic, keyedLikeInput, inputTopic, inputPartition))
-            ReadBack(consumer, new TopicPartition(outputTopic, partition), inputPartition, resumedAt, written);
+            ReadBack(consumer, new TopicPartition(outputTopic, partition), inputTopic, inputPartition, resumedAt, written);
         if (written.Count > 0)
             log.LogWarning("Replaying {Topic} from partition {Partition} offset {Offset}: {Count} of these records already have their output "
                 + "in {Output} (written before a crash) and are not written again", inputTopic, inputPartition, resumedAt, written.Count, outputTopic);
@@ -49,14 +49,14 @@ public sealed class KafkaOutputLedgerSource(KafkaClientFactory kafka, ILogger lo
         return Enumerable.Range(0, count);
     }
 
-    private static void ReadBack(IConsumer<Ignore, Ignore> consumer, TopicPartition partition, int inputPartition, long resumedAt, HashSet<long> written)
+    private static void ReadBack(IConsumer<Ignore, Ignore> consumer, TopicPartition partition, string inputTopic, int inputPartition, long resumedAt, HashSet<long> written)
     {
         var marks = consumer.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(10));
         long low = marks.Low.Value, end = marks.High.Value, chunk = FirstChunk;
         while (end > low && marks.High.Value - end < MaxLookback)
         {
             var start = Math.Max(low, end - chunk);
-            if (ReadRange(consumer, partition, start, end, inputPartition, resumedAt, written))
+            if (ReadRange(consumer, partition, start, end, inputTopic, inputPartition, resumedAt, written))
                 return; // reached outputs of records before the resume point
             (end, chunk) = (start, chunk * 4);
         }
@@ -64,7 +64,7 @@ public sealed class KafkaOutputLedgerSource(KafkaClientFactory kafka, ILogger lo
 
     /// <summary>Adds the source offsets at or after <paramref name="resumedAt"/>; true when an earlier one was seen.</summary>
     private static bool ReadRange(IConsumer<Ignore, Ignore> consumer, TopicPartition partition, long start, long end,
-        int inputPartition, long resumedAt, HashSet<long> written)
+        string inputTopic, int inputPartition, long resumedAt, HashSet<long> written)
     {
         var reachedEarlier = false;
         consumer.Assign(new TopicPartitionOffset(partition, start));
@@ -76,7 +76,9 @@ public sealed class KafkaOutputLedgerSource(KafkaClientFactory kafka, ILogger lo
                 continue;
             if (result.IsPartitionEOF || result.Offset.Value >= end)
                 break;
-            if (!SourcePosition.TryRead(result.Message.Headers, out var p, out var offset) || p != inputPartition)
+            // Another input topic's output (the same partition number, unrelated offsets): not this replay's.
+            if (!SourcePosition.TryRead(result.Message.Headers, out var topic, out var p, out var offset) || p != inputPartition
+                || (topic is not null && topic != inputTopic))
                 continue;
             if (offset >= resumedAt)
                 written.Add(offset);

@@ -30,7 +30,7 @@ internal sealed class WriteOnceTransformer<V>(string outputTopic, bool keyedLike
             metrics.ReplaySkipped();
             return null!;
         }
-        SourcePosition.Stamp(record.Headers, source.Partition.Value, source.Offset.Value);
+        SourcePosition.Stamp(record.Headers, source.Topic, source.Partition.Value, source.Offset.Value);
         return record;
     }
 

@@ -41,7 +41,11 @@ public sealed class RulesMetrics
                 LabelNames = ["output"],
                 Buckets = Histogram.ExponentialBuckets(0.005, 2, 16),
             });
+        Rules = new Modules.Rules.RuleMetrics(factory);
     }
+
+    /// <summary>The operators' rules: matches, actions and errors per rule.</summary>
+    public Modules.Rules.RuleMetrics Rules { get; }
 
     public void RecordIn(string module) => _inByModule.GetOrAdd(module, m => _in.WithLabels(m)).Inc();
 

@@ -23,7 +23,7 @@ namespace Pipeline.SinkWriter.Consuming;
 /// </summary>
 internal sealed class BatchWriter(
     SinkDestination destination,
-    BatchInserter inserter,
+    IBatchInserter inserter,
     InflightMarkers markers,
     RejectionPublisher publisher,
     ResiliencePipeline kafkaRetry,
@@ -92,7 +92,9 @@ internal sealed class BatchWriter(
             metrics.Rejected.WithLabels(inserter.Table, "DROPPED_LOOP").Inc();
             return null;
         }
-        return new Rejection(RejectedMessage.Types.Reason.StorageRefused, row.Message, deviceId,
+        // A rule's row (its table, its columns) is the rule's failure: RULE_ACTION_FAILED, the message names rule and action.
+        var reason = inserter is RuleRowInserter ? RejectedMessage.Types.Reason.RuleActionFailed : RejectedMessage.Types.Reason.StorageRefused;
+        return new Rejection(reason, row.Message, deviceId,
             batch.Topic, batch.Partition, record.Offset, record.Value, record.TimestampMs);
     }
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
 using Pipeline.ServiceDefaults.Kafka;
 using Pipeline.SinkWriter.Kafka;
+using Pipeline.SinkWriter.Mapping;
 using Pipeline.SinkWriter.Observability;
 using Pipeline.SinkWriter.Storage;
 
@@ -27,7 +28,9 @@ internal sealed class SinkLoopFactory(
         var state = new WriterState();
         var group = $"{settings.ConsumerGroupPrefix}.{destination.Name}";
         var markers = new InflightMarkers(kafka, group);
-        var inserter = new BatchInserter(clickHouse, table, destination.Converter.Columns, new InsertRetry(table, settings, state, metrics, logger));
+        IBatchInserter inserter = destination.Converter is RuleRowConverter
+            ? new RuleRowInserter(clickHouse, destination.Converter.Columns, new InsertRetry(table, settings, state, metrics, logger, RuleRowInserter.Classify))
+            : new BatchInserter(clickHouse, table, destination.Converter.Columns, new InsertRetry(table, settings, state, metrics, logger));
         var kafkaRetry = KafkaRetry.Create($"Kafka write for {table}", settings, e => state.Retrying($"Kafka: {e.Message}"), logger);
         var writer = new BatchWriter(destination, inserter, markers, publisher, kafkaRetry, metrics, state, logger);
         return new SinkConsumerLoop(destination, destination.Topic(topics.Value), kafka, settings,

@@ -8,7 +8,7 @@ namespace Pipeline.SinkWriter.Storage;
 /// batch is split in halves (each half with its own repeatable token) until the refused rows stand alone;
 /// those are returned for iot.rejected and every other row is written.
 /// </summary>
-internal sealed class BatchInserter(IClickHouseClient client, string table, IReadOnlyList<string> columns, InsertRetry retry)
+internal sealed class BatchInserter(IClickHouseClient client, string table, IReadOnlyList<string> columns, InsertRetry retry) : IBatchInserter
 {
     private readonly string[] _columns = [.. columns];
 

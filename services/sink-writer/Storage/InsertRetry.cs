@@ -14,9 +14,14 @@ namespace Pipeline.SinkWriter.Storage;
 internal sealed class InsertRetry
 {
     private readonly ResiliencePipeline<Exception?> _pipeline;
+    private readonly Func<Exception, InsertFailureKind> _classify;
 
-    public InsertRetry(string table, SinkWriterOptions options, WriterState state, SinkMetrics metrics, ILogger logger)
+    /// <param name="classify">Which failures are refusals of the data; <see cref="InsertFailure.Classify"/> unless given.</param>
+    public InsertRetry(string table, SinkWriterOptions options, WriterState state, SinkMetrics metrics, ILogger logger,
+        Func<Exception, InsertFailureKind>? classify = null)
     {
+        _classify = classify ?? InsertFailure.Classify;
+        var classifyFailure = _classify;
         _pipeline = new ResiliencePipelineBuilder<Exception?>()
             .AddRetry(new RetryStrategyOptions<Exception?>
             {
@@ -32,7 +37,7 @@ internal sealed class InsertRetry
                 OnRetry = args =>
                 {
                     var failure = args.Outcome.Exception!;
-                    var kind = failure is TimeoutRejectedException ? InsertFailureKind.Transient : InsertFailure.Classify(failure);
+                    var kind = failure is TimeoutRejectedException ? InsertFailureKind.Transient : classifyFailure(failure);
                     state.Retrying($"{kind}: {InsertFailure.Describe(failure)}");
                     metrics.InsertRetries.WithLabels(table, kind.ToString().ToLowerInvariant()).Inc();
                     // The first failure and then every tenth, so an outage is visible without flooding the log.
@@ -49,14 +54,14 @@ internal sealed class InsertRetry
 
     /// <summary>Null once ClickHouse accepted the insert; the refusal when ClickHouse refused the data.</summary>
     public async Task<Exception?> RunAsync(Func<CancellationToken, Task> insert, CancellationToken cancellationToken) =>
-        await _pipeline.ExecuteAsync(static async ValueTask<Exception?> (Func<CancellationToken, Task> insert, CancellationToken token) =>
+        await _pipeline.ExecuteAsync(async ValueTask<Exception?> (Func<CancellationToken, Task> insert, CancellationToken token) =>
         {
             try
             {
                 await insert(token).ConfigureAwait(false);
                 return null;
             }
-            catch (Exception e) when (!token.IsCancellationRequested && InsertFailure.Classify(e) == InsertFailureKind.Refused)
+            catch (Exception e) when (!token.IsCancellationRequested && _classify(e) == InsertFailureKind.Refused)
             {
                 return e;
             }

@@ -43,7 +43,22 @@ public static class StatusCommand
         return command;
     }
 
-    private static Table Render(IReadOnlyDictionary<string, MetricsSample> before, IReadOnlyDictionary<string, MetricsSample> now)
+    private static Spectre.Console.Rendering.IRenderable Render(IReadOnlyDictionary<string, MetricsSample> before, IReadOnlyDictionary<string, MetricsSample> now)
+    {
+        var stages = Stages(before, now);
+        var rules = RuleStatus.From(before.GetValueOrDefault("rules") ?? MetricsSample.Empty, now.GetValueOrDefault("rules") ?? MetricsSample.Empty);
+        if (rules.Count == 0)
+            return stages;
+        var table = new Table().Border(TableBorder.Rounded).Title("operator rules")
+            .AddColumns("rule", "matched", "matched/s", "actions succeeded", "actions failed", "evaluation errors");
+        foreach (var rule in rules)
+            table.AddRow(Markup.Escape(rule.Rule), $"{rule.Matched:0}", $"{rule.MatchedPerSecond:0}", Markup.Escape(rule.Succeeded),
+                rule.Failed.Length > 0 ? $"[yellow]{Markup.Escape(rule.Failed)}[/]" : "",
+                rule.EvaluationErrors > 0 ? $"[yellow]{rule.EvaluationErrors:0}[/]" : "0");
+        return new Rows(stages, table);
+    }
+
+    private static Table Stages(IReadOnlyDictionary<string, MetricsSample> before, IReadOnlyDictionary<string, MetricsSample> now)
     {
         var table = new Table().Border(TableBorder.Rounded).Title($"pipeline status at {DateTime.UtcNow:HH:mm:ss} UTC")
             .AddColumns("stage", "in/s", "out/s", "rejects by reason", "lag", "errors", "notes");

@@ -1,0 +1,75 @@
+using Pipeline.RulesSql;
+using Pipeline.RulesSql.Definitions;
+using Pipeline.RulesSql.Values;
+
+namespace Pipeline.RulesProcessor.Modules.Rules;
+
+/// <summary>
+/// Runs the enabled rules on one record: each rule whose FROM matches the record's topic is evaluated, and each action
+/// of a rule whose WHERE held makes a <see cref="RuleOutput"/>. An evaluation error or a failed action goes to the
+/// rule's error action, or to iot.rejected (RULE_ACTION_FAILED) when it has none; one rule's failure never stops the
+/// others. Pure: no I/O, so it runs on the stream thread.
+/// </summary>
+public sealed class RuleEngine(RuleActionWriter actions, RuleMetrics metrics)
+{
+    public void Run(RuleSet rules, RuleSubject subject, SourceRef source, List<RuleOutput> into)
+    {
+        RuleContext? context = null;
+        SqlObject? message = null;
+        string? unreadable = null;
+        foreach (var rule in rules.Enabled)
+        {
+            if (!rule.Statement.Matches(subject.Topic))
+                continue;
+            context ??= new RuleContext(subject.Topic, subject.DeviceId, subject.ReceivedTsMs, subject.Attributes);
+            if (message is null && unreadable is null)
+            {
+                try
+                {
+                    message = subject.Message();
+                }
+                catch (Exception error) when (error is System.Text.Json.JsonException or InvalidOperationException or RuleSqlException)
+                {
+                    unreadable = $"the message cannot be evaluated: {error.Message}";
+                }
+            }
+            if (message is null)
+            {
+                metrics.EvaluationError(rule.Name);
+                var invocation = new RuleInvocation(rule, subject, source, SqlObject.Empty, context, null);
+                actions.Failed(invocation, null, unreadable!, subject.RawPayload(), into);
+                continue;
+            }
+            Evaluate(rule, new RuleInvocation(rule, subject, source, message, context, null), into);
+        }
+    }
+
+    private void Evaluate(PreparedRule rule, RuleInvocation invocation, List<RuleOutput> into)
+    {
+        RuleResult? result;
+        try
+        {
+            result = rule.Statement.Evaluate(invocation.Message, invocation.Context);
+        }
+        catch (Exception error) when (error is not OutOfMemoryException)
+        {
+            // The compiler checks what it can; what is left (a value out of range, a limit hit) is this record's problem, not the stream's.
+            metrics.EvaluationError(rule.Name);
+            actions.Failed(invocation, null, $"evaluation failed: {error.Message}", SqlJson.ToJsonBytes(SqlValue.FromObject(invocation.Message)), into);
+            return;
+        }
+        if (result is null)
+            return; // WHERE did not hold
+        metrics.Matched(rule.Name);
+        var withResult = invocation with { Result = result };
+        foreach (var action in rule.Actions)
+            actions.Perform(withResult, action, into);
+    }
+}
+
+/// <summary>One rule on one record: what its actions and error action render their targets and documents from.</summary>
+public sealed record RuleInvocation(PreparedRule Rule, RuleSubject Subject, SourceRef Source, SqlObject Message, RuleContext Context, RuleResult? Result)
+{
+    /// <summary>"name:version", the kafka action's iot-rule header.</summary>
+    public string Tag => $"{Rule.Name}:{Rule.Version}";
+}
