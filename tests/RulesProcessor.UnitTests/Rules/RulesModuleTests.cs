@@ -79,6 +79,7 @@ public sealed class RulesModuleTests
             Assert.Equal("""{"fan":"on"}""", command.Message.Value.Payload.ToStringUtf8());
             Assert.Equal("application/json", command.Message.Value.ContentType);
             Assert.Equal(T0 + 5 + 600_000, command.Message.Value.ExpiresTsMs);
+            Assert.Equal(1, command.Message.Value.Qos); // the action's QoS (default 1), honoured by the bridge
             return command.Message.Value.CommandId;
         }
 

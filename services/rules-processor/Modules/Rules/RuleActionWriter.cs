@@ -125,6 +125,7 @@ public sealed partial class RuleActionWriter(KafkaTopics topics, RuleActionOptio
             ContentType = "application/json",
             CreatedTsMs = created,
             ExpiresTsMs = options.CommandExpiry == TimeSpan.Zero ? 0 : created + (long)options.CommandExpiry.TotalMilliseconds,
+            Qos = action.Action.Qos,
         };
     }
 
