@@ -11,7 +11,6 @@ namespace Pipeline.Cli.IntegrationTests;
 /// </summary>
 public sealed class CommandsTests(CommandsTests.Pipeline pipeline) : IClassFixture<CommandsTests.Pipeline>
 {
-    private const string Token = "e2e-command-token-0123456789";
 
     [Fact]
     public async Task Commands_from_curl_and_the_cli_reach_a_mosquitto_device_and_their_outcomes_are_shown()
@@ -19,11 +18,11 @@ public sealed class CommandsTests(CommandsTests.Pipeline pipeline) : IClassFixtu
         var device = await pipeline.AddDeviceAsync("cmd-dev");
         using var sub = await MosquittoDevice.SubscribeAsync(pipeline.MqttArgs(device), $"devices/{device.Id}/commands");
 
-        var (status, body) = await Curl("POST", $"{pipeline.BridgeHttp}/commands/{device.Id}?expires=5m", """{"reboot":true}""");
+        var (status, body) = await Curl("POST", $"{pipeline.BridgeHttp}/commands/{device.Id}?expires=5m", """{"reboot":true}""", token: pipeline.OperatorToken);
         Assert.True(status == 202, body);
         var commandId = JsonNode.Parse(body)!["commandId"]!.GetValue<string>();
         await sub.WaitForAsync(o => o.Contains($$"""devices/{{device.Id}}/commands {"reboot":true}"""), "the device receives the API's command");
-        var outcomes = await Eventually.HoldsAsync(async () => await Curl("GET", $"{pipeline.BridgeHttp}/commands/{commandId}"),
+        var outcomes = await Eventually.HoldsAsync(async () => await Curl("GET", $"{pipeline.BridgeHttp}/commands/{commandId}", token: pipeline.OperatorToken),
             r => r.Status == 200 && Outcomes(r.Body).Contains("delivered"), TimeSpan.FromSeconds(30), "the API shows the delivery");
         Assert.Equal(["accepted", "sent", "delivered"], Outcomes(outcomes.Body));
 
@@ -54,13 +53,13 @@ public sealed class CommandsTests(CommandsTests.Pipeline pipeline) : IClassFixtu
 
         Assert.Equal(401, (await Curl("POST", url, "{}", token: null)).Status);
         Assert.Equal(401, (await Curl("GET", $"{pipeline.BridgeHttp}/commands/x", token: "wrong-token-0123456789")).Status);
-        Assert.Equal((404, "No device with id 'nobody' in the registry."), Refusal(await Curl("POST", $"{pipeline.BridgeHttp}/commands/nobody", "{}")));
-        var (status, message) = Refusal(await Curl("POST", url, "{not json"));
+        Assert.Equal((404, "No device with id 'nobody' in the registry."), Refusal(await Curl("POST", $"{pipeline.BridgeHttp}/commands/nobody", "{}", token: pipeline.OperatorToken)));
+        var (status, message) = Refusal(await Curl("POST", url, "{not json", token: pipeline.OperatorToken));
         Assert.Equal(400, status);
         Assert.Contains("not valid JSON", message);
-        Assert.Equal(400, Refusal(await Curl("POST", url + "?qos=2", "{}")).Status);
-        Assert.Equal(400, Refusal(await Curl("POST", url + "?expires=soon", "{}")).Status);
-        Assert.Equal(404, (await Curl("GET", $"{pipeline.BridgeHttp}/commands/0123456789abcdef")).Status);
+        Assert.Equal(400, Refusal(await Curl("POST", url + "?qos=2", "{}", token: pipeline.OperatorToken)).Status);
+        Assert.Equal(400, Refusal(await Curl("POST", url + "?expires=soon", "{}", token: pipeline.OperatorToken)).Status);
+        Assert.Equal(404, (await Curl("GET", $"{pipeline.BridgeHttp}/commands/0123456789abcdef", token: pipeline.OperatorToken)).Status);
 
         await using (var unknown = await CliProcess.RunAsync(pipeline.Home, "commands", "send", "nobody", "--payload", "{}"))
         {
@@ -98,7 +97,7 @@ public sealed class CommandsTests(CommandsTests.Pipeline pipeline) : IClassFixtu
         {
             using var sub = await MosquittoDevice.SubscribeAsync(pipeline.MqttArgs(device), topic);
             // Either the retained message arrives, or a marker command sent after the subscription arrives first.
-            var (status, _) = await Curl("POST", $"{pipeline.BridgeHttp}/commands/{device.Id}", """{"marker":1}""");
+            var (status, _) = await Curl("POST", $"{pipeline.BridgeHttp}/commands/{device.Id}", """{"marker":1}""", token: pipeline.OperatorToken);
             Assert.Equal(202, status);
             await sub.WaitForAsync(o => o.Contains("""{"marker":1}"""), "the marker arrives");
             return sub.Output;
@@ -114,7 +113,7 @@ public sealed class CommandsTests(CommandsTests.Pipeline pipeline) : IClassFixtu
         await Eventually.HoldsAsync(async () =>
         {
             using var sub = await MosquittoDevice.SubscribeAsync(pipeline.MqttArgs(device), topic);
-            await Curl("POST", $"{pipeline.BridgeHttp}/commands/{device.Id}", """{"marker":2}""");
+            await Curl("POST", $"{pipeline.BridgeHttp}/commands/{device.Id}", """{"marker":2}""", token: pipeline.OperatorToken);
             await sub.WaitForAsync(o => o.Contains("""{"marker":2}"""), "the marker arrives");
             return sub.Output;
         }, o => !o.Contains("interval"), TimeSpan.FromSeconds(60), "no retained command after clearing it");
@@ -159,7 +158,7 @@ public sealed class CommandsTests(CommandsTests.Pipeline pipeline) : IClassFixtu
         (response.Status, JsonNode.Parse(response.Body)!["message"]!.GetValue<string>());
 
     /// <summary>curl as the application: the status and body of one request.</summary>
-    private static async Task<(int Status, string Body)> Curl(string method, string url, string? body = null, string? token = Token)
+    private static async Task<(int Status, string Body)> Curl(string method, string url, string? body = null, string? token = null)
     {
         var args = new List<string> { "-s", "-X", method, "-w", "\n%{http_code}" };
         if (token is not null)
@@ -173,41 +172,19 @@ public sealed class CommandsTests(CommandsTests.Pipeline pipeline) : IClassFixtu
         return (int.Parse(output[(split + 1)..].Trim()), output[..split]);
     }
 
+    /// <summary>A third-party client's exit code and everything it printed (mosquitto's -d lines go to stdout).</summary>
     private static async Task<(int Exit, string Output)> Run(string tool, IEnumerable<string> args, string? stdin = null)
     {
-        var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        if (stdin is not null)
-            await process.StandardInput.WriteAsync(stdin);
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(cts.Token);
-        return (process.ExitCode, await stdout + await stderr);
+        var (exit, stdout, stderr) = await ExternalTool.TryRunAsync(tool, args, stdin);
+        return (exit, stdout + stderr);
     }
 
     public sealed record Device(string Id, string Token);
 
     /// <summary>One `up --fresh` for the class, with the operator token the command API needs.</summary>
-    public sealed class Pipeline : IAsyncLifetime
+    public sealed class Pipeline : UpPipeline
     {
-        private CliProcess _up = null!;
-
-        public CliHome Home { get; } = new();
-        public string BridgeHttp => Home.Environment["PIPELINE__Services__BridgeHttpUrl"];
-        private string MqttPort => Home.Environment["PIPELINE__Listeners__TcpPort"];
-
-        public string[] MqttArgs(Device device) => ["-h", "127.0.0.1", "-p", MqttPort, "-i", device.Id, "-u", device.Id, "-P", device.Token];
-
-        public async Task InitializeAsync()
-        {
-            UpTests.UseFreePorts(Home);
-            Home.Environment["PIPELINE__ShadowApi__OperatorToken"] = Token;
-            _up = CliProcess.Start(Home, "up", "--fresh");
-            await UpTests.WaitForEndpointsAsync(Home, _up);
-        }
+        public string[] MqttArgs(Device device) => ["-h", "127.0.0.1", "-p", TcpPort, "-i", device.Id, "-u", device.Id, "-P", device.Token];
 
         /// <summary>Registers a device and waits until the bridge's registry view knows it.</summary>
         public async Task<Device> AddDeviceAsync(string id)
@@ -216,20 +193,9 @@ public sealed class CommandsTests(CommandsTests.Pipeline pipeline) : IClassFixtu
             Assert.True(add.ExitCode == 0, add.Stderr);
             var device = new Device(id, JsonNode.Parse(add.Stdout)!["token"]!.GetValue<string>());
             // The bridge answers 404 for a device it does not know yet; an invalid payload gets 400 once it does.
-            await Eventually.HoldsAsync(async () => (await Curl("POST", $"{BridgeHttp}/commands/{id}", "{invalid")).Status,
+            await Eventually.HoldsAsync(async () => (await Curl("POST", $"{BridgeHttp}/commands/{id}", "{invalid", token: OperatorToken)).Status,
                 s => s == 400, TimeSpan.FromSeconds(30), $"the bridge knows {id}");
             return device;
-        }
-
-        public async Task DisposeAsync()
-        {
-            _up.Signal(CliProcess.SigTerm);
-            await _up.WaitForExitAsync(TimeSpan.FromSeconds(90));
-            var exit = _up.ExitCode;
-            var output = _up.Stdout + _up.Stderr;
-            await _up.DisposeAsync();
-            Home.Dispose();
-            Assert.True(exit == 0, output);
         }
     }
 }

@@ -87,22 +87,13 @@ public sealed class ConnectivityTests(ConnectivityTests.Pipeline pipeline) : ICl
     }
 
     /// <summary>One `up --fresh` for the class; bridge heartbeats every 2 s so a dead bridge is noticed within 6 s.</summary>
-    public sealed class Pipeline : IAsyncLifetime
+    public sealed class Pipeline : UpPipeline
     {
-        private CliProcess _up = null!;
-
-        public CliHome Home { get; } = new();
-        public string TcpPort => Home.Environment["PIPELINE__Listeners__TcpPort"];
         public string TlsPort => Home.Environment["PIPELINE__Listeners__TlsPort"];
         public Dictionary<string, string> Tokens { get; } = [];
 
-        public async Task InitializeAsync()
-        {
-            UpTests.UseFreePorts(Home);
-            Home.Environment["PIPELINE__Bridge__PresenceHeartbeat"] = "00:00:02";
-            _up = CliProcess.Start(Home, "up", "--fresh");
-            await UpTests.WaitForEndpointsAsync(Home, _up);
-        }
+        protected override void Configure(IDictionary<string, string> environment) =>
+            environment["PIPELINE__Bridge__PresenceHeartbeat"] = "00:00:02";
 
         /// <summary>Registers a device, returns its token and waits until the bridge accepts it.</summary>
         public async Task<string> AddDeviceAsync(string id, params string[] extra)
@@ -123,17 +114,6 @@ public sealed class ConnectivityTests(ConnectivityTests.Pipeline pipeline) : ICl
             await using var list = await CliProcess.RunAsync(Home, "devices", "list", "--json");
             Assert.True(list.ExitCode == 0, list.Stderr);
             return JsonNode.Parse(list.Stdout)!.AsArray().Single(d => d!["deviceId"]!.GetValue<string>() == id)!;
-        }
-
-        public async Task DisposeAsync()
-        {
-            _up.Signal(CliProcess.SigTerm);
-            await _up.WaitForExitAsync(TimeSpan.FromSeconds(90));
-            var exit = _up.ExitCode;
-            var output = _up.Stdout + _up.Stderr;
-            await _up.DisposeAsync();
-            Home.Dispose();
-            Assert.True(exit == 0, output);
         }
     }
 }

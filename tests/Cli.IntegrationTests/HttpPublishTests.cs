@@ -10,7 +10,6 @@ namespace Pipeline.Cli.IntegrationTests;
 /// </summary>
 public sealed class HttpPublishTests(HttpPublishTests.Pipeline pipeline) : IClassFixture<HttpPublishTests.Pipeline>
 {
-    private const string OperatorToken = "e2e-operator-token-0123456789";
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
 
     [Fact]
@@ -75,7 +74,7 @@ public sealed class HttpPublishTests(HttpPublishTests.Pipeline pipeline) : IClas
     {
         await pipeline.AddDeviceAsync("http-shadow");
         var (exit, stdout, stderr) = await ExternalTool.TryRunAsync("curl", ["-s", "-w", "\n%{http_code}", "--cacert", pipeline.CaCert,
-            "-H", $"Authorization: Bearer {OperatorToken}", $"{pipeline.Https}/shadows/http-shadow"]);
+            "-H", $"Authorization: Bearer {pipeline.OperatorToken}", $"{pipeline.Https}/shadows/http-shadow"]);
         Assert.True(exit == 0, stderr);
         var split = stdout.LastIndexOf('\n');
         Assert.Equal("404", stdout[(split + 1)..]);
@@ -85,21 +84,13 @@ public sealed class HttpPublishTests(HttpPublishTests.Pipeline pipeline) : IClas
     public sealed record Device(string Id, string Token, string[] CertificateArgs);
 
     /// <summary>One `up --fresh` for the class; the shadow API's operator token set to show it answers on HTTPS.</summary>
-    public sealed class Pipeline : IAsyncLifetime
+    public sealed class Pipeline : UpPipeline
     {
-        private CliProcess _up = null!;
-
-        public CliHome Home { get; } = new();
         public string Https => $"https://localhost:{Home.Environment["PIPELINE__Listeners__HttpsPort"]}";
-        public string BridgeHttp => Home.Environment["PIPELINE__Services__BridgeHttpUrl"];
         public string CaCert => Path.Combine(Home.StateDir, "ca", "ca.crt");
 
-        public async Task InitializeAsync()
+        protected override async Task StartedAsync()
         {
-            UpTests.UseFreePorts(Home);
-            Home.Environment["PIPELINE__ShadowApi__OperatorToken"] = OperatorToken;
-            _up = CliProcess.Start(Home, "up", "--fresh");
-            await UpTests.WaitForEndpointsAsync(Home, _up);
             var endpoints = JsonDocument.Parse(await File.ReadAllTextAsync(Home.EndpointsFile)).RootElement;
             Assert.Equal($"https://127.0.0.1:{Home.Environment["PIPELINE__Listeners__HttpsPort"]}", endpoints.GetProperty("https").GetString());
         }
@@ -130,17 +121,6 @@ public sealed class HttpPublishTests(HttpPublishTests.Pipeline pipeline) : IClas
             var body = stdout[..split];
             var message = body.StartsWith('{') ? JsonNode.Parse(body)?["message"]?.GetValue<string>() ?? "" : body;
             return (int.Parse(stdout[(split + 1)..].Trim()), message);
-        }
-
-        public async Task DisposeAsync()
-        {
-            _up.Signal(CliProcess.SigTerm);
-            await _up.WaitForExitAsync(TimeSpan.FromSeconds(90));
-            var exit = _up.ExitCode;
-            var output = _up.Stdout + _up.Stderr;
-            await _up.DisposeAsync();
-            Home.Dispose();
-            Assert.True(exit == 0, output);
         }
     }
 }

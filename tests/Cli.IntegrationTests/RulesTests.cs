@@ -145,34 +145,14 @@ public sealed class RulesTests(RulesTests.Pipeline pipeline) : IClassFixture<Rul
     }
 
     /// <summary>One `up --fresh` for the class, ready once the bridge's rules API answers.</summary>
-    public sealed class Pipeline : IAsyncLifetime
+    public sealed class Pipeline : UpPipeline
     {
-        private CliProcess _up = null!;
-
-        public CliHome Home { get; } = new();
-        public string BridgeHttp => Home.Environment["PIPELINE__Services__BridgeHttpUrl"];
-        public string OperatorToken => global::Pipeline.EmbeddedStack.Credentials.StackCredentials.Read(Home.StateDir)!.OperatorToken;
-
-        public async Task InitializeAsync()
+        protected override async Task StartedAsync()
         {
-            UpTests.UseFreePorts(Home);
-            _up = CliProcess.Start(Home, "up", "--fresh");
-            await UpTests.WaitForEndpointsAsync(Home, _up);
             using var http = new HttpClient();
             http.DefaultRequestHeaders.Authorization = new("Bearer", OperatorToken);
             await Eventually.HoldsAsync(async () => (int)(await http.GetAsync($"{BridgeHttp}/rules")).StatusCode, s => s == 200,
                 TimeSpan.FromSeconds(30), "the rules API answers");
-        }
-
-        public async Task DisposeAsync()
-        {
-            _up.Signal(CliProcess.SigTerm);
-            await _up.WaitForExitAsync(TimeSpan.FromSeconds(90));
-            var exit = _up.ExitCode;
-            var output = _up.Stdout + _up.Stderr;
-            await _up.DisposeAsync();
-            Home.Dispose();
-            Assert.True(exit == 0, output);
         }
     }
 }

@@ -106,7 +106,7 @@ public sealed class ShadowsTests(ShadowsTests.Pipeline pipeline) : IClassFixture
         var deltaText = "";
         for (var attempt = 0; attempt < 6 && deltaText.Length == 0; attempt++)
         {
-            var (exit, stdout, stderr) = await RunTool("mosquitto_sub", [.. pipeline.MqttArgs(device), "-V", "mqttv5", "-q", "1", "-C", "1", "-W", "10",
+            var (exit, stdout, stderr) = await ExternalTool.TryRunAsync("mosquitto_sub", [.. pipeline.MqttArgs(device), "-V", "mqttv5", "-q", "1", "-C", "1", "-W", "10",
                 "-t", $"devices/{device.Id}/shadow/update/delta"]);
             Assert.True(exit is 0 or 27, $"mosquitto_sub exited {exit} (27 = timed out, anything else is a failure): {stderr}");
             deltaText = exit == 0 ? stdout.Trim() : "";
@@ -117,7 +117,7 @@ public sealed class ShadowsTests(ShadowsTests.Pipeline pipeline) : IClassFixture
         Assert.Equal(1L, delta["version"]!.GetValue<long>());
 
         // It applies the change and reports it; the delta is gone.
-        await Tool("mosquitto_pub", [.. pipeline.MqttArgs(device), "-V", "mqttv5", "-q", "1",
+        await ExternalTool.RunAsync("mosquitto_pub", [.. pipeline.MqttArgs(device), "-V", "mqttv5", "-q", "1",
             "-t", $"devices/{device.Id}/shadow/update", "-m", """{"state":{"reported":{"color":"green","interval":30}}}"""]);
         var current = await Eventually.HoldsAsync(async () => JsonNode.Parse((await Curl("GET", url)).Body)!,
             d => d["version"]?.GetValue<long>() == 2, TimeSpan.FromSeconds(30), "the device's report applied (version 2)");
@@ -143,7 +143,7 @@ public sealed class ShadowsTests(ShadowsTests.Pipeline pipeline) : IClassFixture
 
         // The device publishes its reports over one MQTT connection (one line = one message) while the application posts.
         var reports = string.Join('\n', Enumerable.Range(1, each).Select(i => Update("reported", $"r{i}", i)));
-        var deviceSide = Tool("mosquitto_pub", [.. pipeline.MqttArgs(device), "-V", "mqttv5", "-q", "1", "-t", $"devices/{device.Id}/shadow/update", "-l"], stdin: reports);
+        var deviceSide = ExternalTool.RunAsync("mosquitto_pub", [.. pipeline.MqttArgs(device), "-V", "mqttv5", "-q", "1", "-t", $"devices/{device.Id}/shadow/update", "-l"], stdin: reports);
         var applicationSide = Task.WhenAll(Enumerable.Range(1, each).Select(i => Curl("POST", url, Update("desired", $"d{i}", i))));
         await deviceSide;
         Assert.All(await applicationSide, r => Assert.Equal(200, r.Status));
@@ -177,54 +177,17 @@ public sealed class ShadowsTests(ShadowsTests.Pipeline pipeline) : IClassFixture
         if (body is not null)
             args.AddRange(["-H", "Content-Type: application/json", "--data-binary", "@-"]);
         args.Add(url);
-        var output = await Tool("curl", args, body);
+        var output = await ExternalTool.RunAsync("curl", args, body);
         var split = output.LastIndexOf('\n');
         return (int.Parse(output[(split + 1)..].Trim()), output[..split]);
-    }
-
-    private static async Task<string> Tool(string tool, IEnumerable<string> args, string? stdin = null)
-    {
-        var (exit, stdout, stderr) = await RunTool(tool, args, stdin);
-        Assert.True(exit == 0, $"{CommandLine.Redacted(tool, args)} exited {exit}: {stderr}");
-        return stdout;
-    }
-
-    private static async Task<(int Exit, string Stdout, string Stderr)> RunTool(string tool, IEnumerable<string> args, string? stdin = null)
-    {
-        var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        if (stdin is not null)
-            await process.StandardInput.WriteAsync(stdin);
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        await process.WaitForExitAsync(cts.Token);
-        return (process.ExitCode, await stdout, await stderr);
     }
 
     public sealed record Device(string Id, string Token);
 
     /// <summary>One `up --fresh` for the class; the operator APIs take the token `up` generated into credentials.json.</summary>
-    public sealed class Pipeline : IAsyncLifetime
+    public sealed class Pipeline : UpPipeline
     {
-        private CliProcess _up = null!;
-
-        public CliHome Home { get; } = new();
-        public string BridgeHttp => Home.Environment["PIPELINE__Services__BridgeHttpUrl"];
-        private string MqttPort => Home.Environment["PIPELINE__Listeners__TcpPort"];
-
-        public string OperatorToken => global::Pipeline.EmbeddedStack.Credentials.StackCredentials.Read(Home.StateDir)!.OperatorToken;
-
-        public string[] MqttArgs(Device device) => ["-h", "127.0.0.1", "-p", MqttPort, "-i", device.Id, "-u", device.Id, "-P", device.Token];
-
-        public async Task InitializeAsync()
-        {
-            UpTests.UseFreePorts(Home);
-            _up = CliProcess.Start(Home, "up", "--fresh");
-            await UpTests.WaitForEndpointsAsync(Home, _up);
-        }
+        public string[] MqttArgs(Device device) => ["-h", "127.0.0.1", "-p", TcpPort, "-i", device.Id, "-u", device.Id, "-P", device.Token];
 
         /// <summary>Registers a device and waits until the bridge's registry view knows it.</summary>
         public async Task<Device> AddDeviceAsync(string id)
@@ -237,17 +200,6 @@ public sealed class ShadowsTests(ShadowsTests.Pipeline pipeline) : IClassFixture
             await Eventually.HoldsAsync(async () => await (await http.GetAsync($"{BridgeHttp}/shadows/{id}")).Content.ReadAsStringAsync(),
                 body => !body.Contains("No device with id"), TimeSpan.FromSeconds(30), $"the bridge knows {id}");
             return device;
-        }
-
-        public async Task DisposeAsync()
-        {
-            _up.Signal(CliProcess.SigTerm);
-            await _up.WaitForExitAsync(TimeSpan.FromSeconds(90));
-            var exit = _up.ExitCode;
-            var output = _up.Stdout + _up.Stderr;
-            await _up.DisposeAsync();
-            Home.Dispose();
-            Assert.True(exit == 0, output);
         }
     }
 }

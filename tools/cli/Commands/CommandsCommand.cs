@@ -42,7 +42,7 @@ public static class CommandsCommand
             var configuration = CliConfiguration.Load();
             var kafka = CliConfiguration.Kafka(configuration) ?? throw new CliException(CliConfiguration.NotRunning);
             var topics = configuration.GetSection(KafkaTopics.SectionName).Get<KafkaTopics>() ?? new KafkaTopics();
-            using var schemaRegistry = new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = kafka.SchemaRegistryUrl });
+            using var schemaRegistry = SchemaRegistryClients.Create(kafka);
             var commandId = await new CommandSender(new KafkaClientFactory(kafka, "pipeline-commands"), schemaRegistry, topics).SendAsync(request, ct);
             if (parse.GetValue(json))
                 Console.WriteLine(commandId is null

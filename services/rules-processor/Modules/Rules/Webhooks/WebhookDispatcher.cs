@@ -27,7 +27,7 @@ public sealed class WebhookDispatcher(
     {
         var topic = topics.Value.RuleHttp;
         using var sender = new WebhookSender(options.Value, logger);
-        using var registry = new CachedSchemaRegistryClient(new SchemaRegistryConfig { Url = kafkaOptions.Value.SchemaRegistryUrl });
+        using var registry = SchemaRegistryClients.Create(kafkaOptions.Value);
         var producerConfig = kafka.ProducerConfig("webhook-failures");
         producerConfig.Acks = Acks.All;
         producerConfig.EnableIdempotence = true;
