@@ -22,6 +22,9 @@ public sealed class RunningPipeline : IAsyncDisposable
     }
 
     public CliHome Home { get; }
+
+    /// <summary>The embedded ClickHouse's HTTP endpoint (every request needs a user's credentials).</summary>
+    public Uri ClickHouseUrl { get; private set; } = null!;
     public CliProcess Up { get; }
 
     public static async Task<RunningPipeline> StartAsync(IReadOnlyDictionary<string, string>? settings = null)
@@ -39,6 +42,7 @@ public sealed class RunningPipeline : IAsyncDisposable
         Assert.False(up.HasExited, $"up exited early: {up.Stdout}{up.Stderr}");
         var clickhouse = JsonDocument.Parse(File.ReadAllText(home.EndpointsFile)).RootElement.GetProperty("clickhouse").GetString()!;
         pipeline._http.BaseAddress = new Uri(clickhouse);
+        pipeline.ClickHouseUrl = new Uri(clickhouse);
         // The checks read as the run's read-only analyst, as `./pipeline query` does.
         var analyst = home.ClickHouseUser(Pipeline.EmbeddedStack.ClickHouse.ClickHouseRole.Analyst);
         pipeline._http.DefaultRequestHeaders.Add("X-ClickHouse-User", analyst.User);
