@@ -31,6 +31,23 @@ public sealed class HttpPublishTests(HttpPublishTests.Pipeline pipeline) : IClas
     }
 
     [Fact]
+    public async Task A_certificate_from_another_ca_is_refused_with_403_even_with_the_device_id_as_its_name()
+    {
+        await pipeline.AddDeviceAsync("http-forged");
+        // A certificate made by anyone (openssl, self-signed) naming a registered device is not the fleet CA's.
+        var dir = Path.Combine(pipeline.Home.StateDir, "forged");
+        Directory.CreateDirectory(dir);
+        var (cert, key) = (Path.Combine(dir, "forged.crt"), Path.Combine(dir, "forged.key"));
+        await ExternalTool.RunAsync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=http-forged",
+            "-days", "1", "-keyout", key, "-out", cert]);
+
+        var forged = await pipeline.CurlAsync("devices/http-forged/telemetry?qos=1", """{"t":1}""", ["--cert", cert, "--key", key]);
+
+        Assert.Equal(403, forged.Status);
+        Assert.Contains("client certificate refused", forged.Message);
+    }
+
+    [Fact]
     public async Task Refusals_get_the_status_and_reason_and_refused_payloads_are_recorded()
     {
         var device = await pipeline.AddDeviceAsync("http-b");
