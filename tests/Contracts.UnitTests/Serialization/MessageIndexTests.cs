@@ -28,7 +28,7 @@ public sealed class MessageIndexTests
     {
         // The wire format names a message by position, so records already written depend on this order.
         string[] expected = ["Telemetry", "TelemetryRecord", "EnrichedTelemetry", "MetricAggregate", "DeviceEvent", "RejectedMessage", "DeviceRecord", "DeviceCommand",
-            "ShadowRequest", "ShadowDocument", "ShadowResponse"];
+            "ShadowRequest", "ShadowDocument", "ShadowResponse", "ConnectivityEvent"];
         Assert.Equal(expected, IotReflection.Descriptor.MessageTypes.Select(m => m.Name));
     }
 

@@ -84,6 +84,14 @@ public sealed class RoundTripTests
     });
 
     [Fact]
+    public void ConnectivityEvent() => RoundTrip(new ConnectivityEvent
+    {
+        Kind = Pipeline.Contracts.ConnectivityEvent.Types.Kind.Disconnected, DeviceId = "d-1", Instance = "bridge-0", ConnectionId = "c-1",
+        Reason = "connection lost without DISCONNECT", ClientAddress = "10.0.0.1:5000", Protocol = "mqtt-5", Transport = "tls",
+        CleanSession = false, SessionExpirySeconds = 3600, TsMs = 5, HeartbeatIntervalMs = 30_000,
+    });
+
+    [Fact]
     public void Empty_message_is_header_only()
     {
         var bytes = ProtobufSerializer<TelemetryRecord>.Encode(new TelemetryRecord(), 3);
