@@ -14,12 +14,13 @@ public sealed class KafkaCrossProcessTests
         const int count = 200;
         var topic = _kafka.CreateUniqueTopic("cross-process");
 
-        var produce = await PeerProcess.RunAsync(TimeSpan.FromSeconds(30),
+        // Bounds, not timings: a peer is a fresh .NET process, slow to start when the machine is busy.
+        var produce = await PeerProcess.RunAsync(TimeSpan.FromSeconds(90),
             "kafka-produce", _kafka.BootstrapServers, topic, count.ToString(), "device");
         Assert.True(produce.ExitCode == 0, $"producer peer failed: {produce.Stderr}");
         Assert.Contains($"produced {count}", produce.Stdout);
 
-        var consume = await PeerProcess.RunAsync(TimeSpan.FromSeconds(30),
+        var consume = await PeerProcess.RunAsync(TimeSpan.FromSeconds(90),
             "kafka-consume", _kafka.BootstrapServers, topic, KafkaFixture.UniqueName("peer-group"), count.ToString(), "20");
         Assert.True(consume.ExitCode == 0, $"consumer peer failed: {consume.Stderr}");
 
