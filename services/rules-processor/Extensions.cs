@@ -65,6 +65,7 @@ public static class Extensions
         services.AddSingleton<IValidateOptions<RuleActionOptions>, RuleActionOptionsValidator>();
         services.TryAddSingleton(sp => sp.GetRequiredService<RulesMetrics>().Rules);
         services.AddSingleton<RuleBook>();
+        services.AddSingleton<IRuleTopicDirectory, KafkaRuleTopicDirectory>();
         services.AddSingleton<ITopologyModule, RulesModule>();
 
         services.AddSingleton(sp =>

@@ -14,7 +14,7 @@ namespace Pipeline.RulesProcessor.Modules.Rules;
 /// the action cannot use is a failure of the action, not of the stream), and the document the action's sink writes.
 /// A failure goes to the rule's error action, or to iot.rejected (RULE_ACTION_FAILED).
 /// </summary>
-public sealed partial class RuleActionWriter(KafkaTopics topics, RuleActionOptions options, RuleMetrics metrics)
+public sealed partial class RuleActionWriter(KafkaTopics topics, RuleActionOptions options, RuleMetrics metrics, IRuleTopicDirectory topicDirectory)
 {
     public const string ErrorActionLabel = "error";
 
@@ -90,6 +90,8 @@ public sealed partial class RuleActionWriter(KafkaTopics topics, RuleActionOptio
                     problem = $"'{target}' is not a Kafka topic a rule may write (A-Z a-z 0-9 . _ -, not the pipeline's own iot.*)";
                     return null;
                 }
+                if (!topicDirectory.Exists(target, out problem))
+                    return null;
                 return RuleOutput.Kafka(invocation.Tag, target, result.ToJsonBytes());
             case RuleActionType.Republish:
                 var match = CommandsTopic().Match(target);

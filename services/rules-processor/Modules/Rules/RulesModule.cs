@@ -15,7 +15,7 @@ namespace Pipeline.RulesProcessor.Modules.Rules;
 /// iot.commands, clickhouse rows to iot.rule.rows (inserted by the sink-writer), http requests to iot.rule.http (posted
 /// by the webhook dispatcher), failures to the error action or iot.rejected. Taps the telemetry chain: changes nothing on it.
 /// </summary>
-public sealed class RulesModule(RuleBook book, IOptions<RuleActionOptions> options) : ITopologyModule
+public sealed class RulesModule(RuleBook book, IOptions<RuleActionOptions> options, IRuleTopicDirectory? topicDirectory = null) : ITopologyModule
 {
     public const string ModuleName = "rules";
 
@@ -28,7 +28,7 @@ public sealed class RulesModule(RuleBook book, IOptions<RuleActionOptions> optio
     public void Build(StreamBuilder builder, ModuleContext context)
     {
         var (topics, metrics, module) = (context.Topics, context.Metrics, context.Module);
-        var engine = new RuleEngine(new RuleActionWriter(topics, options.Value, metrics.Rules), metrics.Rules);
+        var engine = new RuleEngine(new RuleActionWriter(topics, options.Value, metrics.Rules, topicDirectory ?? AnyTopicExists.Instance), metrics.Rules);
 
         var fromTelemetry = context.Telemetry.Transform(FactoryTransformer<string, EnrichedTelemetry, string, RuleOutput>.Supplier(
             () => new RuleEvaluation<EnrichedTelemetry>(book, engine, metrics, module, t => new TelemetrySubject(t))));
