@@ -62,6 +62,32 @@ public sealed class RulesActionsFixture : IAsyncLifetime
         ExternalTool.TryRunAsync("mosquitto_pub", [.. MqttArgs(device), "-V", "mqttv5", "-q", "1",
             "-t", $"devices/{device.Id}/telemetry", "-m", FormattableString.Invariant($$"""{"seq":{{seq}},"temperature":{{temperature}}}""")]);
 
+    /// <summary>
+    /// Adds a rule whose iot.rules record lands on the same partition as <paramref name="other"/>'s, so the
+    /// processor applies changes to the two in the order they were made; returns its name.
+    /// </summary>
+    public async Task<string> AddRuleOnSamePartitionAsync(string other, string sql, string action)
+    {
+        for (var i = 0; i < 32; i++)
+        {
+            var name = $"{other}-sentinel-{i}";
+            await RulesOk("add", name, "--sql", sql, "--action", action);
+            var partitions = await RulePartitionsAsync();
+            if (partitions[name] == partitions[other])
+                return name;
+            await RulesOk("delete", name);
+        }
+        throw new InvalidOperationException($"No sentinel rule name shares {other}'s iot.rules partition.");
+    }
+
+    /// <summary>kcat: the iot.rules partition of each rule's latest record.</summary>
+    private async Task<Dictionary<string, string>> RulePartitionsAsync()
+    {
+        var kafka = Endpoints.GetProperty("kafka").GetString()!;
+        var output = await ExternalTool.RunAsync("kcat", ["-C", "-b", kafka, "-t", "iot.rules", "-e", "-q", "-f", "%k\t%p\n"]);
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split('\t')).GroupBy(p => p[0]).ToDictionary(g => g.Key, g => g.Last()[1]);
+    }
+
     /// <summary>curl on ClickHouse's HTTP interface as the migrator (who may CREATE TABLE), as an operator would.</summary>
     public async Task CreateTableAsMigratorAsync(string sql)
     {

@@ -47,6 +47,63 @@ public sealed class RulesActionsTests(RulesActionsFixture pipeline) : IClassFixt
     }
 
     [Fact]
+    public async Task A_rule_updated_and_disabled_while_the_sensor_publishes_takes_effect_without_a_restart()
+    {
+        var sensor = await pipeline.AddDeviceAsync("live-sensor");
+        var fan = await pipeline.AddDeviceAsync("live-fan");
+        const string From = " FROM 'devices/live-sensor/telemetry' WHERE temperature > ";
+        await pipeline.RulesOk("add", "live", "--sql", "SELECT temperature, seq, 1 AS v" + From + "30", "--action", "republish:devices/live-fan/commands");
+        var topic = $"devices/{fan.Id}/commands";
+        using var sub = await MosquittoDevice.SubscribeAsync(pipeline.MqttArgs(fan), topic);
+        var seq = 1000;
+        await Eventually.HoldsAsync(async () =>
+            {
+                await pipeline.PublishAsync(sensor, seq++, 40);
+                return Commands(sub, topic);
+            }, cs => cs.Any(c => V(c) == 1), RuleTakesEffect, "version 1's first command");
+
+        // Version 2 raises the threshold to 50 (and says v 2): once its output shows, 40s stop and 60s go through.
+        await pipeline.RulesOk("update", "live", "--sql", "SELECT temperature, seq, 2 AS v" + From + "50");
+        await Eventually.HoldsAsync(async () =>
+            {
+                await pipeline.PublishAsync(sensor, seq++, 40);
+                await pipeline.PublishAsync(sensor, seq++, 60);
+                return Commands(sub, topic);
+            }, cs => cs.Any(c => V(c) == 2), RuleTakesEffect, "version 2's first command");
+        await pipeline.PublishAsync(sensor, 1, 45);
+        await pipeline.PublishAsync(sensor, 2, 65);
+        await sub.WaitForAsync(o => Commands(sub, topic).Any(c => Seq(c) == 2), "the 65 reading's command under version 2");
+        var commands = Commands(sub, topic);
+        Assert.DoesNotContain(commands, c => Seq(c) == 1);
+        Assert.All(commands.Where(c => V(c) == 2), c => Assert.True(Temperature(c.ToJsonString()) > 50, c.ToJsonString()));
+
+        // Disabled, the rule sends nothing. That has no output to wait for, so a sentinel rule whose iot.rules record
+        // shares live's partition (the processor applies the two in the order they were made) is changed after it:
+        // every reading the sentinel's new version answered was evaluated with live disabled.
+        var sentinel = await pipeline.AddRuleOnSamePartitionAsync("live", "SELECT seq, 1 AS s FROM 'devices/live-sensor/telemetry'",
+            "republish:devices/live-fan/commands");
+        await pipeline.RulesOk("disable", "live");
+        await pipeline.RulesOk("update", sentinel, "--sql", "SELECT seq, 2 AS s FROM 'devices/live-sensor/telemetry'");
+        await Eventually.HoldsAsync(async () =>
+            {
+                await pipeline.PublishAsync(sensor, seq++, 70);
+                return Commands(sub, topic);
+            }, cs => cs.Any(c => c["s"]?.GetValue<int>() == 2), RuleTakesEffect, "the sentinel's version 2 command");
+        await pipeline.PublishAsync(sensor, 3, 75);
+        await sub.WaitForAsync(o => Commands(sub, topic).Any(c => Seq(c) == 3 && c["s"] is not null), "the sentinel answers the last reading");
+        commands = Commands(sub, topic);
+        var afterDisable = commands.Where(c => c["s"]?.GetValue<int>() == 2).Select(Seq).ToHashSet();
+        Assert.Contains(3, afterDisable);
+        Assert.DoesNotContain(commands, c => c["v"] is not null && afterDisable.Contains(Seq(c)));
+    }
+
+    private static List<JsonNode> Commands(MosquittoDevice sub, string topic) => Received(sub.Output, topic).Select(p => JsonNode.Parse(p)!).ToList();
+
+    private static int V(JsonNode command) => command["v"]?.GetValue<int>() ?? 0;
+
+    private static long Seq(JsonNode command) => command["seq"]!.GetValue<long>();
+
+    [Fact]
     public async Task A_clickhouse_action_inserts_exactly_the_matching_rows_once_and_query_shows_them()
     {
         await pipeline.CreateTableAsMigratorAsync("""
