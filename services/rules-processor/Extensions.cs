@@ -65,7 +65,7 @@ public static class Extensions
         services.AddSingleton<IValidateOptions<RuleActionOptions>, RuleActionOptionsValidator>();
         services.TryAddSingleton(sp => sp.GetRequiredService<RulesMetrics>().Rules);
         services.AddSingleton<RuleBook>();
-        services.AddSingleton<IRuleTopicDirectory, KafkaRuleTopicDirectory>();
+        services.AddSingleton<IRuleTopicDirectory>(sp => new KafkaRuleTopicDirectory(() => sp.GetRequiredService<Pipeline.ServiceDefaults.Kafka.KafkaClientFactory>()));
         services.AddSingleton<ITopologyModule, RulesModule>();
 
         services.AddSingleton(sp =>

@@ -8,25 +8,22 @@ namespace Pipeline.Cli.IntegrationTests;
 /// One `up --fresh` for <see cref="RulesActionsTests"/>, and the clients those tests drive it with: the CLI,
 /// mosquitto_pub as a device, and curl on ClickHouse's HTTP interface as the migrator.
 /// </summary>
-public sealed class RulesActionsFixture : IAsyncLifetime
+public sealed class RulesActionsFixture : UpPipeline
 {
-    private CliProcess _up = null!;
+    /// <summary>A topic for kafka actions: the embedded Kafka takes no CreateTopics, so `up` creates it at start.</summary>
+    public const string AlertsTopic = "alerts.hot";
 
-    public CliHome Home { get; } = new();
-    private string BridgeHttp => Home.Environment["PIPELINE__Services__BridgeHttpUrl"];
-    private string MqttPort => Home.Environment["PIPELINE__Listeners__TcpPort"];
-    private string OperatorToken => global::Pipeline.EmbeddedStack.Credentials.StackCredentials.Read(Home.StateDir)!.OperatorToken;
-    private JsonElement Endpoints => JsonDocument.Parse(File.ReadAllText(Home.EndpointsFile)).RootElement;
+    public JsonElement Endpoints => JsonDocument.Parse(File.ReadAllText(Home.EndpointsFile)).RootElement;
 
     public sealed record Device(string Id, string Token);
 
-    public string[] MqttArgs(Device device) => ["-h", "127.0.0.1", "-p", MqttPort, "-i", device.Id, "-u", device.Id, "-P", device.Token];
+    public string[] MqttArgs(Device device) => ["-h", "127.0.0.1", "-p", TcpPort, "-i", device.Id, "-u", device.Id, "-P", device.Token];
 
-    public async Task InitializeAsync()
+    protected override void Configure(IDictionary<string, string> environment) =>
+        environment["PIPELINE__EmbeddedStack__ExtraTopics__0"] = AlertsTopic;
+
+    protected override async Task StartedAsync()
     {
-        UpTests.UseFreePorts(Home);
-        _up = CliProcess.Start(Home, "up", "--fresh");
-        await UpTests.WaitForEndpointsAsync(Home, _up);
         await Eventually.HoldsAsync(async () => (await CurlBridge("GET", "/rules")).Status, s => s == 200,
             TimeSpan.FromSeconds(30), "the rules API answers");
     }
@@ -107,16 +104,5 @@ public sealed class RulesActionsFixture : IAsyncLifetime
         var (exit, output, _) = await ExternalTool.TryRunAsync("curl", args, body);
         var split = output.LastIndexOf('\n');
         return exit == 0 && split >= 0 && int.TryParse(output[(split + 1)..].Trim(), out var status) ? (status, output[..split]) : (-1, output);
-    }
-
-    public async Task DisposeAsync()
-    {
-        _up.Signal(CliProcess.SigTerm);
-        await _up.WaitForExitAsync(TimeSpan.FromSeconds(90));
-        var exit = _up.ExitCode;
-        var output = _up.Stdout + _up.Stderr;
-        await _up.DisposeAsync();
-        Home.Dispose();
-        Assert.True(exit == 0, output);
     }
 }

@@ -31,13 +31,14 @@ public sealed class AnyTopicExists : IRuleTopicDirectory
 /// operator who creates it sees the action work without a restart. The first look-up of a topic is on the stream thread
 /// (a metadata request, milliseconds), bounded by <see cref="LookupTimeout"/>.
 /// </summary>
-public sealed class KafkaRuleTopicDirectory(KafkaClientFactory kafka) : IRuleTopicDirectory, IDisposable
+/// <param name="kafka">Resolved at the first look-up: `--list-topics` builds the topology without Kafka clients.</param>
+public sealed class KafkaRuleTopicDirectory(Func<KafkaClientFactory> kafka) : IRuleTopicDirectory, IDisposable
 {
     public static readonly TimeSpan RecheckAfter = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan LookupTimeout = TimeSpan.FromSeconds(5);
 
     private readonly ConcurrentDictionary<string, (bool Exists, long CheckedAt)> _known = new(StringComparer.Ordinal);
-    private readonly Lazy<IAdminClient> _admin = new(() => kafka.CreateAdmin(kafka.AdminConfig("rule-topics")));
+    private readonly Lazy<IAdminClient> _admin = new(() => kafka().CreateAdmin(kafka().AdminConfig("rule-topics")));
 
     public bool Exists(string topic, out string? reason)
     {
@@ -51,9 +52,11 @@ public sealed class KafkaRuleTopicDirectory(KafkaClientFactory kafka) : IRuleTop
 
     private bool Lookup(string topic)
     {
+        // The metadata of all topics, not of this one: a metadata request naming a topic lets a broker that auto-creates
+        // topics create it, and the topic's name may come from a device's data (${...} in the target).
         try
         {
-            var metadata = _admin.Value.GetMetadata(topic, LookupTimeout);
+            var metadata = _admin.Value.GetMetadata(LookupTimeout);
             return metadata.Topics.Any(t => t.Topic == topic && t.Error.Code == ErrorCode.NoError && t.Partitions.Count > 0);
         }
         catch (KafkaException)
