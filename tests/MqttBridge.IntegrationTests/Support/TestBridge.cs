@@ -66,9 +66,10 @@ public sealed class TestBridge : IAsyncDisposable
             Shadows = $"bridge-test-{id}.shadows",
             Rules = $"bridge-test-{id}.rules",
             Retained = $"bridge-test-{id}.retained",
+            Connectivity = $"bridge-test-{id}.connectivity",
         };
         createTopics([topics.TelemetryRaw, topics.EventsRaw, topics.Rejected, topics.Devices, topics.Commands,
-            topics.ShadowRequests, topics.ShadowResponses, topics.Shadows, topics.Rules, topics.Retained]);
+            topics.ShadowRequests, topics.ShadowResponses, topics.Shadows, topics.Rules, topics.Retained, topics.Connectivity]);
         var caDirectory = Path.Combine(Path.GetTempPath(), $"bridge-test-ca-{id}");
 
         var config = new Dictionary<string, string>
@@ -85,6 +86,7 @@ public sealed class TestBridge : IAsyncDisposable
             ["Topics:Shadows"] = topics.Shadows,
             ["Topics:Rules"] = topics.Rules,
             ["Topics:Retained"] = topics.Retained,
+            ["Topics:Connectivity"] = topics.Connectivity,
             ["Listeners:TcpPort"] = "0",
             ["Listeners:TlsPort"] = "0",
             ["Listeners:WebSocketPort"] = "0",

@@ -21,7 +21,7 @@ public class PacketSizeGuardTests
     {
         var guard = Guard(1000);
         // Remaining length 268435455 (the MQTT maximum): 0xFF 0xFF 0xFF 0x7F.
-        Assert.Throws<IOException>(() => guard.Inspect([0x30, 0xFF, 0xFF, 0xFF, 0x7F]));
+        Assert.Throws<PacketTooLargeException>(() => guard.Inspect([0x30, 0xFF, 0xFF, 0xFF, 0x7F]));
     }
 
     [Fact]
