@@ -20,7 +20,7 @@ public class KafkaStartedAgainTests
         {
             // A new, empty Kafka each round; the same topic names, database and consumer groups.
             using var kafka = MockKafkaCluster.Start();
-            kafka.CreateTopics([bed.Telemetry, bed.Aggregates, bed.Events, bed.Rejected, bed.Devices, bed.Shadows], SinkTestBed.Partitions);
+            kafka.CreateTopics([bed.Telemetry, bed.Aggregates, bed.Events, bed.Rejected, bed.Devices, bed.Shadows, bed.RuleRows, bed.Connectivity], SinkTestBed.Partitions);
             using (var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = kafka.BootstrapServers }).Build())
             {
                 // All in partition 0 before the sink starts: one batch over offsets 0-19 in both rounds.

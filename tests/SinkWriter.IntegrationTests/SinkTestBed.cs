@@ -32,6 +32,7 @@ public sealed class SinkTestBed : IAsyncDisposable
         Devices = kafka.CreateUniqueTopic("sink-devices", Partitions);
         Shadows = kafka.CreateUniqueTopic("sink-shadows", Partitions);
         RuleRows = kafka.CreateUniqueTopic("sink-rule-rows", Partitions);
+        Connectivity = kafka.CreateUniqueTopic("sink-connectivity", Partitions);
         Database = ClickHouseFixture.Shared.CreateUniqueDatabase("sink");
         GroupPrefix = KafkaFixture.UniqueName("sink");
         _registry = SchemaRegistryFixture.Shared.CreateClient();
@@ -51,6 +52,7 @@ public sealed class SinkTestBed : IAsyncDisposable
     public string Devices { get; }
     public string Shadows { get; }
     public string RuleRows { get; }
+    public string Connectivity { get; }
     public string Database { get; }
     public string GroupPrefix { get; }
 
@@ -73,6 +75,7 @@ public sealed class SinkTestBed : IAsyncDisposable
             ["Topics:Devices"] = Devices,
             ["Topics:Shadows"] = Shadows,
             ["Topics:RuleRows"] = RuleRows,
+            ["Topics:Connectivity"] = Connectivity,
             ["SinkWriter:ConsumerGroupPrefix"] = GroupPrefix,
             ["SinkWriter:BatchMaxAge"] = "00:00:00.200",
             ["SinkWriter:BatchMaxRows"] = "2000",
