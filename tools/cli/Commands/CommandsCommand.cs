@@ -43,7 +43,7 @@ public static class CommandsCommand
             var kafka = CliConfiguration.Kafka(configuration) ?? throw new CliException(CliConfiguration.NotRunning);
             var topics = configuration.GetSection(KafkaTopics.SectionName).Get<KafkaTopics>() ?? new KafkaTopics();
             using var schemaRegistry = SchemaRegistryClients.Create(kafka);
-            var commandId = await new CommandSender(new KafkaClientFactory(kafka, "pipeline-commands"), schemaRegistry, topics).SendAsync(request, ct);
+            var commandId = await new CommandSender(CliKafka.Factory(kafka, "pipeline-commands"), schemaRegistry, topics).SendAsync(request, ct);
             if (parse.GetValue(json))
                 Console.WriteLine(commandId is null
                     ? JsonSerializer.Serialize(new { topic = request.Topic, retained = "cleared" })

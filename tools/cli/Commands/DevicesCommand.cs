@@ -132,7 +132,7 @@ public static class DevicesCommand
             var kafka = CliConfiguration.Kafka(CliConfiguration.Load()) ?? throw new CliException(CliConfiguration.NotRunning);
             using var schemaRegistry = SchemaRegistryClients.Create(kafka);
             using var ca = issuesCertificates ? FleetCertificateAuthority.LoadOrCreate(Path.Combine(RepositoryPaths.StateDir, "ca")) : null;
-            using var registry = new DeviceRegistryClient(new KafkaClientFactory(kafka, "pipeline-devices"), schemaRegistry, ca);
+            using var registry = new DeviceRegistryClient(CliKafka.Factory(kafka, "pipeline-devices"), schemaRegistry, ca);
             try
             {
                 return await action(registry, CancellationToken.None);

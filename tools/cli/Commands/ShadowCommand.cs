@@ -69,7 +69,7 @@ public static class ShadowCommand
             var kafka = CliConfiguration.Kafka(configuration) ?? throw new CliException(CliConfiguration.NotRunning);
             var topics = configuration.GetSection(KafkaTopics.SectionName).Get<KafkaTopics>() ?? new KafkaTopics();
             using var schemaRegistry = SchemaRegistryClients.Create(kafka);
-            var client = new ShadowClient(new KafkaClientFactory(kafka, "pipeline-shadow"), schemaRegistry, topics);
+            var client = new ShadowClient(CliKafka.Factory(kafka, "pipeline-shadow"), schemaRegistry, topics);
             var answer = await client.SendAsync(deviceId, shadowName, operation, payload, AnswerTimeout, ct)
                 ?? throw new CliException($"No answer from the shadow writer within {AnswerTimeout.TotalSeconds:0} s: is the rules-processor running with the 'shadow' module (Rules:Modules)?");
             var body = JsonNode.Parse(answer.Payload.ToStringUtf8());

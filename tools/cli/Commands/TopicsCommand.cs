@@ -54,7 +54,7 @@ public static class TopicsCommand
             try
             {
                 var report = await TopicProvisioner.ProvisionAsync(
-                    new KafkaClientFactory(kafka, "pipeline-topics"), plan, parse.GetValue(fixConfig), Console.WriteLine, TimeSpan.FromSeconds(30));
+                    CliKafka.Factory(kafka, "pipeline-topics"), plan, parse.GetValue(fixConfig), Console.WriteLine, TimeSpan.FromSeconds(30));
                 Console.WriteLine($"{report.Created.Count} created, {report.AlreadyRight.Count} already right, {report.Fixed.Count} setting(s) fixed, "
                     + $"{report.Mismatches.Count} setting(s) wrong, {report.Unchecked.Count} not checked, {report.Failures.Count} failed.");
                 return report.Complete ? 0 : 1;

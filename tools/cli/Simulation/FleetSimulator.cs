@@ -68,7 +68,7 @@ public sealed class FleetSimulator(SimulationOptions options, string stateDir, T
         using var ca = options.Tls ? FleetCertificateAuthority.LoadOrCreate(Path.Combine(stateDir, "ca")) : null;
         using var registry = new DeviceRegistryClient(
             // The simulator runs against the embedded stack only (its endpoints file), which speaks PLAINTEXT.
-            new KafkaClientFactory(new KafkaOptions { BootstrapServers = endpoints.Kafka }, "pipeline-simulate"), schemaRegistry, ca);
+            CliKafka.Factory(new KafkaOptions { BootstrapServers = endpoints.Kafka }, "pipeline-simulate"), schemaRegistry, ca);
         var watch = Stopwatch.StartNew();
         Console.Error.WriteLine($"registering {ids.Count} device(s)...");
         var credentials = await store.EnsureRegisteredAsync(registry, ids, options.Tls, ct);
