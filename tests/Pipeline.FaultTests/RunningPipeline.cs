@@ -90,6 +90,22 @@ public sealed class RunningPipeline : IAsyncDisposable
 
     public int MqttPort => int.Parse(Home.Environment["PIPELINE__Listeners__TcpPort"], CultureInfo.InvariantCulture);
 
+    /// <summary>
+    /// POSTs <paramref name="payload"/> to the device's telemetry topic over HTTPS with curl and its bearer token
+    /// (allowed under `up`), as a device on the HTTP gateway does; the status and body are what it would see.
+    /// </summary>
+    public async Task<(int Status, string Body)> HttpPublishAsync(HttpDevice device, string payload)
+    {
+        var https = $"https://localhost:{Home.Environment["PIPELINE__Listeners__HttpsPort"]}";
+        var (exit, stdout, stderr) = await Pipeline.Cli.IntegrationTests.ExternalTool.TryRunAsync("curl",
+            ["-s", "-m", "20", "-X", "POST", "-w", "\n%{http_code}", "--cacert", Path.Combine(Home.StateDir, "ca", "ca.crt"),
+             "-H", $"Authorization: Bearer {device.Token}", "--data-binary", "@-", $"{https}/topics/devices/{device.Id}/telemetry?qos=1"], payload);
+        if (exit != 0)
+            return (-1, $"curl exited {exit}: {stderr}");
+        var split = stdout.LastIndexOf('\n');
+        return (int.Parse(stdout[(split + 1)..].Trim(), CultureInfo.InvariantCulture), stdout[..Math.Max(0, split)]);
+    }
+
     /// <summary>Registers a device with `devices add --json` and returns its token.</summary>
     public async Task<string> AddDeviceAsync(string deviceId)
     {
@@ -125,3 +141,6 @@ public sealed class RunningPipeline : IAsyncDisposable
         Home.Dispose();
     }
 }
+
+/// <summary>A registered device that publishes over HTTPS with its token.</summary>
+public sealed record HttpDevice(string Id, string Token);

@@ -32,7 +32,7 @@ public static class HttpPublishEndpoints
 
 /// <summary>One HTTP publish, from the caller's identity to Kafka's acknowledgement.</summary>
 public sealed class HttpPublishHandler(HttpDeviceIdentity identity, PublishIngest ingest, BridgeProducer producer, DeviceRegistryView registry,
-    IOptions<LimitsOptions> limits)
+    IOptions<LimitsOptions> limits, IOptions<ListenersOptions> listeners)
 {
     public async Task<IResult> HandleAsync(HttpContext http, string topic)
     {
@@ -65,7 +65,18 @@ public sealed class HttpPublishHandler(HttpDeviceIdentity identity, PublishInges
             ContentType = http.Request.ContentType?.Split(';')[0].Trim(),
             QualityOfServiceLevel = qosText == "1" ? MqttQualityOfServiceLevel.AtLeastOnce : MqttQualityOfServiceLevel.AtMostOnce,
         };
-        var refusal = await ingest.PublishAsync(session, publish, waitForKafka: qosText == "1");
+        Refusal? refusal;
+        try
+        {
+            refusal = await ingest.PublishAsync(session, publish, waitForKafka: qosText == "1").WaitAsync(listeners.Value.HttpsPublishAckTimeout);
+        }
+        catch (TimeoutException)
+        {
+            // Not acknowledged is not refused: the record may still reach Kafka, and a resend with the same seq is
+            // de-duplicated downstream, exactly as an MQTT device resends after a PUBACK that did not come.
+            return Error(StatusCodes.Status503ServiceUnavailable,
+                $"Kafka did not acknowledge within {listeners.Value.HttpsPublishAckTimeout.TotalSeconds:0} s; the bridge is not ready, retry with the same seq");
+        }
         return refusal is null
             ? Results.Text(new JsonObject { ["message"] = "OK", ["traceId"] = http.TraceIdentifier }.ToJsonString(), "application/json", Encoding.UTF8)
             : Error(StatusOf(refusal), refusal.Detail);

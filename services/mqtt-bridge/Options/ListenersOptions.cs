@@ -57,6 +57,13 @@ public sealed class ListenersOptions : IValidatableObject
     /// </summary>
     public bool HttpsAllowDeviceTokens { get; set; }
 
+    /// <summary>
+    /// How long a qos=1 HTTP publish waits for Kafka's acknowledgement before it answers 503. MQTT simply withholds
+    /// the PUBACK and the device resends; an HTTP client would otherwise hang for as long as Kafka is away.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00", ErrorMessage = "Listeners:HttpsPublishAckTimeout must be between 1 s and 5 min.")]
+    public TimeSpan HttpsPublishAckTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     [Range(typeof(TimeSpan), "00:00:01", "00:05:00", ErrorMessage = "Listeners:HandshakeTimeout must be between 1 s and 5 min.")]
     public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

@@ -47,8 +47,10 @@ public sealed class TestBridge : IAsyncDisposable
     /// <param name="settings">Extra configuration (e.g. "Limits:RateLimitPerSecond" = "5").</param>
     /// <param name="bootstrapServers">A private Kafka (its topics are created here); the shared fixture when null.</param>
     /// <param name="createTopics">Creates topics on the Kafka in use; the shared fixture's when null.</param>
+    /// <param name="waitUntilHealthy">False for a bridge that is meant to stay not ready (what it refuses then is the test).</param>
     public static async Task<TestBridge> StartAsync(
-        IReadOnlyDictionary<string, string>? settings = null, string? bootstrapServers = null, Action<IEnumerable<string>>? createTopics = null)
+        IReadOnlyDictionary<string, string>? settings = null, string? bootstrapServers = null, Action<IEnumerable<string>>? createTopics = null,
+        bool waitUntilHealthy = true)
     {
         var kafka = KafkaFixture.Shared;
         bootstrapServers ??= kafka.BootstrapServers;
@@ -115,7 +117,8 @@ public sealed class TestBridge : IAsyncDisposable
             TokenHashIterations = 1000, // tests add many devices; the hash strength is not what they check
         };
         var bridge = new TestBridge(app, logs, bootstrapServers, topics, caDirectory, registry, ca);
-        await bridge.WaitUntilHealthyAsync();
+        if (waitUntilHealthy)
+            await bridge.WaitUntilHealthyAsync();
         return bridge;
     }
 
