@@ -9,6 +9,7 @@ public sealed class BridgeEndpoints
     public int? TcpPort { get; internal set; }
     public int? TlsPort { get; internal set; }
     public int? WebSocketPort { get; internal set; }
+    public int? WebSocketTlsPort { get; internal set; }
     public string WebSocketPath { get; internal set; } = "/mqtt";
 
     /// <summary>Absolute path of the fleet CA certificate devices must trust for TLS.</summary>

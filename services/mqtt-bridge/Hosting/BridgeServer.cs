@@ -71,11 +71,13 @@ public sealed class BridgeServer(
         endpoints.TcpPort = adapter.TcpPort;
         endpoints.TlsPort = adapter.TlsPort;
         endpoints.WebSocketPort = webSocket.Port;
+        endpoints.WebSocketTlsPort = webSocket.TlsPort;
         endpoints.WebSocketPath = listeners.Value.WebSocketPath;
         endpoints.CaCertificatePath = material.Ca.CertificatePath;
         endpoints.MarkStarted();
-        logger.LogInformation("MQTT bridge {Instance} started: tcp {Tcp}, tls {Tls}, ws {Ws}", bridge.Value.InstanceId,
-            endpoints.TcpPort?.ToString() ?? "off", endpoints.TlsPort?.ToString() ?? "off", endpoints.WebSocketPort?.ToString() ?? "off");
+        logger.LogInformation("MQTT bridge {Instance} started: tcp {Tcp}, tls {Tls}, ws {Ws}, wss {Wss}", bridge.Value.InstanceId,
+            endpoints.TcpPort?.ToString() ?? "off", endpoints.TlsPort?.ToString() ?? "off", endpoints.WebSocketPort?.ToString() ?? "off",
+            endpoints.WebSocketTlsPort?.ToString() ?? "off");
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

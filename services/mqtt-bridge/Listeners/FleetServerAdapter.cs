@@ -205,7 +205,7 @@ public sealed class FleetServerAdapter(
         }
     }
 
-    private static string CertificateLabel(string failure) =>
+    internal static string CertificateLabel(string failure) =>
         failure.Contains("expired", StringComparison.Ordinal) ? "certificate_expired"
         : failure.Contains("fleet CA", StringComparison.Ordinal) ? "certificate_untrusted"
         : failure.Contains("required", StringComparison.Ordinal) ? "certificate_missing"

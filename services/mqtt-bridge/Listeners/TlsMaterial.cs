@@ -14,7 +14,7 @@ public sealed class TlsMaterial(FleetCertificateAuthority ca, X509Certificate2? 
 {
     public FleetCertificateAuthority Ca { get; } = ca;
 
-    /// <summary>Null when both the MQTT TLS listener and HTTPS are off.</summary>
+    /// <summary>Null when the MQTT TLS listener, MQTT over secure WebSocket and HTTPS are all off.</summary>
     public X509Certificate2? ServerCertificate { get; } = serverCertificate;
 
     public static TlsMaterial Load(ListenersOptions options)
@@ -22,7 +22,7 @@ public sealed class TlsMaterial(FleetCertificateAuthority ca, X509Certificate2? 
         var ca = string.IsNullOrEmpty(options.CaCertificatePath)
             ? FleetCertificateAuthority.LoadOrCreate(options.CaDirectory)
             : FleetCertificateAuthority.Load(options.CaCertificatePath, string.IsNullOrEmpty(options.CaKeyPath) ? null : options.CaKeyPath);
-        if (options.TlsPort < 0 && options.HttpsPort < 0)
+        if (options.TlsPort < 0 && options.HttpsPort < 0 && options.WebSocketTlsPort < 0)
             return new TlsMaterial(ca, null);
         X509Certificate2 server;
         if (!string.IsNullOrEmpty(options.ServerCertificatePath))

@@ -20,6 +20,14 @@ public sealed class ListenersOptions : IValidatableObject
     [Range(-1, 65535, ErrorMessage = "Listeners:WebSocketPort must be 0-65535 (0 = any free port) or -1 (off).")]
     public int WebSocketPort { get; set; } = 8083;
 
+    /// <summary>
+    /// MQTT over WebSocket with TLS (wss://, same path, server certificate and fleet CA as the TLS listener; a client
+    /// certificate is asked for and, when given, identifies the device as on 8883). Off by default (-1) so that a
+    /// development run opens no port it does not need; the production compose file turns it on (8084).
+    /// </summary>
+    [Range(-1, 65535, ErrorMessage = "Listeners:WebSocketTlsPort must be 0-65535 (0 = any free port) or -1 (off).")]
+    public int WebSocketTlsPort { get; set; } = -1;
+
     [RegularExpression("^/[A-Za-z0-9/_.-]*$", ErrorMessage = "Listeners:WebSocketPath must be a URL path starting with '/', e.g. /mqtt.")]
     public string WebSocketPath { get; set; } = "/mqtt";
 
@@ -76,9 +84,9 @@ public sealed class ListenersOptions : IValidatableObject
                 [nameof(ServerCertificatePath), nameof(ServerKeyPath)]);
         if (!string.IsNullOrEmpty(CaKeyPath) && string.IsNullOrEmpty(CaCertificatePath))
             yield return new ValidationResult("Listeners:CaKeyPath needs Listeners:CaCertificatePath.", [nameof(CaKeyPath)]);
-        if (!string.IsNullOrEmpty(CaCertificatePath) && string.IsNullOrEmpty(CaKeyPath) && string.IsNullOrEmpty(ServerCertificatePath) && (TlsPort >= 0 || HttpsPort >= 0))
+        if (!string.IsNullOrEmpty(CaCertificatePath) && string.IsNullOrEmpty(CaKeyPath) && string.IsNullOrEmpty(ServerCertificatePath) && (TlsPort >= 0 || HttpsPort >= 0 || WebSocketTlsPort >= 0))
             yield return new ValidationResult(
-                "Listeners:CaCertificatePath without Listeners:CaKeyPath cannot issue a server certificate: also set Listeners:ServerCertificatePath/ServerKeyPath (or Listeners:TlsPort=-1 and Listeners:HttpsPort=-1).",
+                "Listeners:CaCertificatePath without Listeners:CaKeyPath cannot issue a server certificate: also set Listeners:ServerCertificatePath/ServerKeyPath (or Listeners:TlsPort, Listeners:HttpsPort and Listeners:WebSocketTlsPort = -1).",
                 [nameof(CaCertificatePath)]);
         foreach (var path in new[] { CaCertificatePath, CaKeyPath, ServerCertificatePath, ServerKeyPath })
             if (!string.IsNullOrEmpty(path) && !File.Exists(path))
