@@ -20,9 +20,9 @@ public sealed class ConfigurationTests
              "iot.commands", "iot.rule.rows", "iot.rule.http", "iot.telemetry.agg.1m",
              "iot.shadows", "iot.shadow.responses",
              "rules-processor-source-offsets-iot.telemetry.raw-changelog", "rules-processor-dedupe-seen-changelog",
-             "rules-processor-source-offsets-iot.events.raw-changelog",
+             "rules-processor-source-offsets-iot.events.raw-changelog", "rules-processor-source-offsets-iot.shadow.requests-changelog",
              "rules-processor-window-open-changelog", "rules-processor-threshold-alert-runs-changelog",
-             "rules-processor-shadow-documents-changelog", "rules-processor-source-offsets-iot.shadow.requests-changelog"],
+             "rules-processor-shadow-documents-changelog"],
             topics);
     }
 

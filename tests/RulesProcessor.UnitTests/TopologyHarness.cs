@@ -28,6 +28,7 @@ public sealed class TopologyHarness : IDisposable
     private readonly bool _ownsStateDir;
     private readonly Lazy<TestInputTopic<string, byte[]>> _devicesIn;
     private readonly Lazy<TestInputTopic<string, byte[]>> _eventsIn;
+    private readonly Lazy<TestInputTopic<string, byte[]>> _shadowRequestsIn;
 
     public TopologyHarness(IEnumerable<ITopologyModule> modules, string? stateDir = null, Replay.IOutputLedgerSource? ledgers = null, RulesMetrics? metrics = null)
     {
@@ -40,6 +41,7 @@ public sealed class TopologyHarness : IDisposable
         Raw = _driver.CreateInputTopic(Topics.TelemetryRaw, new StringSerDes(), new ByteArraySerDes());
         _devicesIn = new(() => _driver.CreateInputTopic(Topics.Devices, new StringSerDes(), new ByteArraySerDes()));
         _eventsIn = new(() => _driver.CreateInputTopic(Topics.EventsRaw, new StringSerDes(), new ByteArraySerDes()));
+        _shadowRequestsIn = new(() => _driver.CreateInputTopic(Topics.ShadowRequests, new StringSerDes(), new ByteArraySerDes()));
         Enriched = Output<EnrichedTelemetry>(Topics.TelemetryEnriched);
         Rejected = Output<RejectedMessage>(Topics.Rejected);
         Aggregates = Output<MetricAggregate>(Topics.TelemetryAgg1m);
@@ -57,6 +59,11 @@ public sealed class TopologyHarness : IDisposable
 
     /// <summary>Only for topologies that read device events (the rules module).</summary>
     public TestInputTopic<string, byte[]> EventsIn => _eventsIn.Value;
+
+    /// <summary>Only for topologies that read shadow requests (the shadow writer, the rules module).</summary>
+    public TestInputTopic<string, byte[]> ShadowRequestsIn => _shadowRequestsIn.Value;
+
+    public TestOutputTopic<string, ShadowDocument> Shadows => Output<ShadowDocument>(Topics.Shadows);
 
     public TestOutputTopic<string, EnrichedTelemetry> Enriched { get; }
 

@@ -58,7 +58,21 @@ public sealed class ModuleContext(StreamBuilder builder, KafkaTopics topics, ISc
     /// (<see cref="ReplayGuardTransformer{V}"/>): list <see cref="ReplayGuardStore"/>(topic) among the
     /// module's state stores.
     /// </summary>
+    /// Streamiz takes one source per topic: modules that read the same topic (the shadow writer and the rules on
+    /// shadow updates) share the one stream this returns for it.
     public IKStream<string, Decoded<T>> Stream<T>(string topic) where T : class, IMessage<T>, new()
+    {
+        if (_sources.TryGetValue(topic, out var existing))
+            return existing as IKStream<string, Decoded<T>>
+                ?? throw new InvalidOperationException($"Topic {topic} is read as {existing.GetType().Name} by another module, not as {typeof(T).Name}.");
+        var source = Source<T>(topic);
+        _sources[topic] = source;
+        return source;
+    }
+
+    private readonly Dictionary<string, object> _sources = new(StringComparer.Ordinal);
+
+    private IKStream<string, Decoded<T>> Source<T>(string topic) where T : class, IMessage<T>, new()
     {
         var stream = builder.Stream(topic, Keys, new DecodingSerDes<T>(Schemas));
         if (Guarantee != ProcessingMode.ExactlyOnce)

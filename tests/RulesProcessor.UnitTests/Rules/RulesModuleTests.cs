@@ -190,6 +190,35 @@ public sealed class RulesModuleTests
         Assert.Equal(1, h.Metrics.EvaluationErrors("door"));
     }
 
+    [Fact]
+    public void Shadow_updates_are_offered_on_their_topic_while_the_shadow_writer_reading_the_same_topic_still_writes_the_document()
+    {
+        var metrics = new Topology.RulesMetrics(new Prometheus.CollectorRegistry());
+        var book = new RuleBook(Microsoft.Extensions.Logging.Abstractions.NullLogger<RuleBook>.Instance, metrics.Rules);
+        book.Put(Rule("reported-fan", "SELECT state.reported.fan AS fan, topic(2) AS device FROM 'devices/+/shadow/update' WHERE state.reported.fan > 0",
+            "kafka:fans"));
+        book.Put(Rule("named", "SELECT * FROM 'devices/+/shadow/name/+/update'", "kafka:named"));
+        using var topology = new TopologyHarness([TopologyHarness.Enrich(), new Modules.Shadow.ShadowModule(),
+            new RulesModule(book, Microsoft.Extensions.Options.Options.Create(new RuleActionOptions()))], metrics: metrics);
+
+        topology.ShadowRequestsIn.PipeInput("dev-1", TopologyHarness.Frame(Shadow("dev-1", ShadowRequest.Types.Operation.Update, """{"state":{"reported":{"fan":2}}}""")));
+        topology.ShadowRequestsIn.PipeInput("dev-1", TopologyHarness.Frame(Shadow("dev-1", ShadowRequest.Types.Operation.Update, """{"state":{"reported":{"fan":0}}}""")));
+        topology.ShadowRequestsIn.PipeInput("dev-1", TopologyHarness.Frame(Shadow("dev-1", ShadowRequest.Types.Operation.Get, "")));
+        topology.ShadowRequestsIn.PipeInput("dev-1", TopologyHarness.Frame(Shadow("dev-1", ShadowRequest.Types.Operation.Update, """{"state":{"desired":{"mode":"eco"}}}""", "config")));
+
+        Assert.Equal(["""{"fan":2,"device":"dev-1"}"""], topology.Json("fans").ReadValueList());
+        Assert.Equal(["""{"state":{"desired":{"mode":"eco"}}}"""], topology.Json("named").ReadValueList());
+        // The shadow writer got every update too: two versions of the classic shadow, one of the named one.
+        var documents = topology.Shadows.ReadKeyValueList().Select(r => (r.Message.Key, r.Message.Value.Version)).ToList();
+        Assert.Equal([("dev-1", 1L), ("dev-1", 2L), ("dev-1/config", 1L)], documents);
+    }
+
+    private static ShadowRequest Shadow(string deviceId, ShadowRequest.Types.Operation operation, string payload, string name = "") => new()
+    {
+        DeviceId = deviceId, ShadowName = name, Operation = operation, Payload = Google.Protobuf.ByteString.CopyFromUtf8(payload),
+        RequestId = Guid.NewGuid().ToString("N"), Source = ShadowRequest.Types.Source.Device, ReplyTo = "test", ReceivedTsMs = T0,
+    };
+
     private static DeviceEvent Event(string deviceId, string body) => new()
     {
         DeviceId = deviceId,

@@ -11,7 +11,7 @@ namespace Pipeline.RulesProcessor.Modules.Rules;
 /// <summary>
 /// The operators' rules engine (docs/rules.md): every enabled rule of the <see cref="RuleBook"/> whose FROM matches a
 /// record's MQTT topic is evaluated on telemetry (after enrich, so attribute('site') works) and on device events
-/// (iot.events.raw), and its actions are written from here: kafka to the rendered topic, republish as a command on
+/// (iot.events.raw) and on shadow update documents (iot.shadow.requests), and its actions are written from here: kafka to the rendered topic, republish as a command on
 /// iot.commands, clickhouse rows to iot.rule.rows (inserted by the sink-writer), http requests to iot.rule.http (posted
 /// by the webhook dispatcher), failures to the error action or iot.rejected. Taps the telemetry chain: changes nothing on it.
 /// </summary>
@@ -23,7 +23,8 @@ public sealed class RulesModule(RuleBook book, IOptions<RuleActionOptions> optio
 
     // iot.rules is read by the RuleBookFollower, not the topology; listed so that it is created with the rest.
     public ModuleDescription Describe(KafkaTopics topics) =>
-        new([topics.EventsRaw, topics.Rules], [topics.Commands, topics.RuleRows, topics.RuleHttp, topics.Rejected], [ModuleContext.ReplayGuardStore(topics.EventsRaw)]);
+        new([topics.EventsRaw, topics.Rules, topics.ShadowRequests], [topics.Commands, topics.RuleRows, topics.RuleHttp, topics.Rejected],
+            [ModuleContext.ReplayGuardStore(topics.EventsRaw), ModuleContext.ReplayGuardStore(topics.ShadowRequests)]);
 
     public void Build(StreamBuilder builder, ModuleContext context)
     {
@@ -36,7 +37,11 @@ public sealed class RulesModule(RuleBook book, IOptions<RuleActionOptions> optio
         var fromEvents = context.Stream<DeviceEvent>(topics.EventsRaw).Transform(FactoryTransformer<string, Decoded<DeviceEvent>, string, RuleOutput>.Supplier(
             () => new RuleEvaluation<Decoded<DeviceEvent>>(book, engine, metrics, module, d => d.Value is { } e ? new EventSubject(e) : null)));
 
-        var outputs = fromTelemetry.Merge(fromEvents).Branch(
+        // The shadow writer's stream of iot.shadow.requests, shared (ModuleContext.Stream): rules see the update documents.
+        var fromShadowUpdates = context.Stream<ShadowRequest>(topics.ShadowRequests).Transform(FactoryTransformer<string, Decoded<ShadowRequest>, string, RuleOutput>.Supplier(
+            () => new RuleEvaluation<Decoded<ShadowRequest>>(book, engine, metrics, module, d => ShadowUpdateSubject.Of(d.Value))));
+
+        var outputs = fromTelemetry.Merge(fromEvents).Merge(fromShadowUpdates).Branch(
             (_, o, _) => o.Kind == RuleOutputKind.Kafka,
             (_, o, _) => o.Kind == RuleOutputKind.Command,
             (_, o, _) => o.Kind == RuleOutputKind.Row,
