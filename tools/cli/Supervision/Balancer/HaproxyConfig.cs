@@ -27,6 +27,9 @@ public static class HaproxyConfig
                 log global
                 option dontlognull
                 timeout connect 5s
+                # A connect to a bridge that just died (before the checks noticed) is tried again on another one.
+                retries 2
+                option redispatch
                 # MQTT connections are long-lived and may be quiet for a keep-alive interval (the bridge enforces it).
                 timeout client 1h
                 timeout server 1h
