@@ -20,7 +20,7 @@ public static class HaproxyConfig
             global
                 # Server state changes (a bridge down or back) go to up's console; connections are not logged.
                 log stdout format raw local0 notice
-                maxconn 200000
+                # No maxconn: HAProxy derives it from the open-files limit `up` runs with (two per proxied connection).
 
             defaults
                 mode tcp
