@@ -13,6 +13,18 @@ public sealed class ScaleOutTests
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
 
     [Fact]
+    public async Task An_instance_count_out_of_range_is_refused_naming_the_option_before_anything_starts()
+    {
+        using var home = new CliHome();
+        UpTests.UseFreePorts(home);
+        await using var up = await CliProcess.RunAsync(home, "up", "--processors", "0");
+
+        Assert.True(up.ExitCode == 2, $"exit code {up.ExitCode}: {up.Stdout}{up.Stderr}");
+        Assert.Contains("--processors must be between 1 and 16 (was 0).", up.Stdout + up.Stderr);
+        Assert.False(File.Exists(home.EndpointsFile), "nothing started");
+    }
+
+    [Fact]
     public async Task Devices_behind_the_balancer_reach_both_bridges_and_every_row_is_stored_once()
     {
         using var home = new CliHome();

@@ -13,7 +13,7 @@ namespace Pipeline.Cli.Supervision;
 /// Only the sink talks to ClickHouse, as the sink user (insert and select); `up` has applied the migrations as the
 /// migrator before (UpCommand), so the sink does not need DDL rights.
 /// </summary>
-public sealed class PipelineServices
+public sealed partial class PipelineServices
 {
     public const string Bridge = "mqtt-bridge", Rules = "rules-processor", Sink = "sink-writer", Balancer = "balancer";
 
@@ -148,31 +148,6 @@ public sealed class PipelineServices
             Metrics = metrics,
         };
     }
-
-    /// <summary>The processor's consumer group (its Streamiz application id) and the streams it reads (telemetry, shadow requests).</summary>
-    public IReadOnlyList<PipelineDrain.GroupTopics> RulesGroups =>
-        [new(_configuration["Rules:ApplicationId"] ?? "rules-processor", Topics.TelemetryRaw, Topics.ShadowRequests)];
-
-    /// <summary>The sink's groups, "&lt;prefix&gt;.&lt;table&gt;", one per destination table, and the topic each reads.</summary>
-    public IReadOnlyList<PipelineDrain.GroupTopics> SinkGroups
-    {
-        get
-        {
-            var prefix = _configuration["SinkWriter:ConsumerGroupPrefix"] ?? "sink-writer";
-            return
-            [
-                new($"{prefix}.telemetry", Topics.TelemetryEnriched),
-                new($"{prefix}.telemetry_1m", Topics.TelemetryAgg1m),
-                new($"{prefix}.events", Topics.EventsRaw),
-                new($"{prefix}.rejected", Topics.Rejected),
-                new($"{prefix}.devices", Topics.Devices),
-                new($"{prefix}.shadow_history", Topics.Shadows),
-                new($"{prefix}.connectivity", Topics.Connectivity),
-            ];
-        }
-    }
-
-    private static Pipeline.Contracts.KafkaTopics Topics { get; } = new();
 
     public static string RulesProcessorBinary => Binary("rules-processor", "Pipeline.RulesProcessor");
 
