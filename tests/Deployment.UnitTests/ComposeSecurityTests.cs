@@ -101,7 +101,9 @@ public sealed partial class ComposeSecurityTests
     [Fact]
     public void Only_TLS_ports_are_published_on_every_interface_the_plain_device_ports_on_loopback()
     {
-        var ports = ((YamlSequenceNode)((YamlMappingNode)Services.Children["mqtt-bridge"]).Children["ports"]).Children.Select(p => p.ToString()).ToList();
+        // The balancer holds the device ports for every bridge replica; the bridges publish none of their own.
+        var ports = ((YamlSequenceNode)((YamlMappingNode)Services.Children["balancer"]).Children["ports"]).Children.Select(p => p.ToString()).ToList();
+        Assert.False(((YamlMappingNode)Services.Children["mqtt-bridge"]).Children.ContainsKey("ports"), "the bridge replicas are reached through the balancer");
 
         Assert.Contains("8883:8883", ports);
         Assert.Contains("127.0.0.1:1883:1883", ports);

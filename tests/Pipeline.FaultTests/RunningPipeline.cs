@@ -27,16 +27,17 @@ public sealed class RunningPipeline : IAsyncDisposable
     public Uri ClickHouseUrl { get; private set; } = null!;
     public CliProcess Up { get; }
 
-    public static async Task<RunningPipeline> StartAsync(IReadOnlyDictionary<string, string>? settings = null)
+    /// <param name="upArguments">More arguments for `up`, e.g. "--bridges", "2".</param>
+    public static async Task<RunningPipeline> StartAsync(IReadOnlyDictionary<string, string>? settings = null, params string[] upArguments)
     {
         var home = new CliHome();
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
             home.Environment[key] = value;
         foreach (var key in new[] { "PIPELINE__Listeners__TcpPort", "PIPELINE__Listeners__TlsPort", "PIPELINE__Listeners__WebSocketPort", "PIPELINE__Listeners__HttpsPort" })
             home.Environment[key] = FreePorts.Next().ToString(CultureInfo.InvariantCulture);
-        foreach (var key in new[] { "PIPELINE__Services__BridgeHttpUrl", "PIPELINE__Services__RulesHttpUrl", "PIPELINE__Services__SinkHttpUrl", "PIPELINE__EmbeddedStack__FaultControlUrl" })
+        foreach (var key in new[] { "PIPELINE__Services__BridgeHttpUrl", "PIPELINE__Services__RulesHttpUrl", "PIPELINE__Services__SinkHttpUrl", "PIPELINE__Services__BalancerHttpUrl", "PIPELINE__EmbeddedStack__FaultControlUrl" })
             home.Environment[key] = $"http://127.0.0.1:{FreePorts.Next()}";
-        var up = CliProcess.Start(home, "up", "--fresh");
+        var up = CliProcess.Start(home, ["up", "--fresh", .. upArguments]);
         var pipeline = new RunningPipeline(home, up);
         await Eventually.HoldsAsync(() => File.Exists(home.EndpointsFile) || up.HasExited, TimeSpan.FromSeconds(120), "up writes the endpoints file");
         Assert.False(up.HasExited, $"up exited early: {up.Stdout}{up.Stderr}");
@@ -115,16 +116,20 @@ public sealed class RunningPipeline : IAsyncDisposable
     }
 
     /// <summary>The process id of a supervised service (its assembly is e.g. Pipeline.SinkWriter), if one is running.</summary>
-    public int? ServicePid(string assembly)
+    /// <param name="instance">With several instances: which one, by the name `up` gives it (e.g. mqtt-bridge-2).</param>
+    public int? ServicePid(string assembly, string? instance = null)
     {
         var marker = "PIPELINE_STATE_DIR=" + Home.StateDir + "\0";
+        var instanceMarker = "\0PIPELINE_INSTANCE=" + instance + "\0";
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
             try
             {
                 if (!File.ReadAllText(Path.Combine(dir, "cmdline")).Contains(assembly + ".dll", StringComparison.Ordinal)) continue;
-                if (File.ReadAllText(Path.Combine(dir, "environ")).Contains(marker, StringComparison.Ordinal)) return pid;
+                var environment = "\0" + File.ReadAllText(Path.Combine(dir, "environ"));
+                if (environment.Contains(marker, StringComparison.Ordinal) && (instance is null || environment.Contains(instanceMarker, StringComparison.Ordinal)))
+                    return pid;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

@@ -5,7 +5,10 @@ using Spectre.Console;
 
 namespace Pipeline.Cli.Commands;
 
-/// <summary>`./pipeline status`: live per-stage rates, rejects by reason, lag and errors from the services' /metrics.</summary>
+/// <summary>
+/// `./pipeline status`: live rates, rejects by reason, lag and errors from the services' /metrics, one line per
+/// instance (and the load balancer's, when there is one).
+/// </summary>
 public static class StatusCommand
 {
     public static Command Create()
@@ -46,7 +49,9 @@ public static class StatusCommand
     private static Spectre.Console.Rendering.IRenderable Render(IReadOnlyDictionary<string, MetricsSample> before, IReadOnlyDictionary<string, MetricsSample> now)
     {
         var stages = Stages(before, now);
-        var rules = RuleStatus.From(before.GetValueOrDefault("rules") ?? MetricsSample.Empty, now.GetValueOrDefault("rules") ?? MetricsSample.Empty);
+        // Rules are evaluated by every processor instance, each for its own partitions: their counters add up.
+        var rules = RuleStatus.From(MetricsSample.Combine(InstancesOf(before, "rules").Select(i => i.Sample)),
+            MetricsSample.Combine(InstancesOf(now, "rules").Select(i => i.Sample)));
         if (rules.Count == 0)
             return stages;
         var table = new Table().Border(TableBorder.Rounded).Title("operator rules")
@@ -63,12 +68,11 @@ public static class StatusCommand
         var table = new Table().Border(TableBorder.Rounded).Title($"pipeline status at {DateTime.UtcNow:HH:mm:ss} UTC")
             .AddColumns("stage", "in/s", "out/s", "rejects by reason", "lag", "errors", "notes");
         MetricsSample Get(IReadOnlyDictionary<string, MetricsSample> s, string key) => s.GetValueOrDefault(key) ?? MetricsSample.Empty;
-        foreach (var stage in new[]
-        {
-            PipelineStatus.Bridge(Get(before, "bridge"), Get(now, "bridge")),
-            PipelineStatus.Rules(Get(before, "rules"), Get(now, "rules")),
-            PipelineStatus.Sink(Get(before, "sink"), Get(now, "sink")),
-        })
+        var stages = InstancesOf(now, "bridge").Select(i => PipelineStatus.Bridge(Get(before, i.Key), i.Sample, i.Name("mqtt-bridge")))
+            .Concat(now.ContainsKey("balancer") ? [PipelineStatus.Balancer(Get(before, "balancer"), now["balancer"])] : [])
+            .Concat(InstancesOf(now, "rules").Select(i => PipelineStatus.Rules(Get(before, i.Key), i.Sample, i.Name("rules-processor"))))
+            .Concat(InstancesOf(now, "sink").Select(i => PipelineStatus.Sink(Get(before, i.Key), i.Sample, i.Name("sink-writer"))));
+        foreach (var stage in stages)
             table.AddRow(
                 stage.Up ? Markup.Escape(stage.Stage) : $"[red]{Markup.Escape(stage.Stage)}[/]",
                 $"{stage.InPerSecond:0}", $"{stage.OutPerSecond:0}",
@@ -76,6 +80,22 @@ public static class StatusCommand
                 stage.Errors.Length > 0 ? $"[yellow]{Markup.Escape(stage.Errors)}[/]" : "",
                 Markup.Escape(stage.Notes));
         return table;
+    }
+
+    /// <summary>One instance's scrape: "bridge" (instance 1), "bridge-2", ... in the endpoints file's metrics.</summary>
+    private sealed record Instance(string Key, int Number, int Count, MetricsSample Sample)
+    {
+        public string Name(string service) => Count == 1 ? service : $"{service}-{Number}";
+    }
+
+    private static IReadOnlyList<Instance> InstancesOf(IReadOnlyDictionary<string, MetricsSample> samples, string key)
+    {
+        var keys = samples.Keys.Where(k => k == key || (k.StartsWith(key + "-", StringComparison.Ordinal) && int.TryParse(k[(key.Length + 1)..], out _)))
+            .Select(k => (Key: k, Number: k == key ? 1 : int.Parse(k[(key.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture)))
+            .OrderBy(k => k.Number).ToList();
+        // A pipeline whose endpoints file names no instance of a service still shows it, as not answering.
+        if (keys.Count == 0) return [new Instance(key, 1, 1, MetricsSample.Empty)];
+        return [.. keys.Select(k => new Instance(k.Key, k.Number, keys.Count, samples[k.Key]))];
     }
 
     private sealed class Scraper(HttpClient http, IReadOnlyDictionary<string, string> urls)

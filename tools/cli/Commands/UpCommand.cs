@@ -2,6 +2,7 @@ using Pipeline.ServiceDefaults;
 using Pipeline.ServiceDefaults.Kafka;
 using System.CommandLine;
 using Pipeline.Cli.Supervision;
+using Pipeline.Cli.Supervision.Balancer;
 using Pipeline.ClickHouseSchema;
 using Pipeline.Contracts;
 using Pipeline.EmbeddedStack;
@@ -10,51 +11,69 @@ namespace Pipeline.Cli.Commands;
 
 /// <summary>
 /// `./pipeline up`: the embedded stack in this process and the three services as separate
-/// processes; prints the endpoints, runs until Ctrl-C or SIGTERM, then stops the services
-/// front to back (bridge, processor, sink) so each drains what the previous one handed it.
+/// processes (as many instances of each as asked, the bridges behind HAProxy when more than one);
+/// prints the endpoints, runs until Ctrl-C or SIGTERM, then stops the services front to back
+/// (bridges, processors, sinks) so each drains what the previous one handed it.
 /// </summary>
 public static class UpCommand
 {
     public static Command Create()
     {
         var fresh = new Option<bool>("--fresh") { Description = "Start from empty state (deletes the registry, schemas, ClickHouse data and CA; keeps the downloaded engine)." };
-        var command = new Command("up", "Run the whole pipeline on this machine until Ctrl-C.") { fresh };
+        var bridges = new Option<int>("--bridges") { Description = "MQTT bridge instances; more than one run behind an HAProxy load balancer on the public ports.", DefaultValueFactory = _ => 1 };
+        var processors = new Option<int>("--processors") { Description = "Rules processor instances (they share the partitions).", DefaultValueFactory = _ => 1 };
+        var sinks = new Option<int>("--sinks") { Description = "Sink writer instances (they share the partitions).", DefaultValueFactory = _ => 1 };
+        var command = new Command("up", "Run the whole pipeline on this machine until Ctrl-C.") { fresh, bridges, processors, sinks };
         command.SetAction((parse, ct) => CliRun.GuardAsync(async () =>
         {
+            var counts = new InstanceCounts(parse.GetValue(bridges), parse.GetValue(processors), parse.GetValue(sinks));
+            counts.ThrowIfInvalid();
             var configuration = CliConfiguration.Load();
             var options = CliConfiguration.EmbeddedStack(configuration);
+            var log = new ConsoleLog();
+            // Before anything starts: a missing balancer that cannot be installed ends here, with what to do.
+            var haproxy = counts.NeedsBalancer ? await HaproxyInstaller.EnsureAsync(log, ct) : null;
+            // A partition is the unit instances share: with fewer partitions than instances, the extra ones would idle.
+            var partitions = Math.Max(counts.Processors, counts.Sinks);
+            if (partitions > options.Partitions)
+            {
+                log.Line("up", $"{partitions} partitions per topic (instead of {options.Partitions}), one for each of the {partitions} processor or sink instances");
+                options.Partitions = partitions;
+            }
             if (parse.GetValue(fresh)) StateDirectory.Clear(options.StateDir);
             File.Delete(RepositoryPaths.EndpointsFile);
 
             options.ExtraTopics.AddRange(await ServiceTopics.ListAsync(PipelineServices.RulesProcessorBinary, ct));
             using var loggers = CliLogging.Create();
             await using var stack = await EmbeddedStackHost.StartAsync(options, new KafkaTopics(), loggers, ct);
-            var log = new ConsoleLog();
             await MigrateAsync(configuration, stack, log, ct);
-            var pipeline = new PipelineServices(configuration, stack.Endpoints, stack.Credentials, options.StateDir, stack.Kafka.Incarnation);
-            var services = pipeline.Specs().Select(s => new ServiceProcess(s, log)).ToList();
+            var pipeline = new PipelineServices(configuration, stack.Endpoints, stack.Credentials, options.StateDir, stack.Kafka.Incarnation, counts);
+            ServiceSpec? balancer = null;
+            if (haproxy is not null)
+            {
+                var config = HaproxyConfig.WriteTo(options.StateDir, pipeline.BalancerConfiguration());
+                await HaproxyInstaller.CheckConfigurationAsync(haproxy, config, ct);
+                balancer = pipeline.BalancerSpec(haproxy, config);
+                log.Line("up", $"{counts.Bridges} bridges behind HAProxy ({config})");
+            }
+            await using var processes = new PipelineProcesses(pipeline, balancer, options.StateDir, log);
             CliException? failure = null;
             try
             {
-                foreach (var service in services)
-                {
-                    service.Start();
-                    await service.WaitHealthyAsync(TimeSpan.FromSeconds(90), ct);
-                    log.Line("up", $"{service.Spec.Name} is healthy");
-                }
+                await processes.StartAsync(TimeSpan.FromSeconds(90), ct);
                 var endpoints = pipeline.Endpoints();
                 endpoints.WriteTo(RepositoryPaths.EndpointsFile);
                 EndpointsPrinter.Print(endpoints);
-                var gaveUp = Task.WhenAny(services.Select(s => s.GaveUp));
+                var gaveUp = processes.GaveUp;
                 await Task.WhenAny(ShutdownSignal.WaitAsync(ct), gaveUp);
                 if (gaveUp.IsCompleted)
                     failure = new CliException("A service refused its configuration (see its log lines above); stopping.", ServiceRun.ConfigurationErrorExitCode);
-                log.Line("up", "stopping: bridge first, then processor, then sink, each after it drained");
+                log.Line("up", "stopping: bridges first, then processors, then sinks, each after it drained");
             }
             finally
             {
                 File.Delete(RepositoryPaths.EndpointsFile);
-                await StopInOrderAsync(services, pipeline, new PipelineDrain(new KafkaClientFactory(new KafkaOptions { BootstrapServers = stack.Kafka.BootstrapServers }, "pipeline-up"), log));
+                await processes.StopInOrderAsync(pipeline, new PipelineDrain(new KafkaClientFactory(new KafkaOptions { BootstrapServers = stack.Kafka.BootstrapServers }, "pipeline-up"), log));
             }
             log.Line("up", "stopped");
             return failure is null ? 0 : throw failure;
@@ -83,23 +102,5 @@ public static class UpCommand
         {
             throw new CliException(e.Message, 78);
         }
-    }
-
-    /// <summary>
-    /// Bridge first (no new data; it flushes what devices sent), then each stage once the previous
-    /// one's output is consumed, so nothing is left in the in-memory Kafka when it stops.
-    /// </summary>
-    private static async Task StopInOrderAsync(List<ServiceProcess> services, PipelineServices pipeline, PipelineDrain drain)
-    {
-        var drainTimeout = TimeSpan.FromSeconds(30);
-        var stopGrace = TimeSpan.FromSeconds(30);
-        var bridge = services.Single(s => s.Spec.Name == "mqtt-bridge");
-        var rules = services.Single(s => s.Spec.Name == "rules-processor");
-        var sink = services.Single(s => s.Spec.Name == "sink-writer");
-        await bridge.StopAsync(stopGrace);
-        await drain.WaitForGroupsAsync(pipeline.RulesGroups, "rules-processor", drainTimeout);
-        await rules.StopAsync(stopGrace);
-        await drain.WaitForGroupsAsync(pipeline.SinkGroups, "sink-writer", drainTimeout);
-        await sink.StopAsync(stopGrace);
     }
 }

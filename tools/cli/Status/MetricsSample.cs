@@ -14,6 +14,13 @@ public sealed class MetricsSample
 
     public static MetricsSample Empty { get; } = new([], DateTime.MinValue);
 
+    /// <summary>Several instances' scrapes as one (their series side by side; summing adds the instances up).</summary>
+    public static MetricsSample Combine(IEnumerable<MetricsSample> samples)
+    {
+        var list = samples.Where(s => s.All.Count > 0).ToList();
+        return list.Count == 0 ? Empty : new MetricsSample([.. list.SelectMany(s => s.All)], list.Max(s => s.TakenAt));
+    }
+
     public double Sum(string name, Func<IReadOnlyDictionary<string, string>, bool>? where = null) =>
         All.Where(s => s.Name == name && (where is null || where(s.Labels))).Sum(s => s.Value);
 

@@ -19,7 +19,7 @@ public sealed class ConsoleLog
                 _colors[source] = color = Palette[_colors.Count % Palette.Length];
             var redirected = Console.IsOutputRedirected;
             if (!redirected) Console.ForegroundColor = color;
-            Console.Write($"{source,-16}| ");
+            Console.Write($"{source,-18}| ");
             if (!redirected)
             {
                 if (textColor is { } c) Console.ForegroundColor = c;

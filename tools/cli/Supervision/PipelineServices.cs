@@ -1,113 +1,153 @@
 using Microsoft.Extensions.Configuration;
+using Pipeline.Cli.Supervision.Balancer;
 using Pipeline.EmbeddedStack;
 using Pipeline.EmbeddedStack.Credentials;
 
 namespace Pipeline.Cli.Supervision;
 
 /// <summary>
-/// The three services `up` runs, in start order, and the configuration each gets from the embedded
-/// stack. Services inherit this process's environment, so a PIPELINE__ override set for `up`
-/// reaches them too; the listener ports read here only decide what the endpoints file says.
-/// Only the sink talks to ClickHouse, as the sink user (insert and select); `up` has applied the
-/// migrations as the migrator before (UpCommand), so the sink does not need DDL rights.
+/// The services `up` runs, as many instances of each as asked, and the configuration each instance gets from the
+/// embedded stack. Services inherit this process's environment, so a PIPELINE__ override set for `up` reaches them
+/// too; what must differ per instance is set here (its HTTP address, a bridge's listener ports behind the balancer,
+/// a processor's state folder). The listener ports read here only decide what the endpoints file says.
+/// Only the sink talks to ClickHouse, as the sink user (insert and select); `up` has applied the migrations as the
+/// migrator before (UpCommand), so the sink does not need DDL rights.
 /// </summary>
-public sealed class PipelineServices(IConfiguration configuration, StackEndpoints stack, StackCredentials credentials, string stateDir, string kafkaIncarnation)
+public sealed partial class PipelineServices
 {
-    private string BridgeHttp => configuration["Services:BridgeHttpUrl"] ?? "http://127.0.0.1:9101";
-    private string RulesHttp => configuration["Services:RulesHttpUrl"] ?? "http://127.0.0.1:9102";
-    private string SinkHttp => configuration["Services:SinkHttpUrl"] ?? "http://127.0.0.1:9103";
-    private string CaDirectory => Path.Combine(Path.GetFullPath(stateDir), "ca");
+    public const string Bridge = "mqtt-bridge", Rules = "rules-processor", Sink = "sink-writer", Balancer = "balancer";
 
-    public IReadOnlyList<ServiceSpec> Specs()
+    private readonly IConfiguration _configuration;
+    private readonly StackEndpoints _stack;
+    private readonly StackCredentials _credentials;
+    private readonly string _stateDir;
+    private readonly string _kafkaIncarnation;
+    private readonly IReadOnlyList<string> _bridgeHttp, _rulesHttp, _sinkHttp;
+    private readonly IReadOnlyList<BridgeBackend> _backends;
+
+    public PipelineServices(IConfiguration configuration, StackEndpoints stack, StackCredentials credentials, string stateDir, string kafkaIncarnation, InstanceCounts counts)
     {
-        var common = new Dictionary<string, string>
+        (_configuration, _stack, _credentials, _stateDir, _kafkaIncarnation, Counts) = (configuration, stack, credentials, Path.GetFullPath(stateDir), kafkaIncarnation, counts);
+        // Instance 1 keeps the configured address (Services:*HttpUrl); the others get private loopback ports.
+        IReadOnlyList<string> Http(string key, string fallback, int count) =>
+            [configuration[key] ?? fallback, .. Enumerable.Range(2, count - 1).Select(_ => PrivatePorts.HttpUrl())];
+        _bridgeHttp = Http("Services:BridgeHttpUrl", "http://127.0.0.1:9101", counts.Bridges);
+        _rulesHttp = Http("Services:RulesHttpUrl", "http://127.0.0.1:9102", counts.Processors);
+        _sinkHttp = Http("Services:SinkHttpUrl", "http://127.0.0.1:9103", counts.Sinks);
+        var listeners = counts.NeedsBalancer ? PublicListeners.From(configuration) : null;
+        _backends = listeners is null ? [] :
+            [.. _bridgeHttp.Select((http, i) => BridgeBackend.Allocate(InstanceCounts.Name(Bridge, i + 1, counts.Bridges), listeners, http))];
+    }
+
+    public InstanceCounts Counts { get; }
+
+    private string CaDirectory => Path.Combine(_stateDir, "ca");
+    private string BalancerHttp => _configuration["Services:BalancerHttpUrl"] ?? "http://127.0.0.1:9104";
+
+    /// <summary>Every bridge instance; behind the balancer each listens on its own private loopback ports.</summary>
+    public IReadOnlyList<ServiceSpec> Bridges() => [.. Enumerable.Range(1, Counts.Bridges).Select(i =>
+    {
+        var settings = new List<(string, string)>
         {
-            ["PIPELINE__Kafka__BootstrapServers"] = stack.Kafka,
-            ["PIPELINE__Kafka__SchemaRegistryUrl"] = stack.SchemaRegistry,
-            ["PIPELINE__ClickHouse__Url"] = stack.Clickhouse,
-            ["PIPELINE__StateDir"] = Path.GetFullPath(stateDir),
-            // The embedded Kafka is new and empty at every run: offsets the processor remembers from an
-            // earlier run must not apply to this one.
-            ["PIPELINE__Kafka__LogIncarnation"] = kafkaIncarnation,
-            // The embedded Schema Registry takes schema registrations from this user only.
-            ["PIPELINE__Kafka__SchemaRegistryUsername"] = credentials.SchemaRegistryWriter.User,
-            ["PIPELINE__Kafka__SchemaRegistryPassword"] = credentials.SchemaRegistryWriter.Password,
-        };
-        ServiceSpec Spec(string name, string folder, string assembly, string http, params (string Key, string Value)[] extra)
-        {
-            var environment = new Dictionary<string, string>(common) { ["PIPELINE__Http__Url"] = http };
-            foreach (var (key, value) in extra) environment[key] = value;
-            return new ServiceSpec(name, Binary(folder, assembly), http, environment);
-        }
-        return
-        [
+            ("PIPELINE__Listeners__CaDirectory", CaDirectory),
             // The operator APIs (shadows, rules, commands) take the token kept in credentials.json, which the CLI reads too.
+            ("PIPELINE__OperatorApi__Token", _credentials.OperatorToken),
             // HTTP publish with a device token is on under `up` (a development pipeline, whose MQTT port takes tokens
             // over plain TCP anyway); the bridge's own default is certificates only.
-            Spec("mqtt-bridge", "mqtt-bridge", "Pipeline.MqttBridge", BridgeHttp, ("PIPELINE__Listeners__CaDirectory", CaDirectory),
-                ("PIPELINE__OperatorApi__Token", credentials.OperatorToken),
-                ("PIPELINE__Listeners__HttpsAllowDeviceTokens", configuration["Listeners:HttpsAllowDeviceTokens"] ?? "true")),
+            ("PIPELINE__Listeners__HttpsAllowDeviceTokens", _configuration["Listeners:HttpsAllowDeviceTokens"] ?? "true"),
+        };
+        if (_backends.Count > 0)
+            settings.AddRange(_backends[i - 1].ListenerSettings());
+        // The default instance id (host and process id) differs per process already; a configured one gets the instance number.
+        if (Counts.Bridges > 1 && _configuration["Bridge:InstanceId"] is { Length: > 0 } id)
+            settings.Add(("PIPELINE__Bridge__InstanceId", $"{id}-{i}"));
+        return Spec(Bridge, i, Counts.Bridges, "Pipeline.MqttBridge", _bridgeHttp[i - 1], settings);
+    })];
+
+    /// <summary>
+    /// Every processor instance: one Streamiz application id, so they share its consumer group and split the partitions;
+    /// each keeps its RocksDB state in its own folder (two processes cannot open one store).
+    /// </summary>
+    public IReadOnlyList<ServiceSpec> Processors() => [.. Enumerable.Range(1, Counts.Processors).Select(i =>
+    {
+        var settings = new List<(string, string)>
+        {
             // At-least-once on the embedded stack: librdkafka's mock cluster does not keep offsets committed
             // inside transactions and does not abort a killed producer's open transaction, so exactly-once
             // buys nothing here; the processor's replay protection (docs/topologies.md, "Replays after a crash")
             // keeps a kill -9 exact in both modes. Rules:Guarantee=ExactlyOnce still works: Kafka:LogIncarnation
             // keeps its replay guard per run.
-            Spec("rules-processor", "rules-processor", "Pipeline.RulesProcessor", RulesHttp,
-                ("PIPELINE__Rules__Guarantee", configuration["Rules:Guarantee"] ?? "AtLeastOnce")),
-            // The mock cluster holds a rebalance for session timeout - 1 s: a sink restarted after a
-            // crash gets its partitions back after ~5 s instead of ~44 s.
-            Spec("sink-writer", "sink-writer", "Pipeline.SinkWriter", SinkHttp,
-                ("PIPELINE__SinkWriter__KafkaSessionTimeout", configuration["SinkWriter:KafkaSessionTimeout"] ?? "00:00:06"),
-                // Environment variables of a process are readable only by its user (/proc/PID/environ is 0400).
-                ("PIPELINE__ClickHouse__User", credentials.ClickHouse.Sink.User),
-                ("PIPELINE__ClickHouse__Password", credentials.ClickHouse.Sink.Password),
-                ("PIPELINE__SinkWriter__MigrateOnStart", "false")),
-        ];
+            ("PIPELINE__Rules__Guarantee", _configuration["Rules:Guarantee"] ?? "AtLeastOnce"),
+        };
+        if (i > 1)
+            settings.Add(("PIPELINE__Rules__StateDir", (_configuration["Rules:StateDir"] is { Length: > 0 } dir ? Path.GetFullPath(dir) : Path.Combine(_stateDir, Rules)) + $"-{i}"));
+        return Spec(Rules, i, Counts.Processors, "Pipeline.RulesProcessor", _rulesHttp[i - 1], settings);
+    })];
+
+    /// <summary>Every sink instance: they share the sink's consumer groups (one per table) and split their partitions.</summary>
+    public IReadOnlyList<ServiceSpec> Sinks() => [.. Enumerable.Range(1, Counts.Sinks).Select(i => Spec(Sink, i, Counts.Sinks, "Pipeline.SinkWriter", _sinkHttp[i - 1],
+    [
+        // The mock cluster holds a rebalance for session timeout - 1 s: a sink restarted after a
+        // crash gets its partitions back after ~5 s instead of ~44 s.
+        ("PIPELINE__SinkWriter__KafkaSessionTimeout", _configuration["SinkWriter:KafkaSessionTimeout"] ?? "00:00:06"),
+        // Environment variables of a process are readable only by its user (/proc/PID/environ is 0400).
+        ("PIPELINE__ClickHouse__User", _credentials.ClickHouse.Sink.User),
+        ("PIPELINE__ClickHouse__Password", _credentials.ClickHouse.Sink.Password),
+        ("PIPELINE__SinkWriter__MigrateOnStart", "false"),
+    ]))];
+
+    /// <summary>haproxy.cfg for the bridges (only with more than one bridge).</summary>
+    public string BalancerConfiguration() => HaproxyConfig.Render(PublicListeners.From(_configuration), _backends, BalancerHttp);
+
+    /// <summary>HAProxy in the foreground (-db), supervised like the services.</summary>
+    public ServiceSpec BalancerSpec(string haproxy, string configPath) =>
+        new(Balancer, Balancer, haproxy, ["-db", "-f", configPath], BalancerHttp, new Dictionary<string, string>());
+
+    private ServiceSpec Spec(string service, int instance, int count, string assembly, string http, IEnumerable<(string Key, string Value)> extra)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["PIPELINE__Kafka__BootstrapServers"] = _stack.Kafka,
+            ["PIPELINE__Kafka__SchemaRegistryUrl"] = _stack.SchemaRegistry,
+            ["PIPELINE__ClickHouse__Url"] = _stack.Clickhouse,
+            ["PIPELINE__StateDir"] = _stateDir,
+            // The embedded Kafka is new and empty at every run: offsets the processor remembers from an
+            // earlier run must not apply to this one.
+            ["PIPELINE__Kafka__LogIncarnation"] = _kafkaIncarnation,
+            // The embedded Schema Registry takes schema registrations from this user only.
+            ["PIPELINE__Kafka__SchemaRegistryUsername"] = _credentials.SchemaRegistryWriter.User,
+            ["PIPELINE__Kafka__SchemaRegistryPassword"] = _credentials.SchemaRegistryWriter.Password,
+            ["PIPELINE__Http__Url"] = http,
+        };
+        foreach (var (key, value) in extra) environment[key] = value;
+        return ServiceSpec.Dotnet(InstanceCounts.Name(service, instance, count), service, Binary(service, assembly), http, environment);
     }
 
+    /// <summary>The endpoints file: the public addresses (the balancer's when there is one) and every instance's /metrics.</summary>
     public StackEndpoints Endpoints()
     {
-        var host = configuration["Listeners:BindAddress"] is { Length: > 0 } bind && bind != "0.0.0.0" ? bind : "127.0.0.1";
-        return stack with
+        var host = _configuration["Listeners:BindAddress"] is { Length: > 0 } bind && bind != "0.0.0.0" ? bind : "127.0.0.1";
+        var metrics = new Dictionary<string, string>();
+        // Instance 1 of each service is "bridge", "rules", "sink" as with one instance (tools find the bridge's operator API by it).
+        void Add(string key, IReadOnlyList<string> urls)
         {
-            Mqtt = $"{host}:{configuration["Listeners:TcpPort"] ?? "1883"}",
-            Mqtts = $"{host}:{configuration["Listeners:TlsPort"] ?? "8883"}",
-            Https = configuration["Listeners:HttpsPort"] == "-1" ? null : $"https://{host}:{configuration["Listeners:HttpsPort"] ?? "8443"}",
-            MqttWs = $"ws://{host}:{configuration["Listeners:WebSocketPort"] ?? "8083"}{configuration["Listeners:WebSocketPath"] ?? "/mqtt"}",
+            for (var i = 0; i < urls.Count; i++)
+                metrics[i == 0 ? key : $"{key}-{i + 1}"] = urls[i] + "/metrics";
+        }
+        Add("bridge", _bridgeHttp);
+        Add("rules", _rulesHttp);
+        Add("sink", _sinkHttp);
+        if (Counts.NeedsBalancer) metrics[Balancer] = BalancerHttp + "/metrics";
+        return _stack with
+        {
+            Mqtt = $"{host}:{_configuration["Listeners:TcpPort"] ?? "1883"}",
+            Mqtts = $"{host}:{_configuration["Listeners:TlsPort"] ?? "8883"}",
+            Https = _configuration["Listeners:HttpsPort"] == "-1" ? null : $"https://{host}:{_configuration["Listeners:HttpsPort"] ?? "8443"}",
+            MqttWs = $"ws://{host}:{_configuration["Listeners:WebSocketPort"] ?? "8083"}{_configuration["Listeners:WebSocketPath"] ?? "/mqtt"}",
             CaCert = Path.Combine(CaDirectory, "ca.crt"),
-            Metrics = new Dictionary<string, string>
-            {
-                ["bridge"] = BridgeHttp + "/metrics",
-                ["rules"] = RulesHttp + "/metrics",
-                ["sink"] = SinkHttp + "/metrics",
-            },
+            Metrics = metrics,
         };
     }
-
-    /// <summary>The processor's consumer group (its Streamiz application id) and the streams it reads (telemetry, shadow requests).</summary>
-    public IReadOnlyList<PipelineDrain.GroupTopics> RulesGroups =>
-        [new(configuration["Rules:ApplicationId"] ?? "rules-processor", Topics.TelemetryRaw, Topics.ShadowRequests)];
-
-    /// <summary>The sink's groups, "&lt;prefix&gt;.&lt;table&gt;", one per destination table, and the topic each reads.</summary>
-    public IReadOnlyList<PipelineDrain.GroupTopics> SinkGroups
-    {
-        get
-        {
-            var prefix = configuration["SinkWriter:ConsumerGroupPrefix"] ?? "sink-writer";
-            return
-            [
-                new($"{prefix}.telemetry", Topics.TelemetryEnriched),
-                new($"{prefix}.telemetry_1m", Topics.TelemetryAgg1m),
-                new($"{prefix}.events", Topics.EventsRaw),
-                new($"{prefix}.rejected", Topics.Rejected),
-                new($"{prefix}.devices", Topics.Devices),
-                new($"{prefix}.shadow_history", Topics.Shadows),
-                new($"{prefix}.connectivity", Topics.Connectivity),
-            ];
-        }
-    }
-
-    private static Pipeline.Contracts.KafkaTopics Topics { get; } = new();
 
     public static string RulesProcessorBinary => Binary("rules-processor", "Pipeline.RulesProcessor");
 

@@ -7,13 +7,18 @@ namespace Pipeline.Cli.Supervision;
 /// <summary>
 /// One supervised service: started as its own OS process (as in production), output prefixed
 /// with its name, restarted with a growing back-off when it dies, stopped with SIGTERM so it
-/// drains, and killed only if it does not stop in time.
+/// drains, and killed only if it does not stop in time. Its output also goes to its own log file
+/// (&lt;state&gt;/logs/&lt;name&gt;.log), so one instance's lines can be read apart from the others'.
 /// </summary>
-public sealed partial class ServiceProcess(ServiceSpec spec, ConsoleLog log) : IAsyncDisposable
+public sealed partial class ServiceProcess(ServiceSpec spec, ConsoleLog log, string? logFile = null) : IAsyncDisposable
 {
+    /// <summary>Set in every supervised process: which instance it is (tests and tools find a process by it).</summary>
+    public const string InstanceVariable = "PIPELINE_INSTANCE";
+
     private const string TieringDelay = "DOTNET_TC_CallCountingDelayMs";
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource<int> _gaveUp = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly InstanceLogFile? _file = logFile is null ? null : new InstanceLogFile(logFile);
     private Process? _process;
     private Task? _watch;
 
@@ -37,13 +42,13 @@ public sealed partial class ServiceProcess(ServiceSpec spec, ConsoleLog log) : I
             if (_process.ExitCode == ServiceRun.ConfigurationErrorExitCode)
             {
                 // A refused setting stays refused: restarting would only repeat the message every few seconds.
-                log.Error(spec.Name, $"refused its configuration (exit code {_process.ExitCode}, message above); not restarting it");
+                Error($"refused its configuration (exit code {_process.ExitCode}, message above); not restarting it");
                 _gaveUp.TrySetResult(_process.ExitCode);
                 return;
             }
             // A service that ran for a while before dying gets a quick restart; a crash loop backs off.
             if (DateTime.UtcNow - started > TimeSpan.FromMinutes(1)) backoff = TimeSpan.FromSeconds(1);
-            log.Error(spec.Name, $"exited with code {_process.ExitCode}; restarting in {backoff.TotalSeconds:0} s");
+            Error($"exited with code {_process.ExitCode}; restarting in {backoff.TotalSeconds:0} s");
             Restarts++;
             try { await Task.Delay(backoff, _stopping.Token); } catch (OperationCanceledException) { return; }
             backoff = TimeSpan.FromSeconds(Math.Min(30, backoff.TotalSeconds * 2));
@@ -54,15 +59,16 @@ public sealed partial class ServiceProcess(ServiceSpec spec, ConsoleLog log) : I
     {
         // setsid: its own session, so the terminal's Ctrl-C reaches only `up`, which stops the
         // services in order; SupervisorWatch stops the service if `up` itself dies.
-        var start = new ProcessStartInfo(File.Exists("/usr/bin/setsid") ? "/usr/bin/setsid" : "dotnet")
+        var start = new ProcessStartInfo(File.Exists("/usr/bin/setsid") ? "/usr/bin/setsid" : spec.Executable)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        if (start.FileName != "dotnet") start.ArgumentList.Add("dotnet");
-        start.ArgumentList.Add(spec.Assembly);
+        if (start.FileName != spec.Executable) start.ArgumentList.Add(spec.Executable);
+        foreach (var argument in spec.Arguments) start.ArgumentList.Add(argument);
         start.Environment["PIPELINE_SUPERVISOR_PID"] = Environment.ProcessId.ToString();
+        start.Environment[InstanceVariable] = spec.Name;
         // The runtime promotes hot methods to optimised code only after 100 ms without new JIT work. A service that
         // starts under load keeps JIT-compiling for seconds, so it ran its hot path unoptimised meanwhile: at 10,000
         // msg/s the first 10 s had p50 ~1.8 s end to end instead of ~1.0 s with no delay (steady state unchanged).
@@ -71,12 +77,25 @@ public sealed partial class ServiceProcess(ServiceSpec spec, ConsoleLog log) : I
         foreach (var (key, value) in spec.Environment)
             start.Environment[key] = value;
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) log.Line(spec.Name, e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.Line(spec.Name, e.Data); };
+        process.OutputDataReceived += (_, e) => Output(e.Data);
+        process.ErrorDataReceived += (_, e) => Output(e.Data);
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
+    }
+
+    private void Error(string line)
+    {
+        log.Error(spec.Name, line);
+        _file?.Write("[up] " + line);
+    }
+
+    private void Output(string? line)
+    {
+        if (line is null) return;
+        log.Line(spec.Name, line);
+        _file?.Write(line);
     }
 
     public async Task WaitHealthyAsync(TimeSpan timeout, CancellationToken ct)
@@ -115,7 +134,7 @@ public sealed partial class ServiceProcess(ServiceSpec spec, ConsoleLog log) : I
             }
             catch (OperationCanceledException)
             {
-                log.Error(spec.Name, $"did not stop within {grace.TotalSeconds:0} s; killing it");
+                Error($"did not stop within {grace.TotalSeconds:0} s; killing it");
                 process.Kill(entireProcessTree: true);
             }
         }
@@ -127,6 +146,7 @@ public sealed partial class ServiceProcess(ServiceSpec spec, ConsoleLog log) : I
         await StopAsync(TimeSpan.FromSeconds(10));
         _process?.Dispose();
         _stopping.Dispose();
+        _file?.Dispose();
     }
 
     private const int SigTerm = 15;
