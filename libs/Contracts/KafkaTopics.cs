@@ -42,10 +42,18 @@ public sealed class KafkaTopics
     /// </summary>
     public string Connectivity { get; set; } = "iot.connectivity";
 
+    /// <summary>
+    /// Where each device is connected now (key = device id, value = JSON: bridge instance, since when, persistent
+    /// session and its expiry; a tombstone when it left without a session), and each bridge instance's liveness
+    /// (key = "instance/&lt;id&gt;"). Compacted and followed by every bridge instance: it routes commands to the
+    /// instance that holds the device and ends a connection another instance took over.
+    /// </summary>
+    public string Presence { get; set; } = "iot.presence";
+
     /// <summary>Topics whose history is a changelog keyed by id (kept compacted).</summary>
-    public IReadOnlyList<string> Compacted => [Devices, Shadows, Rules, Retained];
+    public IReadOnlyList<string> Compacted => [Devices, Shadows, Rules, Retained, Presence];
 
     public IReadOnlyList<string> All =>
         [TelemetryRaw, TelemetryEnriched, TelemetryAgg1m, EventsRaw, Rejected, Devices, Commands, ShadowRequests, Shadows, ShadowResponses,
-         Rules, RuleRows, RuleHttp, Retained, Connectivity];
+         Rules, RuleRows, RuleHttp, Retained, Connectivity, Presence];
 }

@@ -24,9 +24,8 @@ namespace Pipeline.MqttBridge.Commands;
 /// (MQTTnet then delivers it on reconnect, unless its message expiry passed). A command without its own expiry
 /// expires Commands:DefaultExpiry after it was created, so none is delivered hours late.
 /// Outcomes: sent, delivered (the device's PUBACK, QoS 1 only), offline, expired, unknown_device.
-/// The consumer offset is stored only after a command was handled. One consumer group per
-/// deployment by default (Bridge:CommandsGroupId): with several instances, give each its own group
-/// so every instance sees every command; instances without the device then record "offline".
+/// Every instance reads every command written after it started (<see cref="CommandTail"/>), and only the one
+/// <see cref="CommandResponsibility"/> names acts on it, so each command gets one outcome whatever the instance count.
 /// </summary>
 public sealed class CommandDispatcher(
     BridgeServer bridgeServer,
@@ -37,11 +36,16 @@ public sealed class CommandDispatcher(
     CommandOutcomes outcomes,
     KafkaClientFactory kafka,
     IOptions<KafkaTopics> topics,
-    IOptions<BridgeOptions> bridge,
+    Presence.PresenceView presence,
     IOptions<CommandsOptions> options,
     ILogger<CommandDispatcher> logger) : BackgroundService
 {
     public const string CommandIdProperty = "command_id";
+
+    private CommandTail? _tail;
+
+    /// <summary>True once this instance reads iot.commands from its end and knows where devices are.</summary>
+    public bool IsReady => _tail is { IsPositioned: true } && presence.IsReady;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -53,9 +57,11 @@ public sealed class CommandDispatcher(
             .Unwrap().ConfigureAwait(false);
     }
 
-    private Task ConsumeLoop(CancellationToken stoppingToken) =>
-        new GroupConsumeLoop(kafka, logger).RunAsync("commands", bridge.Value.CommandsGroupId ?? "mqtt-bridge-commands",
-            topics.Value.Commands, HandleAsync, stoppingToken);
+    private Task ConsumeLoop(CancellationToken stoppingToken)
+    {
+        _tail = new CommandTail(kafka, topics.Value.Commands, logger);
+        return _tail.RunAsync(HandleAsync, stoppingToken);
+    }
 
     private async Task HandleAsync(ConsumeResult<string?, byte[]?> result)
     {
@@ -72,6 +78,10 @@ public sealed class CommandDispatcher(
         }
         var deviceId = string.IsNullOrEmpty(command.DeviceId) ? result.Message.Key ?? "" : command.DeviceId;
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var connection = connected.TryGet(deviceId, out var c) ? c : null;
+        var hasSession = connection is null && await HasSessionAsync(deviceId).ConfigureAwait(false);
+        if (!CommandResponsibility.IsMine(deviceId, presence, connection?.ConnectEvent?.TsMs ?? (connection is null ? null : now), hasSession, now))
+            return; // another instance holds the device, or answers for it
         var expires = ExpiresAt(command, result.Message.Timestamp, options.Value.DefaultExpiry);
         if (expires <= now)
         {
@@ -84,7 +94,7 @@ public sealed class CommandDispatcher(
             outcomes.Record(deviceId, command.CommandId, "unknown_device");
             return;
         }
-        if (!connected.TryGet(deviceId, out _) && !await HasSessionAsync(deviceId).ConfigureAwait(false))
+        if (!connected.TryGet(deviceId, out _) && !hasSession)
         {
             outcomes.Record(deviceId, command.CommandId, "offline");
             return;

@@ -80,6 +80,12 @@ public sealed class DeviceConnection : IMqttChannelAdapter
     /// <summary>The connect recorded in iot.connectivity; its disconnect is recorded when the connection ends.</summary>
     public Contracts.ConnectivityEvent? ConnectEvent { get; set; }
 
+    /// <summary>Whether the session of this connection outlives it, as written to iot.presence.</summary>
+    public bool PresencePersistent { get; set; }
+
+    /// <summary>How long the session outlives the connection (seconds), as written to iot.presence.</summary>
+    public uint PresenceSessionExpirySeconds { get; set; }
+
     /// <summary>Why the connection ended, as far as the bridge knows; the first reason set wins.</summary>
     public string? CloseReason => _closeReason;
 

@@ -23,6 +23,7 @@ public sealed class MqttServerEvents(
     SessionExpiry sessionExpiry,
     Wills.WillPublisher wills,
     ConnectivityRecorder connectivity,
+    PresenceWriter presence,
     IOptions<LimitsOptions> limits,
     ILogger<MqttServerEvents> logger)
 {
@@ -74,6 +75,9 @@ public sealed class MqttServerEvents(
         connection.ConnectEvent = connectivity.Connected(deviceId, remote?.ToString() ?? e.RemoteEndPoint?.ToString() ?? "", e.ProtocolVersion,
             connection.Listener, e.CleanSession ?? true, (uint)expiry.TotalSeconds,
             connection.CertificateDeviceId is null ? "token" : "client certificate");
+        connection.PresencePersistent = expiry > TimeSpan.Zero;
+        connection.PresenceSessionExpirySeconds = (uint)expiry.TotalSeconds;
+        presence.Connected(deviceId, connection, connection.PresencePersistent, connection.PresenceSessionExpirySeconds);
         BridgeMetrics.Connections.WithLabels(connection.Listener).Inc();
         logger.LogDebug("Device {DeviceId} connected from {Remote} over {Listener}", deviceId, remote, connection.Listener);
         return Task.CompletedTask;

@@ -47,14 +47,16 @@ public sealed class TestBridge : IAsyncDisposable
     /// <param name="settings">Extra configuration (e.g. "Limits:RateLimitPerSecond" = "5").</param>
     /// <param name="bootstrapServers">A private Kafka (its topics are created here); the shared fixture when null.</param>
     /// <param name="createTopics">Creates topics on the Kafka in use; the shared fixture's when null.</param>
+    /// <param name="fleetOf">Another bridge whose Kafka and topics this one shares: a second instance of the same fleet.</param>
     public static async Task<TestBridge> StartAsync(
-        IReadOnlyDictionary<string, string>? settings = null, string? bootstrapServers = null, Action<IEnumerable<string>>? createTopics = null)
+        IReadOnlyDictionary<string, string>? settings = null, string? bootstrapServers = null, Action<IEnumerable<string>>? createTopics = null,
+        TestBridge? fleetOf = null)
     {
         var kafka = KafkaFixture.Shared;
-        bootstrapServers ??= kafka.BootstrapServers;
-        createTopics ??= names => kafka.CreateTopics(names, partitions: 3);
+        bootstrapServers ??= fleetOf?.BootstrapServers ?? kafka.BootstrapServers;
+        createTopics ??= fleetOf is null ? names => kafka.CreateTopics(names, partitions: 3) : _ => { };
         var id = Guid.NewGuid().ToString("N")[..12];
-        var topics = new KafkaTopics
+        var topics = fleetOf?.Topics ?? new KafkaTopics
         {
             TelemetryRaw = $"bridge-test-{id}.telemetry.raw",
             EventsRaw = $"bridge-test-{id}.events.raw",
@@ -67,9 +69,10 @@ public sealed class TestBridge : IAsyncDisposable
             Rules = $"bridge-test-{id}.rules",
             Retained = $"bridge-test-{id}.retained",
             Connectivity = $"bridge-test-{id}.connectivity",
+            Presence = $"bridge-test-{id}.presence",
         };
         createTopics([topics.TelemetryRaw, topics.EventsRaw, topics.Rejected, topics.Devices, topics.Commands,
-            topics.ShadowRequests, topics.ShadowResponses, topics.Shadows, topics.Rules, topics.Retained, topics.Connectivity]);
+            topics.ShadowRequests, topics.ShadowResponses, topics.Shadows, topics.Rules, topics.Retained, topics.Connectivity, topics.Presence]);
         var caDirectory = Path.Combine(Path.GetTempPath(), $"bridge-test-ca-{id}");
 
         var config = new Dictionary<string, string>
@@ -87,13 +90,13 @@ public sealed class TestBridge : IAsyncDisposable
             ["Topics:Rules"] = topics.Rules,
             ["Topics:Retained"] = topics.Retained,
             ["Topics:Connectivity"] = topics.Connectivity,
+            ["Topics:Presence"] = topics.Presence,
             ["Listeners:TcpPort"] = "0",
             ["Listeners:TlsPort"] = "0",
             ["Listeners:WebSocketPort"] = "0",
             ["Listeners:CaDirectory"] = caDirectory,
             ["Limits:FailedConnectsPerMinute"] = "1000000",
             ["Bridge:InstanceId"] = $"test-bridge-{id}",
-            ["Bridge:CommandsGroupId"] = $"bridge-test-commands-{id}",
             ["Bridge:LingerMs"] = "0",
             ["Http:Url"] = "http://127.0.0.1:0",
         };
@@ -137,6 +140,13 @@ public sealed class TestBridge : IAsyncDisposable
         var view = Services.GetRequiredService<DeviceRegistryView>();
         await Eventually.HoldsAsync(() => view.TryGet(id, out _), TimeSpan.FromSeconds(20), $"bridge knows device {id}");
         return added;
+    }
+
+    /// <summary>Waits until this bridge's registry view knows a device another bridge of the fleet registered.</summary>
+    public async Task WaitForDeviceAsync(string id)
+    {
+        var view = Services.GetRequiredService<DeviceRegistryView>();
+        await Eventually.HoldsAsync(() => view.TryGet(id, out _), TimeSpan.FromSeconds(20), $"bridge knows device {id}");
     }
 
     public async Task RevokeAsync(string id)

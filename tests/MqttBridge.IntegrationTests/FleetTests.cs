@@ -1,0 +1,154 @@
+using MQTTnet;
+using MQTTnet.Protocol;
+using Pipeline.MqttBridge.IntegrationTests.Support;
+using Pipeline.MqttBridge.Presence;
+using Pipeline.TestSupport;
+using Pipeline.TestSupport.Fixtures;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Pipeline.MqttBridge.IntegrationTests;
+
+/// <summary>
+/// Two bridge instances on one Kafka (the same topics, one partition each so that every instance reads the commands
+/// in one order): a command is acted on by the instance that holds the device, once; a device is connected to one
+/// instance at a time; a new instance does not answer for commands written before it started.
+/// </summary>
+public sealed class FleetTests : IAsyncLifetime
+{
+    private static readonly Dictionary<string, string> Settings = new() { ["Bridge:PresenceHeartbeat"] = "00:00:01" };
+
+    private TestBridge _one = null!;
+    private TestBridge _two = null!;
+
+    public async Task InitializeAsync()
+    {
+        _one = await TestBridge.StartAsync(Settings, createTopics: names => KafkaFixture.Shared.CreateTopics(names, partitions: 1));
+        _two = await TestBridge.StartAsync(Settings, fleetOf: _one);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _two.DisposeAsync();
+        await _one.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_command_for_a_device_on_the_second_instance_is_delivered_once_with_one_set_of_outcomes()
+    {
+        var device = await AddDeviceToBothAsync();
+        var marker = await AddDeviceToBothAsync();
+        var received = new List<string>();
+        using var onTwo = await ConnectSubscribedAsync(_two, device, received);
+        using var markerOnOne = await ConnectSubscribedAsync(_one, marker, []);
+        await WaitUntilBothSeeAsync(device.DeviceId, _two);
+        await WaitUntilBothSeeAsync(marker.DeviceId, _one);
+
+        var commandId = Guid.NewGuid().ToString("N");
+        await FleetCommands.SendAsync(_one, device.DeviceId, commandId);
+        await FleetCommands.WaitForAsync(_one, commandId, "delivered");
+        // Written after the first one to the same partition: once instance one answered for it, it had read the first.
+        var markerCommand = Guid.NewGuid().ToString("N");
+        await FleetCommands.SendAsync(_one, marker.DeviceId, markerCommand);
+        await FleetCommands.WaitForAsync(_one, markerCommand, "sent");
+
+        var outcomes = await FleetCommands.AllAsync(_one, commandId);
+        Assert.Equal(["sent", "delivered"], outcomes.Select(o => o.Outcome));
+        Assert.All(outcomes, o => Assert.Equal(InstanceOf(_two), o.Instance));
+        lock (received)
+            Assert.Equal([commandId], received);
+    }
+
+    [Fact]
+    public async Task A_device_connecting_to_another_instance_takes_its_session_over_with_0x8E()
+    {
+        var device = await AddDeviceToBothAsync();
+        MqttClientDisconnectReason? reason = null;
+        using var first = await DeviceClients.ConnectOrThrowAsync(
+            DeviceClients.Tcp(_one.Endpoints, device.DeviceId).WithToken(device.DeviceId, device.Token).Build());
+        first.DisconnectedAsync += e =>
+        {
+            reason = e.Reason;
+            return Task.CompletedTask;
+        };
+        await WaitUntilBothSeeAsync(device.DeviceId, _one);
+
+        using var second = await DeviceClients.ConnectOrThrowAsync(
+            DeviceClients.Tcp(_two.Endpoints, device.DeviceId).WithToken(device.DeviceId, device.Token).Build());
+        await Eventually.HoldsAsync(() => reason is not null, TimeSpan.FromSeconds(20), "the first connection is taken over");
+        Assert.Equal(MqttClientDisconnectReason.SessionTakenOver, reason);
+        Assert.True(second.IsConnected);
+
+        // The device is instance two's now: its commands are delivered there.
+        var received = new List<string>();
+        second.ApplicationMessageReceivedAsync += e =>
+        {
+            lock (received)
+                received.Add(e.ApplicationMessage.ConvertPayloadToString());
+            return Task.CompletedTask;
+        };
+        await second.SubscribeAsync($"devices/{device.DeviceId}/commands", MqttQualityOfServiceLevel.AtLeastOnce);
+        await WaitUntilBothSeeAsync(device.DeviceId, _two);
+        var commandId = Guid.NewGuid().ToString("N");
+        await FleetCommands.SendAsync(_one, device.DeviceId, commandId);
+        var delivered = await FleetCommands.WaitForAsync(_one, commandId, "delivered");
+        Assert.Equal(InstanceOf(_two), delivered.Instance);
+    }
+
+    [Fact]
+    public async Task A_new_instance_records_nothing_for_commands_written_before_it_started()
+    {
+        var device = await AddDeviceToBothAsync();
+        var old = Guid.NewGuid().ToString("N");
+        await FleetCommands.SendAsync(_one, device.DeviceId, old);
+        await FleetCommands.WaitForAsync(_one, old, "offline");
+
+        await using var three = await TestBridge.StartAsync(Settings, fleetOf: _one);
+        await three.WaitForDeviceAsync(device.DeviceId);
+        // A command for a device connected to the new instance, written after the old one: once it is sent, the new
+        // instance has read past where the old one would be.
+        var marker = await AddDeviceToBothAsync();
+        await three.WaitForDeviceAsync(marker.DeviceId);
+        using var markerOnThree = await ConnectSubscribedAsync(three, marker, []);
+        var markerCommand = Guid.NewGuid().ToString("N");
+        await FleetCommands.SendAsync(_one, marker.DeviceId, markerCommand);
+        await FleetCommands.WaitForAsync(_one, markerCommand, "sent");
+
+        var outcomes = await FleetCommands.AllAsync(_one, old);
+        Assert.Equal(["offline"], outcomes.Select(o => o.Outcome));
+        Assert.NotEqual(InstanceOf(three), outcomes[0].Instance);
+    }
+
+    private async Task<DeviceRegistry.DeviceAdded> AddDeviceToBothAsync()
+    {
+        var device = await _one.AddDeviceAsync();
+        await _two.WaitForDeviceAsync(device.DeviceId);
+        return device;
+    }
+
+    private static async Task<IMqttClient> ConnectSubscribedAsync(TestBridge bridge, DeviceRegistry.DeviceAdded device, List<string> received)
+    {
+        var client = await DeviceClients.ConnectOrThrowAsync(
+            DeviceClients.Tcp(bridge.Endpoints, device.DeviceId).WithToken(device.DeviceId, device.Token).Build());
+        client.ApplicationMessageReceivedAsync += e =>
+        {
+            lock (received)
+                received.Add(e.ApplicationMessage.ConvertPayloadToString());
+            return Task.CompletedTask;
+        };
+        await client.SubscribeAsync($"devices/{device.DeviceId}/commands", MqttQualityOfServiceLevel.AtLeastOnce);
+        return client;
+    }
+
+    // Routing follows iot.presence: wait until both instances read where the device is.
+    private async Task WaitUntilBothSeeAsync(string deviceId, TestBridge holder)
+    {
+        foreach (var bridge in new[] { _one, _two })
+        {
+            var view = bridge.Services.GetRequiredService<PresenceView>();
+            await Eventually.HoldsAsync(() => view.TryGet(deviceId, out var p) && p.Connected && p.Instance == InstanceOf(holder),
+                TimeSpan.FromSeconds(20), $"{InstanceOf(bridge)} sees {deviceId} at {InstanceOf(holder)}");
+        }
+    }
+
+    private static string InstanceOf(TestBridge bridge) => bridge.Services.GetRequiredService<PresenceView>().Self;
+}
