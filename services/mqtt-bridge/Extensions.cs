@@ -73,6 +73,9 @@ public static class Extensions
         services.AddHostedService(sp => sp.GetRequiredService<Presence.PresenceView>());
         services.AddSingleton<Presence.PresenceWriter>();
         services.AddHostedService<Presence.CrossInstanceTakeover>();
+        services.AddSingleton<DurableSessions>();
+        services.AddHostedService(sp => sp.GetRequiredService<DurableSessions>());
+        services.AddSingleton<DurableSessionKeeper>();
         services.AddSingleton<BridgeEndpoints>();
         services.AddSingleton<BridgeServer>();
         services.AddHostedService(sp => sp.GetRequiredService<BridgeServer>());
@@ -107,7 +110,7 @@ public static class Extensions
         {
             var t = sp.GetRequiredService<IOptions<KafkaTopics>>().Value;
             return TopicNeed.Existing(t, [t.TelemetryRaw, t.EventsRaw, t.Rejected, t.ShadowRequests, t.Devices, t.Commands, t.ShadowResponses, t.Shadows,
-                t.Rules, t.Retained, t.Connectivity, t.Presence]);
+                t.Rules, t.Retained, t.Connectivity, t.Presence, t.Sessions]);
         });
         services.AddHealthChecks().AddCheck<BridgeHealthCheck>("mqtt-bridge");
         return services;

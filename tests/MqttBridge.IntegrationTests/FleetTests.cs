@@ -1,5 +1,6 @@
 using MQTTnet;
 using MQTTnet.Protocol;
+using Pipeline.MqttBridge.Connections;
 using Pipeline.MqttBridge.IntegrationTests.Support;
 using Pipeline.MqttBridge.Presence;
 using Pipeline.TestSupport;
@@ -52,7 +53,8 @@ public sealed class FleetTests : IAsyncLifetime
         await FleetCommands.WaitForAsync(_one, markerCommand, "sent");
 
         var outcomes = await FleetCommands.AllAsync(_one, commandId);
-        Assert.Equal(["sent", "delivered"], outcomes.Select(o => o.Outcome));
+        // One "sent" and one "delivered" (the device's PUBACK may be recorded before "sent" is), no "offline".
+        Assert.Equal(["delivered", "sent"], outcomes.Select(o => o.Outcome).Order(StringComparer.Ordinal));
         Assert.All(outcomes, o => Assert.Equal(InstanceOf(_two), o.Instance));
         lock (received)
             Assert.Equal([commandId], received);
@@ -117,6 +119,70 @@ public sealed class FleetTests : IAsyncLifetime
         Assert.Equal(["offline"], outcomes.Select(o => o.Outcome));
         Assert.NotEqual(InstanceOf(three), outcomes[0].Instance);
     }
+
+    [Fact]
+    public async Task A_device_away_with_a_persistent_session_gets_its_queued_commands_at_another_instance_once_its_own_is_gone()
+    {
+        var device = await AddDeviceToBothAsync();
+        var three = await TestBridge.StartAsync(Settings, fleetOf: _one);
+        var threeGone = false;
+        try
+        {
+            await three.WaitForDeviceAsync(device.DeviceId);
+            var first = await DeviceClients.ConnectOrThrowAsync(Persistent(three, device));
+            await first.SubscribeAsync($"devices/{device.DeviceId}/commands", MqttQualityOfServiceLevel.AtLeastOnce);
+            await first.DisconnectAsync();
+            first.Dispose();
+            var threeId = InstanceOf(three);
+            foreach (var bridge in new[] { _one, _two })
+            {
+                var view = bridge.Services.GetRequiredService<PresenceView>();
+                await Eventually.HoldsAsync(() => view.TryGet(device.DeviceId, out var p) && p.Instance == threeId && !p.Connected && p.Persistent,
+                    TimeSpan.FromSeconds(20), $"{InstanceOf(bridge)} sees {device.DeviceId} away from {threeId} with a session");
+            }
+
+            // Queued while its instance lives, then that instance goes, then another command is queued by the survivors.
+            var before = Guid.NewGuid().ToString("N");
+            await FleetCommands.SendAsync(_one, device.DeviceId, before);
+            Assert.Equal(threeId, (await FleetCommands.WaitForAsync(_one, before, "sent")).Instance);
+            await three.DisposeAsync();
+            threeGone = true;
+            var after = Guid.NewGuid().ToString("N");
+            await FleetCommands.SendAsync(_one, device.DeviceId, after);
+            Assert.NotEqual(threeId, (await FleetCommands.WaitForAsync(_one, after, "sent")).Instance);
+            var sessions = _two.Services.GetRequiredService<DurableSessions>();
+            await Eventually.HoldsAsync(() => sessions.TryGet(device.DeviceId, out var s) && s.Queued.Count == 2, TimeSpan.FromSeconds(20),
+                "instance two reads both queued commands in iot.sessions");
+
+            var received = new List<string>();
+            var again = new MqttClientFactory().CreateMqttClient();
+            using (again)
+            {
+                again.ApplicationMessageReceivedAsync += e =>
+                {
+                    lock (received)
+                        received.Add(e.ApplicationMessage.ConvertPayloadToString());
+                    return Task.CompletedTask;
+                };
+                var connack = await again.ConnectAsync(Persistent(_two, device));
+                Assert.True(connack.IsSessionPresent, "the session is resumed at instance two");
+                await Eventually.HoldsAsync(() => { lock (received) return received.Count >= 2; }, TimeSpan.FromSeconds(30), "both queued commands arrive");
+                lock (received)
+                    Assert.Equal([before, after], received);
+                foreach (var commandId in new[] { before, after })
+                    Assert.Equal(InstanceOf(_two), (await FleetCommands.WaitForAsync(_one, commandId, "delivered")).Instance);
+            }
+        }
+        finally
+        {
+            if (!threeGone)
+                await three.DisposeAsync();
+        }
+    }
+
+    private static MqttClientOptions Persistent(TestBridge bridge, DeviceRegistry.DeviceAdded device) =>
+        DeviceClients.Tcp(bridge.Endpoints, device.DeviceId).WithToken(device.DeviceId, device.Token)
+            .WithCleanStart(false).WithSessionExpiryInterval(300).Build();
 
     private async Task<DeviceRegistry.DeviceAdded> AddDeviceToBothAsync()
     {

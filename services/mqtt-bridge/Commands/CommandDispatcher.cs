@@ -37,6 +37,7 @@ public sealed class CommandDispatcher(
     KafkaClientFactory kafka,
     IOptions<KafkaTopics> topics,
     Presence.PresenceView presence,
+    DurableSessionKeeper sessions,
     IOptions<CommandsOptions> options,
     ILogger<CommandDispatcher> logger) : BackgroundService
 {
@@ -94,22 +95,30 @@ public sealed class CommandDispatcher(
             outcomes.Record(deviceId, command.CommandId, "unknown_device");
             return;
         }
-        if (!connected.TryGet(deviceId, out _) && !hasSession)
+        var qos = command.HasQos && command.Qos == 0 ? 0 : 1;
+        var payload = command.Payload.ToByteArray();
+        var contentType = string.IsNullOrEmpty(command.ContentType) ? null : command.ContentType;
+        string? detail = null;
+        if (!connected.TryGet(deviceId, out _))
         {
-            outcomes.Record(deviceId, command.CommandId, "offline");
-            return;
+            // Away with a persistent session: queued in iot.sessions, so it survives this instance and follows the
+            // device to whichever instance it resumes at; and in MQTTnet's own session when it is kept here.
+            var stored = qos == 1 && sessions.Queue(deviceId, new QueuedCommand(command.CommandId, payload, qos, contentType, expires));
+            if (!stored && !hasSession)
+            {
+                outcomes.Record(deviceId, command.CommandId, "offline");
+                return;
+            }
+            detail = "queued in the device's persistent session";
+            if (!hasSession)
+            {
+                outcomes.Record(deviceId, command.CommandId, "sent", detail);
+                return;
+            }
         }
-        var message = new MqttApplicationMessageBuilder()
-            .WithTopic($"devices/{deviceId}/commands")
-            .WithPayload(command.Payload.ToByteArray())
-            .WithQualityOfServiceLevel(command.HasQos && command.Qos == 0 ? MqttQualityOfServiceLevel.AtMostOnce : MqttQualityOfServiceLevel.AtLeastOnce)
-            .WithUserProperty(CommandIdProperty, System.Text.Encoding.UTF8.GetBytes(command.CommandId).AsMemory());
-        if (!string.IsNullOrEmpty(command.ContentType))
-            message.WithContentType(command.ContentType);
-        // Queued in a persistent session, it is dropped once this passes (MQTT 5 message expiry).
-        message.WithMessageExpiryInterval((uint)Math.Max(1, (expires - now) / 1000));
-        await bridgeServer.Server.InjectApplicationMessage(new InjectedMqttApplicationMessage(message.Build())).ConfigureAwait(false);
-        outcomes.Record(deviceId, command.CommandId, "sent");
+        await bridgeServer.Server.InjectApplicationMessage(new InjectedMqttApplicationMessage(
+            CommandMessages.Build(deviceId, command.CommandId, payload, qos, contentType, expires, now))).ConfigureAwait(false);
+        outcomes.Record(deviceId, command.CommandId, "sent", detail);
     }
 
     /// <summary>

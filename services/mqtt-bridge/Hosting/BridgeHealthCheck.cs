@@ -6,7 +6,7 @@ namespace Pipeline.MqttBridge.Hosting;
 
 /// <summary>Ready when the listeners are bound, the registry and presence views have caught up, commands are read, and Kafka takes records.</summary>
 public sealed class BridgeHealthCheck(BridgeEndpoints endpoints, DeviceRegistryView registry, BridgeProducer producer,
-    Commands.CommandDispatcher commands, Presence.PresenceView presence) : IHealthCheck
+    Commands.CommandDispatcher commands, Presence.PresenceView presence, Connections.DurableSessions sessions) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -21,6 +21,8 @@ public sealed class BridgeHealthCheck(BridgeEndpoints endpoints, DeviceRegistryV
             missing.Add("Kafka producer: all brokers down");
         if (!presence.IsReady)
             missing.Add($"presence: {presence.Status}");
+        else if (!sessions.IsReady)
+            missing.Add($"sessions: {sessions.Status}");
         else if (!commands.IsReady)
             missing.Add("commands: not yet reading iot.commands");
         return Task.FromResult(missing.Count == 0

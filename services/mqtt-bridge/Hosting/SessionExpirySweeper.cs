@@ -12,7 +12,7 @@ namespace Pipeline.MqttBridge.Hosting;
 /// <c>offline</c> instead of waiting in a session nobody will resume.
 /// </summary>
 public sealed class SessionExpirySweeper(BridgeServer bridge, SessionExpiry expiry, ConnectedDevices connected, Presence.PresenceWriter presence,
-    ILogger<SessionExpirySweeper> logger) : BackgroundService
+    DurableSessionKeeper durableSessions, ILogger<SessionExpirySweeper> logger) : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
@@ -42,6 +42,7 @@ public sealed class SessionExpirySweeper(BridgeServer bridge, SessionExpiry expi
             if (!expiry.Forget(deviceId) || connected.TryGet(deviceId, out _))
                 continue;
             presence.SessionEnded(deviceId);
+            durableSessions.Expired(deviceId);
             MqttSessionStatus? session;
             try
             {

@@ -37,6 +37,10 @@ public sealed class PresenceView(KafkaClientFactory kafka, IOptions<KafkaTopics>
         _instances.Values.Where(i => i.LiveAt(nowMs)).Select(i => i.Instance).Append(Self).Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal).ToList();
 
+    /// <summary>The last heartbeat of an instance that is not this one (null: this one, or none known).</summary>
+    public long? LastAlive(string instance) =>
+        instance != Self && _instances.TryGetValue(instance, out var i) ? i.AliveMs : null;
+
     public bool IsLive(string instance, long nowMs) =>
         instance == Self || (_instances.TryGetValue(instance, out var i) && i.LiveAt(nowMs));
 

@@ -23,18 +23,20 @@ public sealed class PresenceWriter(BridgeProducer producer, PresenceView view, I
     /// The device's connection here ended. Written only while iot.presence still names this connection: a device
     /// another instance took over is that instance's now.
     /// </summary>
-    public void Disconnected(string deviceId, DeviceConnection connection, TimeSpan? sessionLeft)
+    /// <returns>False when another instance holds the device now (nothing written).</returns>
+    public bool Disconnected(string deviceId, DeviceConnection connection, TimeSpan? sessionLeft)
     {
         var connect = connection.ConnectEvent!;
         if (view.TryGet(deviceId, out var current) && current.ConnectionId != connect.ConnectionId && current.SinceMs > connect.TsMs)
-            return;
+            return false;
         if (sessionLeft is not { } expiry || expiry <= TimeSpan.Zero)
         {
             Write(deviceId, null);
-            return;
+            return true;
         }
         Write(deviceId, PresenceCodec.Encode(new DevicePresence(view.Self, connect.ConnectionId, connect.TsMs, false, true,
             (uint)expiry.TotalSeconds, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())));
+        return true;
     }
 
     /// <summary>This instance's persistent session of the device ended here (it expired, or the device came back with a clean session elsewhere).</summary>

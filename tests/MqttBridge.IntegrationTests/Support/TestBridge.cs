@@ -70,9 +70,10 @@ public sealed class TestBridge : IAsyncDisposable
             Retained = $"bridge-test-{id}.retained",
             Connectivity = $"bridge-test-{id}.connectivity",
             Presence = $"bridge-test-{id}.presence",
+            Sessions = $"bridge-test-{id}.sessions",
         };
         createTopics([topics.TelemetryRaw, topics.EventsRaw, topics.Rejected, topics.Devices, topics.Commands,
-            topics.ShadowRequests, topics.ShadowResponses, topics.Shadows, topics.Rules, topics.Retained, topics.Connectivity, topics.Presence]);
+            topics.ShadowRequests, topics.ShadowResponses, topics.Shadows, topics.Rules, topics.Retained, topics.Connectivity, topics.Presence, topics.Sessions]);
         var caDirectory = Path.Combine(Path.GetTempPath(), $"bridge-test-ca-{id}");
 
         var config = new Dictionary<string, string>
@@ -91,6 +92,7 @@ public sealed class TestBridge : IAsyncDisposable
             ["Topics:Retained"] = topics.Retained,
             ["Topics:Connectivity"] = topics.Connectivity,
             ["Topics:Presence"] = topics.Presence,
+            ["Topics:Sessions"] = topics.Sessions,
             ["Listeners:TcpPort"] = "0",
             ["Listeners:TlsPort"] = "0",
             ["Listeners:WebSocketPort"] = "0",
