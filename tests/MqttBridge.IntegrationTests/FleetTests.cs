@@ -180,9 +180,45 @@ public sealed class FleetTests : IAsyncLifetime
         }
     }
 
-    private static MqttClientOptions Persistent(TestBridge bridge, DeviceRegistry.DeviceAdded device) =>
+    [Fact]
+    public async Task A_stored_session_past_its_expiry_is_not_resumed_at_another_instance_and_queues_nothing()
+    {
+        var device = await AddDeviceToBothAsync();
+        var three = await TestBridge.StartAsync(Settings, fleetOf: _one);
+        var threeGone = false;
+        try
+        {
+            await three.WaitForDeviceAsync(device.DeviceId);
+            var first = await DeviceClients.ConnectOrThrowAsync(Persistent(three, device, sessionExpirySeconds: 1));
+            await first.SubscribeAsync($"devices/{device.DeviceId}/commands", MqttQualityOfServiceLevel.AtLeastOnce);
+            await first.DisconnectAsync();
+            first.Dispose();
+            var sessions = _two.Services.GetRequiredService<DurableSessions>();
+            await Eventually.HoldsAsync(() => sessions.TryGet(device.DeviceId, out var s) && s.DisconnectedAtMs is not null, TimeSpan.FromSeconds(20),
+                "instance two reads the stored session");
+            await three.DisposeAsync();
+            threeGone = true;
+            // The session's second passes (what instance two holds says so); a command after it finds no session.
+            await Eventually.HoldsAsync(() => sessions.TryGet(device.DeviceId, out var s)
+                && s.ExpiredAt(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), null), TimeSpan.FromSeconds(20), "the stored session expires");
+            var late = Guid.NewGuid().ToString("N");
+            await FleetCommands.SendAsync(_one, device.DeviceId, late);
+            await FleetCommands.WaitForAsync(_one, late, "offline");
+
+            using var again = new MqttClientFactory().CreateMqttClient();
+            var connack = await again.ConnectAsync(Persistent(_two, device));
+            Assert.False(connack.IsSessionPresent, "an expired session is not resumed");
+        }
+        finally
+        {
+            if (!threeGone)
+                await three.DisposeAsync();
+        }
+    }
+
+    private static MqttClientOptions Persistent(TestBridge bridge, DeviceRegistry.DeviceAdded device, uint sessionExpirySeconds = 300) =>
         DeviceClients.Tcp(bridge.Endpoints, device.DeviceId).WithToken(device.DeviceId, device.Token)
-            .WithCleanStart(false).WithSessionExpiryInterval(300).Build();
+            .WithCleanStart(false).WithSessionExpiryInterval(sessionExpirySeconds).Build();
 
     private async Task<DeviceRegistry.DeviceAdded> AddDeviceToBothAsync()
     {
