@@ -38,6 +38,7 @@ public sealed class CommandDispatcher(
     IOptions<KafkaTopics> topics,
     Presence.PresenceView presence,
     DurableSessionKeeper sessions,
+    DurableSessions storedSessions,
     IOptions<CommandsOptions> options,
     ILogger<CommandDispatcher> logger) : BackgroundService
 {
@@ -51,7 +52,8 @@ public sealed class CommandDispatcher(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await endpoints.Started.WaitAsync(stoppingToken).ConfigureAwait(false);
-        while (!producer.IsReady || !registry.IsReady)
+        // Routing needs to know where devices are and their stored sessions before the first command.
+        while (!producer.IsReady || !registry.IsReady || !presence.IsReady || !storedSessions.IsReady)
             await Task.Delay(100, stoppingToken).ConfigureAwait(false);
         bridgeServer.Server.ClientAcknowledgedPublishPacketAsync += OnAcknowledged;
         await Task.Factory.StartNew(() => ConsumeLoop(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default)
@@ -61,7 +63,7 @@ public sealed class CommandDispatcher(
     private Task ConsumeLoop(CancellationToken stoppingToken)
     {
         _tail = new CommandTail(kafka, topics.Value.Commands, logger);
-        return _tail.RunAsync(HandleAsync, stoppingToken);
+        return _tail.RunAsync(presence.CommandsCatchUpFrom(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), HandleAsync, stoppingToken);
     }
 
     private async Task HandleAsync(ConsumeResult<string?, byte[]?> result)

@@ -5,8 +5,9 @@ using Pipeline.ServiceDefaults.Kafka;
 namespace Pipeline.MqttBridge.Commands;
 
 /// <summary>
-/// Reads iot.commands from the end it had when this instance started: every partition assigned at its high
-/// watermark, no consumer group, nothing committed. Every instance thus sees every new command exactly once (no
+/// Reads iot.commands from the end it had when this instance started (or, when no other instance is live, from
+/// when the last one stopped reading: <see cref="Presence.PresenceView.CommandsCatchUpFrom"/>): every partition
+/// assigned, no consumer group, nothing committed. Every instance thus sees every new command exactly once (no
 /// rebalance can hand a partition over and deliver a command again), and a new instance never replays the history.
 /// Which instance acts on a command is decided by <see cref="CommandResponsibility"/>.
 /// </summary>
@@ -17,7 +18,8 @@ public sealed class CommandTail(KafkaClientFactory kafka, string topic, ILogger 
     /// <summary>True once every partition is assigned at its end: a command written from now on is seen.</summary>
     public bool IsPositioned => _positioned;
 
-    public async Task RunAsync(Func<ConsumeResult<string?, byte[]?>, Task> handle, CancellationToken stop)
+    /// <param name="catchUpFromMs">Read from this time instead of the end (commands written while no instance read them); null: the end.</param>
+    public async Task RunAsync(long? catchUpFromMs, Func<ConsumeResult<string?, byte[]?>, Task> handle, CancellationToken stop)
     {
         var config = kafka.ReaderConfig("commands");
         config.FetchWaitMaxMs = kafka.Options.FetchWaitMaxMs;
@@ -26,7 +28,7 @@ public sealed class CommandTail(KafkaClientFactory kafka, string topic, ILogger 
             b => b.SetErrorHandler((_, e) => logger.LogWarning("Kafka consumer commands: {Reason}", kafka.Redact(e.Reason))));
         try
         {
-            await PositionAtEndAsync(consumer, stop).ConfigureAwait(false);
+            await PositionAsync(consumer, catchUpFromMs, stop).ConfigureAwait(false);
             while (!stop.IsCancellationRequested)
             {
                 ConsumeResult<string?, byte[]?>? result;
@@ -52,7 +54,7 @@ public sealed class CommandTail(KafkaClientFactory kafka, string topic, ILogger 
         }
     }
 
-    private async Task PositionAtEndAsync(IConsumer<string?, byte[]?> consumer, CancellationToken stop)
+    private async Task PositionAsync(IConsumer<string?, byte[]?> consumer, long? catchUpFromMs, CancellationToken stop)
     {
         using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
         var delay = TimeSpan.FromMilliseconds(100);
@@ -64,12 +66,21 @@ public sealed class CommandTail(KafkaClientFactory kafka, string topic, ILogger 
                 var metadata = admin.GetMetadata(topic, TimeSpan.FromSeconds(5)).Topics.Single();
                 if (metadata.Error.Code == ErrorCode.NoError && metadata.Partitions.Count > 0)
                 {
-                    var ends = metadata.Partitions.Select(p => new TopicPartition(topic, p.PartitionId))
-                        .Select(tp => new TopicPartitionOffset(tp, consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(5)).High))
-                        .ToList();
+                    var partitions = metadata.Partitions.Select(p => new TopicPartition(topic, p.PartitionId)).ToList();
+                    var ends = partitions.Select(tp => new TopicPartitionOffset(tp, consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(5)).High)).ToList();
+                    if (catchUpFromMs is { } from)
+                    {
+                        // The first command at or after that time; a partition with none is read from its end.
+                        var found = consumer.OffsetsForTimes(partitions.Select(tp => new TopicPartitionTimestamp(tp, new Timestamp(from, TimestampType.CreateTime))),
+                            TimeSpan.FromSeconds(5));
+                        ends = ends.Select(end => found.FirstOrDefault(f => f.TopicPartition == end.TopicPartition) is { Offset.Value: >= 0 } at
+                            && at.Offset.Value < end.Offset.Value ? at : end).ToList();
+                        logger.LogInformation("No other bridge instance is live: reading {Topic} from {From:O}, when the last one was last known to read it",
+                            topic, DateTimeOffset.FromUnixTimeMilliseconds(from));
+                    }
                     consumer.Assign(ends);
                     _positioned = true;
-                    logger.LogInformation("Reading {Topic} from its end ({Partitions} partitions)", topic, ends.Count);
+                    logger.LogInformation("Reading {Topic} from offsets {Offsets}", topic, string.Join(", ", ends.Select(e => $"{e.Partition.Value}:{e.Offset.Value}")));
                     return;
                 }
                 logger.LogWarning("Waiting to read {Topic}: {Reason}", topic, metadata.Error.Reason);

@@ -120,7 +120,7 @@ public sealed class BridgeServer(
         registry.DeviceRevoked -= OnDeviceRevoked;
         // After every device's disconnect: readers stop counting this instance's connections from here on.
         connectivity.InstanceEvent(Contracts.ConnectivityEvent.Types.Kind.InstanceStopped, heartbeat.Interval);
-        presence.Stopped();
+        presence.Stopped(heartbeat.Interval);
         producer.Flush(TimeSpan.FromSeconds(5));
         logger.LogInformation("MQTT bridge stopped");
     }

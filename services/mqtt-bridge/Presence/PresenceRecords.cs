@@ -21,13 +21,19 @@ public sealed record DevicePresence(
         Connected || (Persistent && DisconnectedAtMs is { } left && left + SessionExpirySeconds * 1000L > nowMs);
 }
 
-/// <summary>A bridge instance's latest sign of life in iot.presence (key "instance/&lt;id&gt;"; a tombstone when it stopped).</summary>
-public sealed record InstancePresence(string Instance, long AliveMs, long HeartbeatMs)
+/// <summary>
+/// A bridge instance's latest sign of life in iot.presence (key "instance/&lt;id&gt;"): its last heartbeat, or
+/// when it stopped.
+/// </summary>
+public sealed record InstancePresence(string Instance, long AliveMs, long HeartbeatMs, long? StoppedMs = null)
 {
     /// <summary>Missed heartbeats after which an instance counts as gone (crashed or killed).</summary>
     public const int MissedHeartbeats = 3;
 
-    public bool LiveAt(long nowMs) => AliveMs + MissedHeartbeats * HeartbeatMs > nowMs;
+    public bool LiveAt(long nowMs) => StoppedMs is null && AliveMs + MissedHeartbeats * HeartbeatMs > nowMs;
+
+    /// <summary>Until when the instance read commands, as far as anyone knows.</summary>
+    public long LastReadMs => StoppedMs ?? AliveMs;
 }
 
 /// <summary>The JSON of iot.presence's values and the keys of instance records.</summary>

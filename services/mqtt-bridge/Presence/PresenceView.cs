@@ -19,6 +19,7 @@ public sealed class PresenceView(KafkaClientFactory kafka, IOptions<KafkaTopics>
 {
     private readonly ConcurrentDictionary<string, DevicePresence> _devices = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, InstancePresence> _instances = new(StringComparer.Ordinal);
+    private readonly long _startedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
     private volatile bool _ready;
 
     public string Self { get; } = bridge.Value.InstanceId;
@@ -37,9 +38,24 @@ public sealed class PresenceView(KafkaClientFactory kafka, IOptions<KafkaTopics>
         _instances.Values.Where(i => i.LiveAt(nowMs)).Select(i => i.Instance).Append(Self).Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal).ToList();
 
+    /// <summary>
+    /// Where this instance, starting, reads iot.commands from. When another instance is live, it has been answering
+    /// for every device: from the end (null). When none is (this one starts alone, after the last one stopped or
+    /// died), from when the last one was last known to read them, so commands written while no bridge ran are not
+    /// lost (null when no instance ever ran).
+    /// </summary>
+    public long? CommandsCatchUpFrom(long nowMs)
+    {
+        var others = _instances.Values.Where(i => i.Instance != Self).ToList();
+        if (others.Any(i => i.LiveAt(nowMs)))
+            return null;
+        // This instance's own heartbeats since it started say nothing of the time before.
+        return _instances.Values.Where(i => i.Instance != Self || i.LastReadMs < _startedMs).Select(i => (long?)i.LastReadMs).Max();
+    }
+
     /// <summary>The last heartbeat of an instance that is not this one (null: this one, or none known).</summary>
     public long? LastAlive(string instance) =>
-        instance != Self && _instances.TryGetValue(instance, out var i) ? i.AliveMs : null;
+        instance != Self && _instances.TryGetValue(instance, out var i) ? i.LastReadMs : null;
 
     public bool IsLive(string instance, long nowMs) =>
         instance == Self || (_instances.TryGetValue(instance, out var i) && i.LiveAt(nowMs));

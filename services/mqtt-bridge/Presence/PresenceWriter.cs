@@ -51,8 +51,12 @@ public sealed class PresenceWriter(BridgeProducer producer, PresenceView view, I
         Write(PresenceCodec.InstanceKey(view.Self), PresenceCodec.Encode(new InstancePresence(view.Self,
             DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), (long)heartbeat.TotalMilliseconds)));
 
-    /// <summary>This instance stopped: the others stop counting it at once.</summary>
-    public void Stopped() => Write(PresenceCodec.InstanceKey(view.Self), null);
+    /// <summary>This instance stopped: the others stop counting it at once; the next instance to start alone reads commands from here.</summary>
+    public void Stopped(TimeSpan heartbeat)
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        Write(PresenceCodec.InstanceKey(view.Self), PresenceCodec.Encode(new InstancePresence(view.Self, now, (long)heartbeat.TotalMilliseconds, now)));
+    }
 
     private void Write(string key, byte[]? value)
     {
