@@ -14,6 +14,7 @@ namespace Pipeline.MqttBridge.Commands;
 public sealed class CommandTail(KafkaClientFactory kafka, string topic, ILogger logger)
 {
     private volatile bool _positioned;
+    private long _skipBeforeMs = long.MinValue;
 
     /// <summary>True once every partition is assigned at its end: a command written from now on is seen.</summary>
     public bool IsPositioned => _positioned;
@@ -41,8 +42,11 @@ public sealed class CommandTail(KafkaClientFactory kafka, string topic, ILogger 
                     logger.LogWarning("Kafka consumer commands: {Reason}", kafka.Redact(e.Error.Reason));
                     continue;
                 }
-                if (result?.Message is not null)
-                    await handle(result).ConfigureAwait(false);
+                if (result?.Message is null)
+                    continue;
+                if (result.Message.Timestamp.Type != TimestampType.NotAvailable && result.Message.Timestamp.UnixTimestampMs < _skipBeforeMs)
+                    continue; // written before the last instance stopped reading: it was answered then
+                await handle(result).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -70,11 +74,14 @@ public sealed class CommandTail(KafkaClientFactory kafka, string topic, ILogger 
                     var ends = partitions.Select(tp => new TopicPartitionOffset(tp, consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(5)).High)).ToList();
                     if (catchUpFromMs is { } from)
                     {
-                        // The first command at or after that time; a partition with none is read from its end.
+                        // The first command at or after that time. A broker that cannot say (Kafka: none after it; the
+                        // embedded mock cluster: no time index) has the partition read from its beginning, and the
+                        // older commands are skipped by their timestamps.
                         var found = consumer.OffsetsForTimes(partitions.Select(tp => new TopicPartitionTimestamp(tp, new Timestamp(from, TimestampType.CreateTime))),
                             TimeSpan.FromSeconds(5));
                         ends = ends.Select(end => found.FirstOrDefault(f => f.TopicPartition == end.TopicPartition) is { Offset.Value: >= 0 } at
-                            && at.Offset.Value < end.Offset.Value ? at : end).ToList();
+                            && at.Offset.Value < end.Offset.Value ? at : new TopicPartitionOffset(end.TopicPartition, Offset.Beginning)).ToList();
+                        _skipBeforeMs = from;
                         logger.LogInformation("No other bridge instance is live: reading {Topic} from {From:O}, when the last one was last known to read it",
                             topic, DateTimeOffset.FromUnixTimeMilliseconds(from));
                     }
