@@ -19,6 +19,11 @@ acl --allow-principal User:bridge --operation Read --group mqtt-bridge --resourc
 # Readers that only assign partitions (registry and shadow views) use unique group ids of their role.
 acl --allow-principal User:bridge --operation Read --group device-registry-view --resource-pattern-type prefixed
 acl --allow-principal User:bridge --operation Read --group shadows-view --resource-pattern-type prefixed
+# Fleet state every instance writes and follows: where devices are (iot.presence) and their persistent sessions
+# (iot.sessions); iot.commands is read by assignment from its end (readers' group ids start with their role).
+acl --allow-principal User:bridge --operation Read --operation Write --operation Describe \
+  --topic iot.presence --topic iot.sessions
+acl --allow-principal User:bridge --operation Read --group presence- --group sessions- --group commands- --resource-pattern-type prefixed
 
 # rules-processor (Streamiz, exactly-once): reads telemetry, the registry and rules; writes its outputs;
 # owns every topic, group and transactional id under its application id (changelogs included).

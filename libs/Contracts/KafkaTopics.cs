@@ -37,15 +37,30 @@ public sealed class KafkaTopics
     /// Device connects and disconnects, and each bridge instance's start, heartbeat and stop (ConnectivityEvent;
     /// key = device id, or "bridge/&lt;instance&gt;"). Deliberately NOT compacted although the contract lists
     /// presence as compacted: iot.connectivity keeps one row per event, and compaction could remove a
-    /// disconnect the sink has not read yet (a device would then look connected). Presence is derived from
-    /// the table (latest connect per device), not from the topic.
+    /// disconnect the sink has not read yet (a device would then look connected). Analysts derive presence from
+    /// the table (latest connect per device); the bridges route by the compacted <see cref="Presence"/>.
     /// </summary>
     public string Connectivity { get; set; } = "iot.connectivity";
 
+    /// <summary>
+    /// Where each device is connected now (key = device id, value = JSON: bridge instance, since when, persistent
+    /// session and its expiry; a tombstone when it left without a session), and each bridge instance's liveness
+    /// (key = "instance/&lt;id&gt;"). Compacted and followed by every bridge instance: it routes commands to the
+    /// instance that holds the device and ends a connection another instance took over.
+    /// </summary>
+    public string Presence { get; set; } = "iot.presence";
+
+    /// <summary>
+    /// Devices' persistent sessions (key = device id, value = JSON: subscriptions, session expiry, when the device
+    /// left, the QoS 1 commands queued for it; a tombstone when the session ended), compacted. A device resumes its
+    /// session at any bridge instance, also after the one it left was killed.
+    /// </summary>
+    public string Sessions { get; set; } = "iot.sessions";
+
     /// <summary>Topics whose history is a changelog keyed by id (kept compacted).</summary>
-    public IReadOnlyList<string> Compacted => [Devices, Shadows, Rules, Retained];
+    public IReadOnlyList<string> Compacted => [Devices, Shadows, Rules, Retained, Presence, Sessions];
 
     public IReadOnlyList<string> All =>
         [TelemetryRaw, TelemetryEnriched, TelemetryAgg1m, EventsRaw, Rejected, Devices, Commands, ShadowRequests, Shadows, ShadowResponses,
-         Rules, RuleRows, RuleHttp, Retained, Connectivity];
+         Rules, RuleRows, RuleHttp, Retained, Connectivity, Presence, Sessions];
 }

@@ -69,6 +69,13 @@ public static class Extensions
         });
         services.AddSingleton<Presence.ConnectivityRecorder>();
         services.AddSingleton<Presence.InstanceHeartbeat>();
+        services.AddSingleton<Presence.PresenceView>();
+        services.AddHostedService(sp => sp.GetRequiredService<Presence.PresenceView>());
+        services.AddSingleton<Presence.PresenceWriter>();
+        services.AddHostedService<Presence.CrossInstanceTakeover>();
+        services.AddSingleton<DurableSessions>();
+        services.AddHostedService(sp => sp.GetRequiredService<DurableSessions>());
+        services.AddSingleton<DurableSessionKeeper>();
         services.AddSingleton<BridgeEndpoints>();
         services.AddSingleton<BridgeServer>();
         services.AddHostedService(sp => sp.GetRequiredService<BridgeServer>());
@@ -80,7 +87,8 @@ public static class Extensions
         services.AddSingleton(sp => new CommandOutcomes(sp.GetRequiredService<BridgeProducer>(), sp.GetRequiredService<IngestBuffer>(),
             sp.GetRequiredService<CommandOutcomeLog>(), sp.GetRequiredService<IOptions<BridgeOptions>>().Value.InstanceId));
         services.AddSingleton<CommandApiHandler>();
-        services.AddHostedService<CommandDispatcher>();
+        services.AddSingleton<CommandDispatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<CommandDispatcher>());
         services.AddHostedService<Retained.RetainedMessagesFollower>();
         services.AddHostedService<Shadows.ShadowResponseDispatcher>();
         services.AddSingleton<Shadows.ShadowDocumentsView>();
@@ -102,7 +110,7 @@ public static class Extensions
         {
             var t = sp.GetRequiredService<IOptions<KafkaTopics>>().Value;
             return TopicNeed.Existing(t, [t.TelemetryRaw, t.EventsRaw, t.Rejected, t.ShadowRequests, t.Devices, t.Commands, t.ShadowResponses, t.Shadows,
-                t.Rules, t.Retained, t.Connectivity]);
+                t.Rules, t.Retained, t.Connectivity, t.Presence, t.Sessions]);
         });
         services.AddHealthChecks().AddCheck<BridgeHealthCheck>("mqtt-bridge");
         return services;

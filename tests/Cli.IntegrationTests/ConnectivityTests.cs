@@ -86,6 +86,35 @@ public sealed class ConnectivityTests(ConnectivityTests.Pipeline pipeline) : ICl
             exit => exit == 0, Patience, "the restarted bridge accepts conn-b");
     }
 
+    [Fact]
+    public async Task A_device_with_a_persistent_session_gets_a_command_sent_after_its_bridge_was_killed_when_it_comes_back()
+    {
+        var token = await pipeline.AddDeviceAsync("conn-s");
+        string[] connect = ["-h", "127.0.0.1", "-p", pipeline.TcpPort, "-i", "conn-s", "-u", "conn-s", "-P", token];
+        string[] persistent = ["-c", "-x", "300"]; // clean start false, session expiry 5 min
+        using (var first = await MosquittoDevice.SubscribeAsync(connect, "devices/conn-s/commands", persistent))
+        {
+            await Eventually.HoldsAsync(() => pipeline.ListedAsync("conn-s"), d => d["connected"]!.GetValue<bool>(), Patience, "conn-s listed as connected");
+            // kill -9 of the bridge holding the device (its default instance id ends with its pid), as in the test above.
+            await using (var instance = await CliProcess.RunAsync(pipeline.Home, "query",
+                "SELECT argMax(instance, ts) FROM iot.connectivity WHERE device_id = 'conn-s' AND event = 'connect'", "--format", "csv"))
+            {
+                var name = instance.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1].Trim().Trim('"');
+                Process.GetProcessById(int.Parse(name[(name.LastIndexOf('-') + 1)..])).Kill();
+            }
+            first.Kill();
+        }
+        await Eventually.HoldsAsync(() => pipeline.ListedAsync("conn-s"), d => !d["connected"]!.GetValue<bool>(), Patience,
+            "conn-s no longer listed as connected once its bridge's heartbeats stopped");
+        await Eventually.HoldsAsync(async () => (await ExternalTool.TryRunAsync("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", $"{pipeline.BridgeHttp}/healthz"])).Stdout,
+            code => code == "200", Patience, "the restarted bridge is ready");
+
+        await using (var send = await CliProcess.RunAsync(pipeline.Home, "commands", "send", "conn-s", "--payload", """{"queued":1}""", "--json"))
+            Assert.True(send.ExitCode == 0, send.Stderr);
+        using var again = await MosquittoDevice.SubscribeAsync(connect, "devices/conn-s/commands", persistent);
+        await again.WaitForAsync(o => o.Contains("""devices/conn-s/commands {"queued":1}"""), "the command queued while the device was away arrives");
+    }
+
     /// <summary>One `up --fresh` for the class; bridge heartbeats every 2 s so a dead bridge is noticed within 6 s.</summary>
     public sealed class Pipeline : UpPipeline
     {

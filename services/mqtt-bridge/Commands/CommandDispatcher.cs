@@ -24,9 +24,8 @@ namespace Pipeline.MqttBridge.Commands;
 /// (MQTTnet then delivers it on reconnect, unless its message expiry passed). A command without its own expiry
 /// expires Commands:DefaultExpiry after it was created, so none is delivered hours late.
 /// Outcomes: sent, delivered (the device's PUBACK, QoS 1 only), offline, expired, unknown_device.
-/// The consumer offset is stored only after a command was handled. One consumer group per
-/// deployment by default (Bridge:CommandsGroupId): with several instances, give each its own group
-/// so every instance sees every command; instances without the device then record "offline".
+/// Every instance reads every command written after it started (<see cref="CommandTail"/>), and only the one
+/// <see cref="CommandResponsibility"/> names acts on it, so each command gets one outcome whatever the instance count.
 /// </summary>
 public sealed class CommandDispatcher(
     BridgeServer bridgeServer,
@@ -37,25 +36,35 @@ public sealed class CommandDispatcher(
     CommandOutcomes outcomes,
     KafkaClientFactory kafka,
     IOptions<KafkaTopics> topics,
-    IOptions<BridgeOptions> bridge,
+    Presence.PresenceView presence,
+    DurableSessionKeeper sessions,
+    DurableSessions storedSessions,
     IOptions<CommandsOptions> options,
     ILogger<CommandDispatcher> logger) : BackgroundService
 {
     public const string CommandIdProperty = "command_id";
 
+    private CommandTail? _tail;
+
+    /// <summary>True once this instance reads iot.commands from its end and knows where devices are.</summary>
+    public bool IsReady => _tail is { IsPositioned: true } && presence.IsReady;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await endpoints.Started.WaitAsync(stoppingToken).ConfigureAwait(false);
-        while (!producer.IsReady || !registry.IsReady)
+        // Routing needs to know where devices are and their stored sessions before the first command.
+        while (!producer.IsReady || !registry.IsReady || !presence.IsReady || !storedSessions.IsReady)
             await Task.Delay(100, stoppingToken).ConfigureAwait(false);
         bridgeServer.Server.ClientAcknowledgedPublishPacketAsync += OnAcknowledged;
         await Task.Factory.StartNew(() => ConsumeLoop(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default)
             .Unwrap().ConfigureAwait(false);
     }
 
-    private Task ConsumeLoop(CancellationToken stoppingToken) =>
-        new GroupConsumeLoop(kafka, logger).RunAsync("commands", bridge.Value.CommandsGroupId ?? "mqtt-bridge-commands",
-            topics.Value.Commands, HandleAsync, stoppingToken);
+    private Task ConsumeLoop(CancellationToken stoppingToken)
+    {
+        _tail = new CommandTail(kafka, topics.Value.Commands, logger);
+        return _tail.RunAsync(presence.CommandsCatchUpFrom(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), HandleAsync, stoppingToken);
+    }
 
     private async Task HandleAsync(ConsumeResult<string?, byte[]?> result)
     {
@@ -72,6 +81,10 @@ public sealed class CommandDispatcher(
         }
         var deviceId = string.IsNullOrEmpty(command.DeviceId) ? result.Message.Key ?? "" : command.DeviceId;
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var connection = connected.TryGet(deviceId, out var c) ? c : null;
+        var hasSession = connection is null && await HasSessionAsync(deviceId).ConfigureAwait(false);
+        if (!CommandResponsibility.IsMine(deviceId, presence, connection?.ConnectEvent?.TsMs ?? (connection is null ? null : now), hasSession, now))
+            return; // another instance holds the device, or answers for it
         var expires = ExpiresAt(command, result.Message.Timestamp, options.Value.DefaultExpiry);
         if (expires <= now)
         {
@@ -84,22 +97,30 @@ public sealed class CommandDispatcher(
             outcomes.Record(deviceId, command.CommandId, "unknown_device");
             return;
         }
-        if (!connected.TryGet(deviceId, out _) && !await HasSessionAsync(deviceId).ConfigureAwait(false))
+        var qos = command.HasQos && command.Qos == 0 ? 0 : 1;
+        var payload = command.Payload.ToByteArray();
+        var contentType = string.IsNullOrEmpty(command.ContentType) ? null : command.ContentType;
+        string? detail = null;
+        if (!connected.TryGet(deviceId, out _))
         {
-            outcomes.Record(deviceId, command.CommandId, "offline");
-            return;
+            // Away with a persistent session: queued in iot.sessions, so it survives this instance and follows the
+            // device to whichever instance it resumes at; and in MQTTnet's own session when it is kept here.
+            var stored = qos == 1 && sessions.Queue(deviceId, new QueuedCommand(command.CommandId, payload, qos, contentType, expires));
+            if (!stored && !hasSession)
+            {
+                outcomes.Record(deviceId, command.CommandId, "offline");
+                return;
+            }
+            detail = "queued in the device's persistent session";
+            if (!hasSession)
+            {
+                outcomes.Record(deviceId, command.CommandId, "sent", detail);
+                return;
+            }
         }
-        var message = new MqttApplicationMessageBuilder()
-            .WithTopic($"devices/{deviceId}/commands")
-            .WithPayload(command.Payload.ToByteArray())
-            .WithQualityOfServiceLevel(command.HasQos && command.Qos == 0 ? MqttQualityOfServiceLevel.AtMostOnce : MqttQualityOfServiceLevel.AtLeastOnce)
-            .WithUserProperty(CommandIdProperty, System.Text.Encoding.UTF8.GetBytes(command.CommandId).AsMemory());
-        if (!string.IsNullOrEmpty(command.ContentType))
-            message.WithContentType(command.ContentType);
-        // Queued in a persistent session, it is dropped once this passes (MQTT 5 message expiry).
-        message.WithMessageExpiryInterval((uint)Math.Max(1, (expires - now) / 1000));
-        await bridgeServer.Server.InjectApplicationMessage(new InjectedMqttApplicationMessage(message.Build())).ConfigureAwait(false);
-        outcomes.Record(deviceId, command.CommandId, "sent");
+        await bridgeServer.Server.InjectApplicationMessage(new InjectedMqttApplicationMessage(
+            CommandMessages.Build(deviceId, command.CommandId, payload, qos, contentType, expires, now))).ConfigureAwait(false);
+        outcomes.Record(deviceId, command.CommandId, "sent", detail);
     }
 
     /// <summary>

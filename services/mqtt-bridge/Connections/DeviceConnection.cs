@@ -80,6 +80,15 @@ public sealed class DeviceConnection : IMqttChannelAdapter
     /// <summary>The connect recorded in iot.connectivity; its disconnect is recorded when the connection ends.</summary>
     public Contracts.ConnectivityEvent? ConnectEvent { get; set; }
 
+    /// <summary>Whether the session of this connection outlives it, as written to iot.presence.</summary>
+    public bool PresencePersistent { get; set; }
+
+    /// <summary>How long the session outlives the connection (seconds), as written to iot.presence.</summary>
+    public uint PresenceSessionExpirySeconds { get; set; }
+
+    /// <summary>The stored session this connection resumes (from iot.sessions), until it is restored; CONNACK then says session present.</summary>
+    public DurableSession? ResumeFrom { get; set; }
+
     /// <summary>Why the connection ended, as far as the bridge knows; the first reason set wins.</summary>
     public string? CloseReason => _closeReason;
 
@@ -252,6 +261,8 @@ public sealed class DeviceConnection : IMqttChannelAdapter
     {
         if (packet is MqttConnAckPacket { ReasonCode: MqttConnectReasonCode.Success } connAck)
         {
+            if (ResumeFrom is not null)
+                connAck.IsSessionPresent = true;
             if (ConnAckSessionExpiryInterval is { } interval)
                 connAck.SessionExpiryInterval = interval;
             // Devices cannot set retained messages (applications do, through iot.retained); MQTT 5 3.2.2.3.5.

@@ -47,6 +47,10 @@ public sealed class SessionExpiry(TimeSpan maximum, TimeSpan mqtt311Default, Tim
             _sessions[deviceId] = new Entry(expiry, _clock.GetUtcNow());
     }
 
+    /// <summary>How long the session of a device that left is still kept from now; null when none waits.</summary>
+    public TimeSpan? Left(string deviceId) =>
+        _sessions.TryGetValue(deviceId, out var entry) && entry.DisconnectedAt is { } at ? entry.Expiry - (_clock.GetUtcNow() - at) : null;
+
     /// <summary>Devices whose connection closed longer ago than their session's expiry.</summary>
     public IReadOnlyList<string> Due()
     {

@@ -4,8 +4,9 @@ using Pipeline.MqttBridge.Kafka;
 
 namespace Pipeline.MqttBridge.Hosting;
 
-/// <summary>Ready when the listeners are bound, the registry view has caught up, and Kafka takes records.</summary>
-public sealed class BridgeHealthCheck(BridgeEndpoints endpoints, DeviceRegistryView registry, BridgeProducer producer) : IHealthCheck
+/// <summary>Ready when the listeners are bound, the registry and presence views have caught up, commands are read, and Kafka takes records.</summary>
+public sealed class BridgeHealthCheck(BridgeEndpoints endpoints, DeviceRegistryView registry, BridgeProducer producer,
+    Commands.CommandDispatcher commands, Presence.PresenceView presence, Connections.DurableSessions sessions) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -18,6 +19,12 @@ public sealed class BridgeHealthCheck(BridgeEndpoints endpoints, DeviceRegistryV
             missing.Add("Kafka producer: schemas or topics not ready");
         else if (!producer.IsKafkaReachable)
             missing.Add("Kafka producer: all brokers down");
+        if (!presence.IsReady)
+            missing.Add($"presence: {presence.Status}");
+        else if (!sessions.IsReady)
+            missing.Add($"sessions: {sessions.Status}");
+        else if (!commands.IsReady)
+            missing.Add("commands: not yet reading iot.commands");
         return Task.FromResult(missing.Count == 0
             ? HealthCheckResult.Healthy($"{registry.Count} devices known")
             : HealthCheckResult.Unhealthy(string.Join("; ", missing)));

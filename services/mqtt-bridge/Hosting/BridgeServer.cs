@@ -34,6 +34,7 @@ public sealed class BridgeServer(
     BridgeEndpoints endpoints,
     ConnectivityRecorder connectivity,
     InstanceHeartbeat heartbeat,
+    PresenceWriter presence,
     MqttNetLogger mqttLogger,
     IOptions<ListenersOptions> listeners,
     IOptions<LimitsOptions> limits,
@@ -121,6 +122,7 @@ public sealed class BridgeServer(
         registry.DeviceRevoked -= OnDeviceRevoked;
         // After every device's disconnect: readers stop counting this instance's connections from here on.
         connectivity.InstanceEvent(Contracts.ConnectivityEvent.Types.Kind.InstanceStopped, heartbeat.Interval);
+        presence.Stopped(heartbeat.Interval);
         producer.Flush(TimeSpan.FromSeconds(5));
         logger.LogInformation("MQTT bridge stopped");
     }

@@ -23,18 +23,61 @@ public sealed class MqttServerEvents(
     SessionExpiry sessionExpiry,
     Wills.WillPublisher wills,
     ConnectivityRecorder connectivity,
+    PresenceWriter presence,
+    DurableSessionKeeper durableSessions,
     IOptions<LimitsOptions> limits,
     ILogger<MqttServerEvents> logger)
 {
+    private MqttServer? _server;
+
     public void Attach(MqttServer server)
     {
+        _server = server;
         server.ValidatingConnectionAsync += OnValidatingConnection;
+        server.ClientConnectedAsync += OnClientConnected;
         server.InterceptingSubscriptionAsync += OnSubscribing;
         server.InterceptingUnsubscriptionAsync += OnUnsubscribing;
         server.InterceptingPublishAsync += OnPublishReachingServer;
     }
 
-    private Task OnValidatingConnection(ValidatingConnectionEventArgs e)
+    private async Task OnValidatingConnection(ValidatingConnectionEventArgs e)
+    {
+        if (Validate(e) is { } accepted)
+        {
+            var inMemory = await HasSessionInMemoryAsync(accepted.DeviceId).ConfigureAwait(false);
+            accepted.Connection.ResumeFrom = durableSessions.Connected(accepted.DeviceId, e.CleanSession ?? true, accepted.Expiry, inMemory);
+        }
+    }
+
+    // After CONNACK: a session resumed from iot.sessions gets its subscriptions and queued commands back.
+    private async Task OnClientConnected(ClientConnectedEventArgs e)
+    {
+        if (_server is null || !connected.TryGet(e.ClientId, out var connection) || connection.ResumeFrom is not { } stored)
+            return;
+        connection.ResumeFrom = null;
+        try
+        {
+            await durableSessions.RestoreAsync(_server, e.ClientId, stored).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Restoring the stored session of {DeviceId} failed", e.ClientId);
+        }
+    }
+
+    private async Task<bool> HasSessionInMemoryAsync(string deviceId)
+    {
+        try
+        {
+            return _server is not null && await _server.GetSessionAsync(deviceId).ConfigureAwait(false) is not null;
+        }
+        catch (InvalidOperationException)
+        {
+            return false; // MQTTnet 5.2 throws for an id it has no session for
+        }
+    }
+
+    private (string DeviceId, DeviceConnection Connection, TimeSpan Expiry)? Validate(ValidatingConnectionEventArgs e)
     {
         var connection = e.ChannelAdapter as DeviceConnection;
         var remote = e.RemoteEndPoint as IPEndPoint;
@@ -49,7 +92,7 @@ public sealed class MqttServerEvents(
             // The client id is whatever the peer claimed; it is logged, the password never is.
             logger.LogInformation("CONNECT from {Remote} (client id '{ClientId}') refused: {Reason}",
                 remote, Truncate(e.ClientId), decision.Reason);
-            return Task.CompletedTask;
+            return null;
         }
         var deviceId = decision.DeviceId!;
         if (connection.Will is { } will && WillRefusal(deviceId, will) is { } willRefusal)
@@ -61,7 +104,7 @@ public sealed class MqttServerEvents(
                 e.ReasonString = willRefusal.Reason;
             BridgeMetrics.ConnectsRefused.WithLabels("will_refused").Inc();
             logger.LogInformation("CONNECT of {DeviceId} from {Remote} refused: {Reason}", deviceId, remote, willRefusal.Reason);
-            return Task.CompletedTask;
+            return null;
         }
         wills.Cancel(deviceId);
         connection.Authenticated(new DeviceSession(deviceId, registry, limits.Value.RateLimitPerSecond));
@@ -74,9 +117,12 @@ public sealed class MqttServerEvents(
         connection.ConnectEvent = connectivity.Connected(deviceId, remote?.ToString() ?? e.RemoteEndPoint?.ToString() ?? "", e.ProtocolVersion,
             connection.Listener, e.CleanSession ?? true, (uint)expiry.TotalSeconds,
             connection.CertificateDeviceId is null ? "token" : "client certificate");
+        connection.PresencePersistent = expiry > TimeSpan.Zero;
+        connection.PresenceSessionExpirySeconds = (uint)expiry.TotalSeconds;
+        presence.Connected(deviceId, connection, connection.PresencePersistent, connection.PresenceSessionExpirySeconds);
         BridgeMetrics.Connections.WithLabels(connection.Listener).Inc();
         logger.LogDebug("Device {DeviceId} connected from {Remote} over {Listener}", deviceId, remote, connection.Listener);
-        return Task.CompletedTask;
+        return (deviceId, connection, expiry);
     }
 
     /// <summary>
@@ -95,11 +141,16 @@ public sealed class MqttServerEvents(
     private Task OnSubscribing(InterceptingSubscriptionEventArgs e)
     {
         var refusal = TopicPolicy.CheckSubscription(e.ClientId, e.TopicFilter.Topic);
-        if (refusal is null && connected.TryGet(e.ClientId, out var connection)
+        var connection = connected.TryGet(e.ClientId, out var c) ? c : null;
+        if (refusal is null && connection is not null
             && !connection.Subscriptions.TryAdd(e.TopicFilter.Topic, connection.Limits.MaxSubscriptions))
             refusal = Refusal.SubscriptionQuota($"this connection already holds {connection.Limits.MaxSubscriptions} subscriptions (the limit)");
         if (refusal is null)
+        {
+            if (connection is { PresencePersistent: true })
+                durableSessions.Subscribed(e.ClientId, e.TopicFilter.Topic, (int)e.TopicFilter.QualityOfServiceLevel, connection.PresenceSessionExpirySeconds);
             return Task.CompletedTask;
+        }
         e.ProcessSubscription = false;
         e.Response.ReasonCode = refusal.SubscribeCode;
         e.Response.ReasonString = refusal.Detail;
@@ -112,7 +163,11 @@ public sealed class MqttServerEvents(
     private Task OnUnsubscribing(InterceptingUnsubscriptionEventArgs e)
     {
         if (connected.TryGet(e.ClientId, out var connection))
+        {
             connection.Subscriptions.Remove(e.Topic);
+            if (connection.PresencePersistent)
+                durableSessions.Unsubscribed(e.ClientId, e.Topic);
+        }
         return Task.CompletedTask;
     }
 

@@ -11,7 +11,8 @@ namespace Pipeline.MqttBridge.Hosting;
 /// the device's next CONNECT gets session present = false. Commands for it are then recorded as
 /// <c>offline</c> instead of waiting in a session nobody will resume.
 /// </summary>
-public sealed class SessionExpirySweeper(BridgeServer bridge, SessionExpiry expiry, ConnectedDevices connected, ILogger<SessionExpirySweeper> logger) : BackgroundService
+public sealed class SessionExpirySweeper(BridgeServer bridge, SessionExpiry expiry, ConnectedDevices connected, Presence.PresenceWriter presence,
+    DurableSessionKeeper durableSessions, ILogger<SessionExpirySweeper> logger) : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
@@ -40,6 +41,8 @@ public sealed class SessionExpirySweeper(BridgeServer bridge, SessionExpiry expi
             // Forget first: a device that connected again since Due() replaced its entry and is kept.
             if (!expiry.Forget(deviceId) || connected.TryGet(deviceId, out _))
                 continue;
+            presence.SessionEnded(deviceId);
+            durableSessions.Expired(deviceId);
             MqttSessionStatus? session;
             try
             {

@@ -16,7 +16,7 @@ namespace Pipeline.MqttBridge.Listeners;
 /// and hands it to MQTTnet's server for the lifetime of the connection.
 /// </summary>
 public sealed class ConnectionFactory(PublishIngest ingest, ConnectedDevices connected, SessionExpiry sessionExpiry, Wills.WillPublisher wills,
-    ConnectivityRecorder connectivity, IOptions<LimitsOptions> limits, IMqttNetLogger mqttLogger)
+    ConnectivityRecorder connectivity, PresenceWriter presence, DurableSessionKeeper durableSessions, IOptions<LimitsOptions> limits, IMqttNetLogger mqttLogger)
 {
     // Topic, properties and headers may add to the payload; beyond this a packet cannot carry an acceptable publish.
     private const int HeaderAllowance = 64 * 1024;
@@ -59,6 +59,9 @@ public sealed class ConnectionFactory(PublishIngest ingest, ConnectedDevices con
                 if (!takenOver)
                 {
                     sessionExpiry.Disconnected(session.DeviceId, connection.DisconnectSessionExpiryInterval);
+                    var sessionLeft = sessionExpiry.Left(session.DeviceId);
+                    if (connection.ConnectEvent is not null && presence.Disconnected(session.DeviceId, connection, sessionLeft) && connection.PresencePersistent)
+                        durableSessions.Disconnected(session.DeviceId, sessionLeft);
                     if (connection.Will is { } will && !connection.DisconnectedCleanly)
                         wills.Schedule(session.DeviceId, will);
                 }

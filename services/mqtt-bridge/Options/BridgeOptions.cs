@@ -31,9 +31,6 @@ public sealed class BridgeOptions
     [Range(0, 1000, ErrorMessage = "Bridge:LingerMs must be between 0 and 1000.")]
     public int LingerMs { get; set; } = 10;
 
-    /// <summary>Consumer group for iot.commands; defaults to mqtt-bridge-commands-&lt;InstanceId&gt; so each instance sees every command.</summary>
-    public string? CommandsGroupId { get; set; }
-
     /// <summary>How long shutdown waits for records already accepted to reach Kafka.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00", ErrorMessage = "Bridge:DrainTimeout must be between 0 and 10 min.")]
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(20);

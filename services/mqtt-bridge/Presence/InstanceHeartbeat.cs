@@ -10,9 +10,11 @@ namespace Pipeline.MqttBridge.Presence;
 /// Records this instance's start in iot.connectivity once Kafka is ready, then a heartbeat every
 /// Bridge:PresenceHeartbeat. A bridge that crashes sends no disconnects; readers treat its devices as
 /// disconnected once its heartbeats stop (three intervals) or the same instance id starts again.
+/// The same heartbeat goes to iot.presence, where the instances count each other live for command routing.
 /// The stop is recorded by <see cref="Hosting.BridgeServer"/> after it disconnected every device.
 /// </summary>
-public sealed class InstanceHeartbeat(ConnectivityRecorder recorder, BridgeProducer producer, IOptions<BridgeOptions> bridge) : BackgroundService
+public sealed class InstanceHeartbeat(ConnectivityRecorder recorder, PresenceWriter presence, BridgeProducer producer, IOptions<BridgeOptions> bridge)
+    : BackgroundService
 {
     private readonly TimeSpan _interval = bridge.Value.PresenceHeartbeat;
 
@@ -23,8 +25,12 @@ public sealed class InstanceHeartbeat(ConnectivityRecorder recorder, BridgeProdu
         while (!producer.IsReady)
             await Task.Delay(TimeSpan.FromMilliseconds(100), stoppingToken).ConfigureAwait(false);
         recorder.InstanceEvent(ConnectivityEvent.Types.Kind.InstanceStarted, _interval);
+        presence.Alive(_interval);
         using var timer = new PeriodicTimer(_interval);
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        {
             recorder.InstanceEvent(ConnectivityEvent.Types.Kind.InstanceAlive, _interval);
+            presence.Alive(_interval);
+        }
     }
 }

@@ -47,16 +47,17 @@ public sealed class TestBridge : IAsyncDisposable
     /// <param name="settings">Extra configuration (e.g. "Limits:RateLimitPerSecond" = "5").</param>
     /// <param name="bootstrapServers">A private Kafka (its topics are created here); the shared fixture when null.</param>
     /// <param name="createTopics">Creates topics on the Kafka in use; the shared fixture's when null.</param>
+    /// <param name="fleetOf">Another bridge whose Kafka and topics this one shares: a second instance of the same fleet.</param>
     /// <param name="waitUntilHealthy">False for a bridge that is meant to stay not ready (what it refuses then is the test).</param>
     public static async Task<TestBridge> StartAsync(
         IReadOnlyDictionary<string, string>? settings = null, string? bootstrapServers = null, Action<IEnumerable<string>>? createTopics = null,
-        bool waitUntilHealthy = true)
+        TestBridge? fleetOf = null, bool waitUntilHealthy = true)
     {
         var kafka = KafkaFixture.Shared;
-        bootstrapServers ??= kafka.BootstrapServers;
-        createTopics ??= names => kafka.CreateTopics(names, partitions: 3);
+        bootstrapServers ??= fleetOf?.BootstrapServers ?? kafka.BootstrapServers;
+        createTopics ??= fleetOf is null ? names => kafka.CreateTopics(names, partitions: 3) : _ => { };
         var id = Guid.NewGuid().ToString("N")[..12];
-        var topics = new KafkaTopics
+        var topics = fleetOf?.Topics ?? new KafkaTopics
         {
             TelemetryRaw = $"bridge-test-{id}.telemetry.raw",
             EventsRaw = $"bridge-test-{id}.events.raw",
@@ -69,9 +70,11 @@ public sealed class TestBridge : IAsyncDisposable
             Rules = $"bridge-test-{id}.rules",
             Retained = $"bridge-test-{id}.retained",
             Connectivity = $"bridge-test-{id}.connectivity",
+            Presence = $"bridge-test-{id}.presence",
+            Sessions = $"bridge-test-{id}.sessions",
         };
         createTopics([topics.TelemetryRaw, topics.EventsRaw, topics.Rejected, topics.Devices, topics.Commands,
-            topics.ShadowRequests, topics.ShadowResponses, topics.Shadows, topics.Rules, topics.Retained, topics.Connectivity]);
+            topics.ShadowRequests, topics.ShadowResponses, topics.Shadows, topics.Rules, topics.Retained, topics.Connectivity, topics.Presence, topics.Sessions]);
         var caDirectory = Path.Combine(Path.GetTempPath(), $"bridge-test-ca-{id}");
 
         var config = new Dictionary<string, string>
@@ -89,13 +92,14 @@ public sealed class TestBridge : IAsyncDisposable
             ["Topics:Rules"] = topics.Rules,
             ["Topics:Retained"] = topics.Retained,
             ["Topics:Connectivity"] = topics.Connectivity,
+            ["Topics:Presence"] = topics.Presence,
+            ["Topics:Sessions"] = topics.Sessions,
             ["Listeners:TcpPort"] = "0",
             ["Listeners:TlsPort"] = "0",
             ["Listeners:WebSocketPort"] = "0",
             ["Listeners:CaDirectory"] = caDirectory,
             ["Limits:FailedConnectsPerMinute"] = "1000000",
             ["Bridge:InstanceId"] = $"test-bridge-{id}",
-            ["Bridge:CommandsGroupId"] = $"bridge-test-commands-{id}",
             ["Bridge:LingerMs"] = "0",
             ["Http:Url"] = "http://127.0.0.1:0",
         };
@@ -140,6 +144,13 @@ public sealed class TestBridge : IAsyncDisposable
         var view = Services.GetRequiredService<DeviceRegistryView>();
         await Eventually.HoldsAsync(() => view.TryGet(id, out _), TimeSpan.FromSeconds(20), $"bridge knows device {id}");
         return added;
+    }
+
+    /// <summary>Waits until this bridge's registry view knows a device another bridge of the fleet registered.</summary>
+    public async Task WaitForDeviceAsync(string id)
+    {
+        var view = Services.GetRequiredService<DeviceRegistryView>();
+        await Eventually.HoldsAsync(() => view.TryGet(id, out _), TimeSpan.FromSeconds(20), $"bridge knows device {id}");
     }
 
     public async Task RevokeAsync(string id)

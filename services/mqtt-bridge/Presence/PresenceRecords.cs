@@ -1,0 +1,71 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Pipeline.MqttBridge.Presence;
+
+/// <summary>
+/// Where one device is, as iot.presence says: the bridge instance holding its connection (or, once it left, its
+/// persistent session), since when, and how long such a session outlives the connection.
+/// </summary>
+public sealed record DevicePresence(
+    string Instance,
+    string ConnectionId,
+    long SinceMs,
+    bool Connected,
+    bool Persistent,
+    uint SessionExpirySeconds,
+    long? DisconnectedAtMs)
+{
+    /// <summary>True while the instance holds the device: connected, or its persistent session has not expired yet.</summary>
+    public bool HeldAt(long nowMs) =>
+        Connected || (Persistent && DisconnectedAtMs is { } left && left + SessionExpirySeconds * 1000L > nowMs);
+}
+
+/// <summary>
+/// A bridge instance's latest sign of life in iot.presence (key "instance/&lt;id&gt;"): its last heartbeat, or
+/// when it stopped.
+/// </summary>
+public sealed record InstancePresence(string Instance, long AliveMs, long HeartbeatMs, long? StoppedMs = null)
+{
+    /// <summary>Missed heartbeats after which an instance counts as gone (crashed or killed).</summary>
+    public const int MissedHeartbeats = 3;
+
+    public bool LiveAt(long nowMs) => StoppedMs is null && AliveMs + MissedHeartbeats * HeartbeatMs > nowMs;
+
+    /// <summary>Until when the instance read commands, as far as anyone knows.</summary>
+    public long LastReadMs => StoppedMs ?? AliveMs;
+}
+
+/// <summary>The JSON of iot.presence's values and the keys of instance records.</summary>
+public static class PresenceCodec
+{
+    public const string InstanceKeyPrefix = "instance/";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public static string InstanceKey(string instance) => InstanceKeyPrefix + instance;
+
+    public static byte[] Encode(DevicePresence presence) => JsonSerializer.SerializeToUtf8Bytes(presence, Json);
+
+    public static byte[] Encode(InstancePresence presence) => JsonSerializer.SerializeToUtf8Bytes(presence, Json);
+
+    /// <summary>Null for a value that is not a readable presence (logged by the caller, never fatal).</summary>
+    public static DevicePresence? DecodeDevice(byte[] value) => Decode<DevicePresence>(value);
+
+    public static InstancePresence? DecodeInstance(byte[] value) => Decode<InstancePresence>(value);
+
+    private static T? Decode<T>(byte[] value) where T : class
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(value, Json);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

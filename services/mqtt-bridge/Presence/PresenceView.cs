@@ -1,0 +1,133 @@
+using System.Collections.Concurrent;
+using Confluent.Kafka;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Pipeline.Contracts;
+using Pipeline.MqttBridge.Options;
+using Pipeline.ServiceDefaults.Kafka;
+
+namespace Pipeline.MqttBridge.Presence;
+
+/// <summary>
+/// This instance's copy of iot.presence, followed from the beginning like every compacted topic: where each device
+/// is held and which bridge instances are alive. <see cref="DeviceChanged"/> tells about every device record as it
+/// arrives (after catching up too), which is how an instance learns that another one took its device over.
+/// </summary>
+public sealed class PresenceView(KafkaClientFactory kafka, IOptions<KafkaTopics> topics, IOptions<BridgeOptions> bridge, ILogger<PresenceView> logger)
+    : BackgroundService
+{
+    private readonly ConcurrentDictionary<string, DevicePresence> _devices = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, InstancePresence> _instances = new(StringComparer.Ordinal);
+    private readonly long _startedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+    private volatile bool _ready;
+
+    public string Self { get; } = bridge.Value.InstanceId;
+
+    public bool IsReady => _ready;
+
+    public string Status { get; private set; } = "not started";
+
+    /// <summary>A device's presence record arrived (null: a tombstone, the device left without a session).</summary>
+    public event Action<string, DevicePresence?>? DeviceChanged;
+
+    public bool TryGet(string deviceId, out DevicePresence presence) => _devices.TryGetValue(deviceId, out presence!);
+
+    /// <summary>This instance, and every other one whose heartbeat in iot.presence is recent enough.</summary>
+    public IReadOnlyList<string> LiveInstances(long nowMs) =>
+        _instances.Values.Where(i => i.LiveAt(nowMs)).Select(i => i.Instance).Append(Self).Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>
+    /// Where this instance, starting, reads iot.commands from. When another instance is live, it has been answering
+    /// for every device: from the end (null). When none is (this one starts alone, after the last one stopped or
+    /// died), from when the last one was last known to read them, so commands written while no bridge ran are not
+    /// lost (null when no instance ever ran).
+    /// </summary>
+    public long? CommandsCatchUpFrom(long nowMs)
+    {
+        var others = _instances.Values.Where(i => i.Instance != Self).ToList();
+        if (others.Any(i => i.LiveAt(nowMs)))
+            return null;
+        // This instance's own heartbeats since it started say nothing of the time before.
+        return _instances.Values.Where(i => i.Instance != Self || i.LastReadMs < _startedMs).Select(i => (long?)i.LastReadMs).Max();
+    }
+
+    /// <summary>The last heartbeat of an instance that is not this one (null: this one, or none known).</summary>
+    public long? LastAlive(string instance) =>
+        instance != Self && _instances.TryGetValue(instance, out var i) ? i.LastReadMs : null;
+
+    public bool IsLive(string instance, long nowMs) =>
+        instance == Self || (_instances.TryGetValue(instance, out var i) && i.LiveAt(nowMs));
+
+    /// <summary>
+    /// The live instance that answers for a device nobody holds (records its commands as offline): the one with the
+    /// highest hash of (instance, device), so every instance with the same view picks the same one, and an instance
+    /// joining or leaving moves only its share of the devices.
+    /// </summary>
+    public string OwnerOf(string deviceId, long nowMs) =>
+        LiveInstances(nowMs).MaxBy(instance => Fnv1a(instance + "\n" + deviceId))!;
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var follower = new CompactedTopicFollower(kafka, topics.Value.Presence, "presence", logger);
+        return Task.Factory.StartNew(() =>
+        {
+            follower.Run(Apply, () =>
+            {
+                _ready = true;
+                return Status = $"following {topics.Value.Presence}";
+            }, stoppingToken);
+            if (!_ready)
+                Status = follower.Status;
+        }, stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    }
+
+    private void Apply(ConsumeResult<string?, byte[]?> result)
+    {
+        if (result.Message.Key is not { Length: > 0 } key)
+            return;
+        if (key.StartsWith(PresenceCodec.InstanceKeyPrefix, StringComparison.Ordinal))
+        {
+            var instance = key[PresenceCodec.InstanceKeyPrefix.Length..];
+            if (result.Message.Value is null)
+                _instances.TryRemove(instance, out _);
+            else if (PresenceCodec.DecodeInstance(result.Message.Value) is { } alive)
+                _instances[instance] = alive;
+            return;
+        }
+        DevicePresence? presence = null;
+        if (result.Message.Value is null)
+        {
+            _devices.TryRemove(key, out _);
+        }
+        else if ((presence = PresenceCodec.DecodeDevice(result.Message.Value)) is not null)
+        {
+            _devices[key] = presence;
+        }
+        else
+        {
+            logger.LogWarning("Presence record of {DeviceId} at {Offset} is unreadable; ignored", key, result.TopicPartitionOffset);
+            return;
+        }
+        try
+        {
+            DeviceChanged?.Invoke(key, presence);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Acting on the presence of {DeviceId} failed", key);
+        }
+    }
+
+    private static ulong Fnv1a(string text)
+    {
+        var hash = 14695981039346656037UL;
+        foreach (var c in text)
+        {
+            hash ^= c;
+            hash *= 1099511628211UL;
+        }
+        return hash;
+    }
+}

@@ -1,0 +1,256 @@
+using MQTTnet;
+using MQTTnet.Protocol;
+using Pipeline.MqttBridge.Connections;
+using Pipeline.MqttBridge.IntegrationTests.Support;
+using Pipeline.MqttBridge.Presence;
+using Pipeline.TestSupport;
+using Pipeline.TestSupport.Fixtures;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Pipeline.MqttBridge.IntegrationTests;
+
+/// <summary>
+/// Two bridge instances on one Kafka (the same topics, one partition each so that every instance reads the commands
+/// in one order): a command is acted on by the instance that holds the device, once; a device is connected to one
+/// instance at a time; a new instance does not answer for commands written before it started.
+/// </summary>
+public sealed class FleetTests : IAsyncLifetime
+{
+    private static readonly Dictionary<string, string> Settings = new() { ["Bridge:PresenceHeartbeat"] = "00:00:01" };
+
+    private TestBridge _one = null!;
+    private TestBridge _two = null!;
+
+    public async Task InitializeAsync()
+    {
+        _one = await TestBridge.StartAsync(Settings, createTopics: names => KafkaFixture.Shared.CreateTopics(names, partitions: 1));
+        _two = await TestBridge.StartAsync(Settings, fleetOf: _one);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _two.DisposeAsync();
+        await _one.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_command_for_a_device_on_the_second_instance_is_delivered_once_with_one_set_of_outcomes()
+    {
+        var device = await AddDeviceToBothAsync();
+        var marker = await AddDeviceToBothAsync();
+        var received = new List<string>();
+        using var onTwo = await ConnectSubscribedAsync(_two, device, received);
+        using var markerOnOne = await ConnectSubscribedAsync(_one, marker, []);
+        await WaitUntilBothSeeAsync(device.DeviceId, _two);
+        await WaitUntilBothSeeAsync(marker.DeviceId, _one);
+
+        var commandId = Guid.NewGuid().ToString("N");
+        await FleetCommands.SendAsync(_one, device.DeviceId, commandId);
+        await FleetCommands.WaitForAsync(_one, commandId, "delivered");
+        // Written after the first one to the same partition: once instance one answered for it, it had read the first.
+        var markerCommand = Guid.NewGuid().ToString("N");
+        await FleetCommands.SendAsync(_one, marker.DeviceId, markerCommand);
+        await FleetCommands.WaitForAsync(_one, markerCommand, "sent");
+
+        var outcomes = await FleetCommands.AllAsync(_one, commandId);
+        // One "sent" and one "delivered" (the device's PUBACK may be recorded before "sent" is), no "offline".
+        Assert.Equal(["delivered", "sent"], outcomes.Select(o => o.Outcome).Order(StringComparer.Ordinal));
+        Assert.All(outcomes, o => Assert.Equal(InstanceOf(_two), o.Instance));
+        lock (received)
+            Assert.Equal([commandId], received);
+    }
+
+    [Fact]
+    public async Task A_device_connecting_to_another_instance_takes_its_session_over_with_0x8E()
+    {
+        var device = await AddDeviceToBothAsync();
+        MqttClientDisconnectReason? reason = null;
+        using var first = await DeviceClients.ConnectOrThrowAsync(
+            DeviceClients.Tcp(_one.Endpoints, device.DeviceId).WithToken(device.DeviceId, device.Token).Build());
+        first.DisconnectedAsync += e =>
+        {
+            reason = e.Reason;
+            return Task.CompletedTask;
+        };
+        await WaitUntilBothSeeAsync(device.DeviceId, _one);
+
+        using var second = await DeviceClients.ConnectOrThrowAsync(
+            DeviceClients.Tcp(_two.Endpoints, device.DeviceId).WithToken(device.DeviceId, device.Token).Build());
+        await Eventually.HoldsAsync(() => reason is not null, TimeSpan.FromSeconds(20), "the first connection is taken over");
+        Assert.Equal(MqttClientDisconnectReason.SessionTakenOver, reason);
+        Assert.True(second.IsConnected);
+
+        // The device is instance two's now: its commands are delivered there.
+        var received = new List<string>();
+        second.ApplicationMessageReceivedAsync += e =>
+        {
+            lock (received)
+                received.Add(e.ApplicationMessage.ConvertPayloadToString());
+            return Task.CompletedTask;
+        };
+        await second.SubscribeAsync($"devices/{device.DeviceId}/commands", MqttQualityOfServiceLevel.AtLeastOnce);
+        await WaitUntilBothSeeAsync(device.DeviceId, _two);
+        var commandId = Guid.NewGuid().ToString("N");
+        await FleetCommands.SendAsync(_one, device.DeviceId, commandId);
+        var delivered = await FleetCommands.WaitForAsync(_one, commandId, "delivered");
+        Assert.Equal(InstanceOf(_two), delivered.Instance);
+    }
+
+    [Fact]
+    public async Task A_new_instance_records_nothing_for_commands_written_before_it_started()
+    {
+        var device = await AddDeviceToBothAsync();
+        var old = Guid.NewGuid().ToString("N");
+        await FleetCommands.SendAsync(_one, device.DeviceId, old);
+        await FleetCommands.WaitForAsync(_one, old, "offline");
+
+        await using var three = await TestBridge.StartAsync(Settings, fleetOf: _one);
+        await three.WaitForDeviceAsync(device.DeviceId);
+        // A command for a device connected to the new instance, written after the old one: once it is sent, the new
+        // instance has read past where the old one would be.
+        var marker = await AddDeviceToBothAsync();
+        await three.WaitForDeviceAsync(marker.DeviceId);
+        using var markerOnThree = await ConnectSubscribedAsync(three, marker, []);
+        var markerCommand = Guid.NewGuid().ToString("N");
+        await FleetCommands.SendAsync(_one, marker.DeviceId, markerCommand);
+        await FleetCommands.WaitForAsync(_one, markerCommand, "sent");
+
+        var outcomes = await FleetCommands.AllAsync(_one, old);
+        Assert.Equal(["offline"], outcomes.Select(o => o.Outcome));
+        Assert.NotEqual(InstanceOf(three), outcomes[0].Instance);
+    }
+
+    [Fact]
+    public async Task A_device_away_with_a_persistent_session_gets_its_queued_commands_at_another_instance_once_its_own_is_gone()
+    {
+        var device = await AddDeviceToBothAsync();
+        var three = await TestBridge.StartAsync(Settings, fleetOf: _one);
+        var threeGone = false;
+        try
+        {
+            await three.WaitForDeviceAsync(device.DeviceId);
+            var first = await DeviceClients.ConnectOrThrowAsync(Persistent(three, device));
+            await first.SubscribeAsync($"devices/{device.DeviceId}/commands", MqttQualityOfServiceLevel.AtLeastOnce);
+            await first.DisconnectAsync();
+            first.Dispose();
+            var threeId = InstanceOf(three);
+            foreach (var bridge in new[] { _one, _two })
+            {
+                var view = bridge.Services.GetRequiredService<PresenceView>();
+                await Eventually.HoldsAsync(() => view.TryGet(device.DeviceId, out var p) && p.Instance == threeId && !p.Connected && p.Persistent,
+                    TimeSpan.FromSeconds(20), $"{InstanceOf(bridge)} sees {device.DeviceId} away from {threeId} with a session");
+            }
+
+            // Queued while its instance lives, then that instance goes, then another command is queued by the survivors.
+            var before = Guid.NewGuid().ToString("N");
+            await FleetCommands.SendAsync(_one, device.DeviceId, before);
+            Assert.Equal(threeId, (await FleetCommands.WaitForAsync(_one, before, "sent")).Instance);
+            await three.DisposeAsync();
+            threeGone = true;
+            var after = Guid.NewGuid().ToString("N");
+            await FleetCommands.SendAsync(_one, device.DeviceId, after);
+            Assert.NotEqual(threeId, (await FleetCommands.WaitForAsync(_one, after, "sent")).Instance);
+            var sessions = _two.Services.GetRequiredService<DurableSessions>();
+            await Eventually.HoldsAsync(() => sessions.TryGet(device.DeviceId, out var s) && s.Queued.Count == 2, TimeSpan.FromSeconds(20),
+                "instance two reads both queued commands in iot.sessions");
+
+            var received = new List<string>();
+            var again = new MqttClientFactory().CreateMqttClient();
+            using (again)
+            {
+                again.ApplicationMessageReceivedAsync += e =>
+                {
+                    lock (received)
+                        received.Add(e.ApplicationMessage.ConvertPayloadToString());
+                    return Task.CompletedTask;
+                };
+                var connack = await again.ConnectAsync(Persistent(_two, device));
+                Assert.True(connack.IsSessionPresent, "the session is resumed at instance two");
+                await Eventually.HoldsAsync(() => { lock (received) return received.Count >= 2; }, TimeSpan.FromSeconds(30), "both queued commands arrive");
+                lock (received)
+                    Assert.Equal([before, after], received);
+                foreach (var commandId in new[] { before, after })
+                    Assert.Equal(InstanceOf(_two), (await FleetCommands.WaitForAsync(_one, commandId, "delivered")).Instance);
+            }
+        }
+        finally
+        {
+            if (!threeGone)
+                await three.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_stored_session_past_its_expiry_is_not_resumed_at_another_instance_and_queues_nothing()
+    {
+        var device = await AddDeviceToBothAsync();
+        var three = await TestBridge.StartAsync(Settings, fleetOf: _one);
+        var threeGone = false;
+        try
+        {
+            await three.WaitForDeviceAsync(device.DeviceId);
+            var first = await DeviceClients.ConnectOrThrowAsync(Persistent(three, device, sessionExpirySeconds: 1));
+            await first.SubscribeAsync($"devices/{device.DeviceId}/commands", MqttQualityOfServiceLevel.AtLeastOnce);
+            await first.DisconnectAsync();
+            first.Dispose();
+            var sessions = _two.Services.GetRequiredService<DurableSessions>();
+            await Eventually.HoldsAsync(() => sessions.TryGet(device.DeviceId, out var s) && s.DisconnectedAtMs is not null, TimeSpan.FromSeconds(20),
+                "instance two reads the stored session");
+            await three.DisposeAsync();
+            threeGone = true;
+            // The session's second passes (what instance two holds says so); a command after it finds no session.
+            await Eventually.HoldsAsync(() => sessions.TryGet(device.DeviceId, out var s)
+                && s.ExpiredAt(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), null), TimeSpan.FromSeconds(20), "the stored session expires");
+            var late = Guid.NewGuid().ToString("N");
+            await FleetCommands.SendAsync(_one, device.DeviceId, late);
+            await FleetCommands.WaitForAsync(_one, late, "offline");
+
+            using var again = new MqttClientFactory().CreateMqttClient();
+            var connack = await again.ConnectAsync(Persistent(_two, device));
+            Assert.False(connack.IsSessionPresent, "an expired session is not resumed");
+        }
+        finally
+        {
+            if (!threeGone)
+                await three.DisposeAsync();
+        }
+    }
+
+    private static MqttClientOptions Persistent(TestBridge bridge, DeviceRegistry.DeviceAdded device, uint sessionExpirySeconds = 300) =>
+        DeviceClients.Tcp(bridge.Endpoints, device.DeviceId).WithToken(device.DeviceId, device.Token)
+            .WithCleanStart(false).WithSessionExpiryInterval(sessionExpirySeconds).Build();
+
+    private async Task<DeviceRegistry.DeviceAdded> AddDeviceToBothAsync()
+    {
+        var device = await _one.AddDeviceAsync();
+        await _two.WaitForDeviceAsync(device.DeviceId);
+        return device;
+    }
+
+    private static async Task<IMqttClient> ConnectSubscribedAsync(TestBridge bridge, DeviceRegistry.DeviceAdded device, List<string> received)
+    {
+        var client = await DeviceClients.ConnectOrThrowAsync(
+            DeviceClients.Tcp(bridge.Endpoints, device.DeviceId).WithToken(device.DeviceId, device.Token).Build());
+        client.ApplicationMessageReceivedAsync += e =>
+        {
+            lock (received)
+                received.Add(e.ApplicationMessage.ConvertPayloadToString());
+            return Task.CompletedTask;
+        };
+        await client.SubscribeAsync($"devices/{device.DeviceId}/commands", MqttQualityOfServiceLevel.AtLeastOnce);
+        return client;
+    }
+
+    // Routing follows iot.presence: wait until both instances read where the device is.
+    private async Task WaitUntilBothSeeAsync(string deviceId, TestBridge holder)
+    {
+        foreach (var bridge in new[] { _one, _two })
+        {
+            var view = bridge.Services.GetRequiredService<PresenceView>();
+            await Eventually.HoldsAsync(() => view.TryGet(deviceId, out var p) && p.Connected && p.Instance == InstanceOf(holder),
+                TimeSpan.FromSeconds(20), $"{InstanceOf(bridge)} sees {deviceId} at {InstanceOf(holder)}");
+        }
+    }
+
+    private static string InstanceOf(TestBridge bridge) => bridge.Services.GetRequiredService<PresenceView>().Self;
+}
