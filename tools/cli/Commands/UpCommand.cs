@@ -96,6 +96,9 @@ public static class UpCommand
         var bridge = services.Single(s => s.Spec.Name == "mqtt-bridge");
         var rules = services.Single(s => s.Spec.Name == "rules-processor");
         var sink = services.Single(s => s.Spec.Name == "sink-writer");
+        // The web console holds no pipeline data: it goes first, so nobody changes anything during the drain.
+        foreach (var other in services.Except([bridge, rules, sink]))
+            await other.StopAsync(stopGrace);
         await bridge.StopAsync(stopGrace);
         await drain.WaitForGroupsAsync(pipeline.RulesGroups, "rules-processor", drainTimeout);
         await rules.StopAsync(stopGrace);

@@ -5,7 +5,7 @@ using Pipeline.EmbeddedStack.Credentials;
 namespace Pipeline.Cli.Supervision;
 
 /// <summary>
-/// The three services `up` runs, in start order, and the configuration each gets from the embedded
+/// The services `up` runs (the three stages and the web console), in start order, and the configuration each gets from the embedded
 /// stack. Services inherit this process's environment, so a PIPELINE__ override set for `up`
 /// reaches them too; the listener ports read here only decide what the endpoints file says.
 /// Only the sink talks to ClickHouse, as the sink user (insert and select); `up` has applied the
@@ -16,6 +16,7 @@ public sealed class PipelineServices(IConfiguration configuration, StackEndpoint
     private string BridgeHttp => configuration["Services:BridgeHttpUrl"] ?? "http://127.0.0.1:9101";
     private string RulesHttp => configuration["Services:RulesHttpUrl"] ?? "http://127.0.0.1:9102";
     private string SinkHttp => configuration["Services:SinkHttpUrl"] ?? "http://127.0.0.1:9103";
+    private string ConsoleHttp => configuration["Services:ConsoleHttpUrl"] ?? "http://127.0.0.1:8080";
     private string CaDirectory => Path.Combine(Path.GetFullPath(stateDir), "ca");
 
     public IReadOnlyList<ServiceSpec> Specs()
@@ -62,6 +63,16 @@ public sealed class PipelineServices(IConfiguration configuration, StackEndpoint
                 ("PIPELINE__ClickHouse__User", credentials.ClickHouse.Sink.User),
                 ("PIPELINE__ClickHouse__Password", credentials.ClickHouse.Sink.Password),
                 ("PIPELINE__SinkWriter__MigrateOnStart", "false")),
+            // The web console (docs/console.md): sign-in with the operator token, the bridge's operator APIs, and
+            // ClickHouse as the read-only analyst, the same access as `./pipeline query`.
+            Spec("web-console", "web-console", "Pipeline.WebConsole", ConsoleHttp,
+                ("PIPELINE__Console__OperatorToken", credentials.OperatorToken),
+                ("PIPELINE__Console__BridgeUrl", BridgeHttp),
+                ("PIPELINE__Console__Metrics__bridge", BridgeHttp + "/metrics"),
+                ("PIPELINE__Console__Metrics__rules", RulesHttp + "/metrics"),
+                ("PIPELINE__Console__Metrics__sink", SinkHttp + "/metrics"),
+                ("PIPELINE__ClickHouse__User", credentials.ClickHouse.Analyst.User),
+                ("PIPELINE__ClickHouse__Password", credentials.ClickHouse.Analyst.Password)),
         ];
     }
 
@@ -75,6 +86,7 @@ public sealed class PipelineServices(IConfiguration configuration, StackEndpoint
             Https = configuration["Listeners:HttpsPort"] == "-1" ? null : $"https://{host}:{configuration["Listeners:HttpsPort"] ?? "8443"}",
             MqttWs = $"ws://{host}:{configuration["Listeners:WebSocketPort"] ?? "8083"}{configuration["Listeners:WebSocketPath"] ?? "/mqtt"}",
             CaCert = Path.Combine(CaDirectory, "ca.crt"),
+            Console = ConsoleHttp,
             Metrics = new Dictionary<string, string>
             {
                 ["bridge"] = BridgeHttp + "/metrics",
