@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
 using Pipeline.ServiceDefaults;
 using Pipeline.WebConsole.Bridge;
@@ -9,6 +10,9 @@ using Pipeline.WebConsole.Status;
 var builder = ServiceDefaultsExtensions.CreateServiceBuilder(args, defaultHttpUrl: "http://127.0.0.1:8080");
 builder.Services.AddValidatedOptions<ConsoleOptions>(ConsoleOptions.SectionName);
 builder.Services.AddOperatorSignIn();
+// Session cookies and antiforgery tokens are protected with keys held in memory only: nothing secret is written to
+// disk, and a restarted console asks operators to sign in again.
+builder.Services.AddDataProtection().UseEphemeralDataProtectionProvider();
 builder.Services.AddRazorPages();
 builder.Services.AddHttpClient<BridgeClient>((sp, http) =>
 {
