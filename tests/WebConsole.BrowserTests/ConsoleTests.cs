@@ -18,8 +18,12 @@ public sealed class ConsoleTests(ConsolePipeline pipeline) : IClassFixture<Conso
         await using var console = await pipeline.NewPageAsync();
         var page = console.Page;
 
-        await page.GotoAsync("/query");
+        var response = await page.GotoAsync("/query");
         await Expect(page).ToHaveURLAsync(new Regex("/signin"));
+        // No inline script may run, whatever a page shows; no framing.
+        var headers = await response!.AllHeadersAsync();
+        Assert.Contains("script-src 'self';", headers["content-security-policy"], StringComparison.Ordinal);
+        Assert.Equal("DENY", headers["x-frame-options"]);
         var api = await page.APIRequest.GetAsync("/api/devices/any/telemetry");
         Assert.Equal(401, api.Status);
 
@@ -62,6 +66,10 @@ public sealed class ConsoleTests(ConsolePipeline pipeline) : IClassFixture<Conso
         await pipeline.WaitUntilAcceptedAsync("console-dev-1", token);
 
         await pipeline.PublishAsync("console-dev-1", token, "devices/console-dev-1/telemetry", """{"temperature":21.5,"humidity":40}""");
+        // Not JSON: refused by the pipeline, listed under the device's rejected messages with its reason.
+        // (mosquitto_pub may report the refusal's reason code: its exit status is not the point here.)
+        await ExternalTool.TryRunAsync("mosquitto_pub", [.. pipeline.MqttArgs("console-dev-1", token), "-V", "mqttv5", "-q", "1",
+            "-t", "devices/console-dev-1/telemetry", "-m", "<b>not json</b>"]);
         const string hostileEvent = """{"type":"door","note":"<script>alert('event')</script><img src=x onerror=alert(2)>"}""";
         await pipeline.PublishAsync("console-dev-1", token, "devices/console-dev-1/events", hostileEvent);
 
@@ -80,6 +88,12 @@ public sealed class ConsoleTests(ConsolePipeline pipeline) : IClassFixture<Conso
             return await page.Locator("#events").TextContentAsync() ?? "";
         }, text => text.Contains(hostileText, StringComparison.Ordinal), TimeSpan.FromSeconds(60), "the event is listed with its text as sent");
         await Expect(chart).ToHaveAttributeAsync("data-points", new Regex("^[1-9]"), new() { Timeout = 60_000 });
+        await Pipeline.TestSupport.Eventually.HoldsAsync(async () =>
+        {
+            await page.ReloadAsync();
+            return await page.Locator("#rejected tbody").TextContentAsync() ?? "";
+        }, text => text.Contains("<b>not json</b>", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "the refused payload is listed as text");
+        Assert.Equal(0, await page.Locator("#rejected b").CountAsync());
         var before = int.Parse((await chart.GetAttributeAsync("data-points"))!, System.Globalization.CultureInfo.InvariantCulture);
         await pipeline.PublishAsync("console-dev-1", token, "devices/console-dev-1/telemetry", """{"temperature":22.5}""");
         await Expect(chart).ToHaveAttributeAsync("data-points", new Regex($"^(?!{before}$)[0-9]+$"), new() { Timeout = 60_000 });
@@ -102,6 +116,10 @@ public sealed class ConsoleTests(ConsolePipeline pipeline) : IClassFixture<Conso
         await Expect(page.Locator("#device-message")).ToContainTextAsync("Desired state updated");
         await device.WaitForAsync(o => o.Contains("\"fan\":\"on\"", StringComparison.Ordinal), "mosquitto_sub receives the delta with fan=on");
         await Expect(page.Locator("#shadow-delta")).ToContainTextAsync("\"fan\": \"on\"");
+
+        await page.FillAsync("#command-payload", """{"action":"blink"}""");
+        await page.ClickAsync("#command-form button");
+        await Expect(page.Locator("#command-outcomes")).ToContainTextAsync("accepted");
 
         // Written onto a version someone else changed meanwhile: refused, not overwritten.
         await page.FillAsync("#desired", """{"fan":"off"}""");

@@ -86,7 +86,7 @@ public sealed class RuleEditModel(BridgeClient bridge) : PageModel
     {
         Response.StatusCode = answer.Status;
         var field = answer.Body?["field"]?.GetValue<string>();
-        Error = field is null ? answer.Reason : $"{field}: {answer.Reason}";
+        Error = field is null || answer.Reason.StartsWith(field + ":", StringComparison.Ordinal) ? answer.Reason : $"{field}: {answer.Reason}";
         if (answer.Body?["line"]?.GetValue<int>() is { } line && answer.Body?["column"]?.GetValue<int>() is { } column)
         {
             var lines = (Sql ?? "").Split('\n');
