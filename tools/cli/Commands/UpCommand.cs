@@ -9,8 +9,8 @@ using Pipeline.EmbeddedStack;
 namespace Pipeline.Cli.Commands;
 
 /// <summary>
-/// `./pipeline up`: the embedded stack in this process and the three services as separate
-/// processes; prints the endpoints, runs until Ctrl-C or SIGTERM, then stops the services
+/// `./pipeline up`: the embedded stack in this process and the three services and the web console as
+/// separate processes; prints the endpoints, runs until Ctrl-C or SIGTERM, then stops the console and the services
 /// front to back (bridge, processor, sink) so each drains what the previous one handed it.
 /// </summary>
 public static class UpCommand
