@@ -101,6 +101,15 @@ public sealed class ConsoleTests(ConsolePipeline pipeline) : IClassFixture<Conso
 
         Assert.Empty(console.Dialogs);
         Assert.Equal(0, await page.Locator("#events img").CountAsync());
+
+        // Revoked in the console: its token stops working.
+        await page.GotoAsync("/");
+        await page.Locator("#fleet tr", new() { HasText = "console-dev-1" }).Locator("text=Revoke").ClickAsync();
+        await Expect(page.Locator("#fleet tr", new() { HasText = "console-dev-1" })).ToContainTextAsync("revoked");
+        await Pipeline.TestSupport.Eventually.HoldsAsync(
+            async () => (await ExternalTool.TryRunAsync("mosquitto_pub", [.. pipeline.MqttArgs("console-dev-1", token), "-V", "mqttv5", "-q", "1",
+                "-t", "devices/console-dev-1/events", "-m", "{}"])).Exit,
+            exit => exit != 0, TimeSpan.FromSeconds(30), "the bridge refuses the revoked device");
     }
 
     [Fact]
