@@ -52,6 +52,7 @@ internal sealed class PipelineUp : IAsyncDisposable
             ["PIPELINE__Services__BridgeHttpUrl"] = $"http://127.0.0.1:{FreePort()}",
             ["PIPELINE__Services__RulesHttpUrl"] = $"http://127.0.0.1:{FreePort()}",
             ["PIPELINE__Services__SinkHttpUrl"] = $"http://127.0.0.1:{FreePort()}",
+            ["PIPELINE__Services__ConsoleHttpUrl"] = $"http://127.0.0.1:{FreePort()}",
             ["PIPELINE__Limits__RateLimitPerSecond"] = "1000000",
         };
         var up = ChildProcess.Dotnet("up", BenchPaths.Cli, ["up", "--fresh"], environment, echo: false);

@@ -45,6 +45,10 @@ acl --allow-principal User:sink --operation Read --operation Describe --operatio
 acl --allow-principal User:sink --operation Write --topic iot.rejected
 acl --allow-principal User:sink --operation Read --operation Describe --group sink-writer --resource-pattern-type prefixed
 
+# web-console: adds and revokes devices (the registry), reading it with the registry view's unique groups.
+acl --allow-principal User:console --operation Read --operation Write --operation Describe --operation DescribeConfigs --topic iot.devices
+acl --allow-principal User:console --operation Read --group device-registry-view --resource-pattern-type prefixed
+
 # schema-registry: its own store topic and group.
 acl --allow-principal User:schema-registry --operation All --topic _schemas
 acl --allow-principal User:schema-registry --operation All --group schema-registry --resource-pattern-type prefixed

@@ -18,6 +18,8 @@ public sealed record StackEndpoints
     public required string SchemaRegistry { get; init; }
     public required string Clickhouse { get; init; }
     public string? CaCert { get; init; }
+    /// <summary>The web console (services/web-console), signed in with the operator token.</summary>
+    public string? Console { get; init; }
     public Dictionary<string, string> Metrics { get; init; } = [];
     /// <summary>Process id of the process that hosts the stack, so a stale file can be told from a live one.</summary>
     public int Pid { get; init; } = Environment.ProcessId;

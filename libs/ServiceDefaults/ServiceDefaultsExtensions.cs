@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -46,7 +47,10 @@ public static class ServiceDefaultsExtensions
         return builder;
     }
 
-    /// <summary>/healthz answers 200 only when every registered check is healthy; /metrics is Prometheus text.</summary>
+    /// <summary>
+    /// /healthz answers 200 only when every registered check is healthy; /metrics is Prometheus text. Both stay open
+    /// when a service requires sign-in elsewhere (the web console): supervisors and scrapers have no session.
+    /// </summary>
     public static WebApplication MapServiceEndpoints(this WebApplication app)
     {
         app.MapHealthChecks("/healthz", new HealthCheckOptions
@@ -60,8 +64,8 @@ public static class ServiceDefaultsExtensions
                     checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), e.Value.Description }),
                 });
             },
-        });
-        app.MapMetrics("/metrics");
+        }).AllowAnonymous();
+        app.MapMetrics("/metrics").AllowAnonymous();
         return app;
     }
 }

@@ -102,6 +102,7 @@ public sealed class UpTests
         home.Environment["PIPELINE__Services__BridgeHttpUrl"] = $"http://127.0.0.1:{FreePorts.Next()}";
         home.Environment["PIPELINE__Services__RulesHttpUrl"] = $"http://127.0.0.1:{FreePorts.Next()}";
         home.Environment["PIPELINE__Services__SinkHttpUrl"] = $"http://127.0.0.1:{FreePorts.Next()}";
+        home.Environment["PIPELINE__Services__ConsoleHttpUrl"] = $"http://127.0.0.1:{FreePorts.Next()}";
     }
 
     internal static async Task<long> CountAsync(CliHome home, string sql)

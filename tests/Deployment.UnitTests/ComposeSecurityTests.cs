@@ -12,7 +12,7 @@ public sealed partial class ComposeSecurityTests
     private static readonly string Root = DockerComposeTests.FindRoot();
     private static readonly string ComposeText = File.ReadAllText(Path.Combine(Root, "docker-compose.yml"));
     private static readonly YamlMappingNode Services = DockerComposeTests.LoadServices();
-    private static readonly string[] PipelineServices = ["mqtt-bridge", "rules-processor", "sink-writer"];
+    private static readonly string[] PipelineServices = ["mqtt-bridge", "rules-processor", "sink-writer", "web-console"];
 
     [Fact]
     public void Kafka_authenticates_every_listener_authorizes_by_ACL_and_creates_no_topic_itself()

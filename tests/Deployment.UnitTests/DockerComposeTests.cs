@@ -48,7 +48,7 @@ public sealed class DockerComposeTests
     [Fact]
     public void Services_have_health_checks_volumes_for_state_and_run_as_non_root()
     {
-        foreach (var name in new[] { "kafka", "schema-registry", "clickhouse", "mqtt-bridge", "balancer", "rules-processor", "sink-writer" })
+        foreach (var name in new[] { "kafka", "schema-registry", "clickhouse", "mqtt-bridge", "balancer", "rules-processor", "sink-writer", "web-console" })
         {
             var service = (YamlMappingNode)Services.Children[name];
             Assert.True(service.Children.ContainsKey("healthcheck"), $"{name} has no health check");

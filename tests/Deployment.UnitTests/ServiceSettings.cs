@@ -15,6 +15,7 @@ public static class ServiceSettings
         ["rules-processor"] = ["StateDir"],
         ["mqtt-bridge"] = [],
         ["sink-writer"] = [],
+        ["web-console"] = [],
     };
 
     public static readonly Dictionary<string, Assembly> Services = new()
@@ -22,6 +23,7 @@ public static class ServiceSettings
         ["mqtt-bridge"] = typeof(Pipeline.MqttBridge.Options.BridgeOptions).Assembly,
         ["rules-processor"] = typeof(Pipeline.RulesProcessor.RulesOptions).Assembly,
         ["sink-writer"] = typeof(Pipeline.SinkWriter.SinkWriterOptions).Assembly,
+        ["web-console"] = typeof(Pipeline.WebConsole.Options.ConsoleOptions).Assembly,
     };
 
     private static readonly Assembly[] Shared =

@@ -35,7 +35,7 @@ public sealed class RunningPipeline : IAsyncDisposable
             home.Environment[key] = value;
         foreach (var key in new[] { "PIPELINE__Listeners__TcpPort", "PIPELINE__Listeners__TlsPort", "PIPELINE__Listeners__WebSocketPort", "PIPELINE__Listeners__HttpsPort" })
             home.Environment[key] = FreePorts.Next().ToString(CultureInfo.InvariantCulture);
-        foreach (var key in new[] { "PIPELINE__Services__BridgeHttpUrl", "PIPELINE__Services__RulesHttpUrl", "PIPELINE__Services__SinkHttpUrl", "PIPELINE__Services__BalancerHttpUrl", "PIPELINE__EmbeddedStack__FaultControlUrl" })
+        foreach (var key in new[] { "PIPELINE__Services__BridgeHttpUrl", "PIPELINE__Services__RulesHttpUrl", "PIPELINE__Services__SinkHttpUrl", "PIPELINE__Services__BalancerHttpUrl", "PIPELINE__Services__ConsoleHttpUrl", "PIPELINE__EmbeddedStack__FaultControlUrl" })
             home.Environment[key] = $"http://127.0.0.1:{FreePorts.Next()}";
         var up = CliProcess.Start(home, ["up", "--fresh", .. upArguments]);
         var pipeline = new RunningPipeline(home, up);

@@ -16,6 +16,7 @@ public static class EndpointsPrinter
         Line("schema-registry", endpoints.SchemaRegistry);
         Line("clickhouse", endpoints.Clickhouse);
         Line("ca-cert", endpoints.CaCert);
+        Line("console", endpoints.Console);
         foreach (var (service, url) in endpoints.Metrics)
             Line($"metrics {service}", url);
         Console.WriteLine("Ctrl-C stops it.");

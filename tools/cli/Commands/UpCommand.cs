@@ -10,10 +10,10 @@ using Pipeline.EmbeddedStack;
 namespace Pipeline.Cli.Commands;
 
 /// <summary>
-/// `./pipeline up`: the embedded stack in this process and the three services as separate
-/// processes (as many instances of each as asked, the bridges behind HAProxy when more than one);
-/// prints the endpoints, runs until Ctrl-C or SIGTERM, then stops the services front to back
-/// (bridges, processors, sinks) so each drains what the previous one handed it.
+/// `./pipeline up`: the embedded stack in this process, the three services as separate processes (as many
+/// instances of each as asked, the bridges behind HAProxy when more than one) and the web console; prints the
+/// endpoints, runs until Ctrl-C or SIGTERM, then stops the console and the services front to back (bridges,
+/// processors, sinks) so each drains what the previous one handed it.
 /// </summary>
 public static class UpCommand
 {

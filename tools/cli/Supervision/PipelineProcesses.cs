@@ -2,14 +2,14 @@ namespace Pipeline.Cli.Supervision;
 
 /// <summary>
 /// Every process `up` supervises, by stage: the bridges, the balancer in front of them (with more than one bridge),
-/// the processors, the sinks. Each stage starts once the previous one is healthy (its instances together); stopping
+/// the processors, the sinks, the web console. Each stage starts once the previous one is healthy (its instances together); stopping
 /// goes front to back, each stage after the previous one's output is consumed (<see cref="PipelineDrain"/>).
 /// </summary>
 public sealed class PipelineProcesses : IAsyncDisposable
 {
     private readonly ConsoleLog _log;
     private readonly IReadOnlyList<IReadOnlyList<ServiceProcess>> _stages;
-    private readonly List<ServiceProcess> _bridges, _balancer, _processors, _sinks;
+    private readonly List<ServiceProcess> _bridges, _balancer, _processors, _sinks, _console;
 
     public PipelineProcesses(PipelineServices services, ServiceSpec? balancer, string stateDir, ConsoleLog log)
     {
@@ -21,7 +21,8 @@ public sealed class PipelineProcesses : IAsyncDisposable
         _balancer = Processes(balancer is null ? [] : [balancer]);
         _processors = Processes(services.Processors());
         _sinks = Processes(services.Sinks());
-        _stages = [_bridges, _balancer, _processors, _sinks];
+        _console = Processes([services.ConsoleSpec()]);
+        _stages = [_bridges, _balancer, _processors, _sinks, _console];
     }
 
     public IEnumerable<ServiceProcess> All => _stages.SelectMany(s => s);
@@ -43,13 +44,15 @@ public sealed class PipelineProcesses : IAsyncDisposable
     }
 
     /// <summary>
-    /// The balancer and the bridges first (no new data; each bridge flushes what devices sent), then each stage once
+    /// The console, the balancer and the bridges first (no new data; each bridge flushes what devices sent), then each stage once
     /// the previous one's output is consumed, so nothing is left in the in-memory Kafka when it stops.
     /// </summary>
     public async Task StopInOrderAsync(PipelineServices services, PipelineDrain drain)
     {
         var drainTimeout = TimeSpan.FromSeconds(30);
         var stopGrace = TimeSpan.FromSeconds(30);
+        // The web console holds no pipeline data: it goes first, so nobody changes anything during the drain.
+        await StopAsync(_console, stopGrace);
         await StopAsync(_balancer, stopGrace);
         await StopAsync(_bridges, stopGrace);
         await drain.WaitForGroupsAsync(services.RulesGroups, "rules-processor", drainTimeout);

@@ -6,7 +6,8 @@ using Pipeline.EmbeddedStack.Credentials;
 namespace Pipeline.Cli.Supervision;
 
 /// <summary>
-/// The services `up` runs, as many instances of each as asked, and the configuration each instance gets from the
+/// The services `up` runs (the three stages, as many instances of each as asked, and the web console), and the
+/// configuration each instance gets from the
 /// embedded stack. Services inherit this process's environment, so a PIPELINE__ override set for `up` reaches them
 /// too; what must differ per instance is set here (its HTTP address, a bridge's listener ports behind the balancer,
 /// a processor's state folder). The listener ports read here only decide what the endpoints file says.
@@ -15,7 +16,7 @@ namespace Pipeline.Cli.Supervision;
 /// </summary>
 public sealed partial class PipelineServices
 {
-    public const string Bridge = "mqtt-bridge", Rules = "rules-processor", Sink = "sink-writer", Balancer = "balancer";
+    public const string Bridge = "mqtt-bridge", Rules = "rules-processor", Sink = "sink-writer", Balancer = "balancer", Console = "web-console";
 
     private readonly IConfiguration _configuration;
     private readonly StackEndpoints _stack;
@@ -43,6 +44,7 @@ public sealed partial class PipelineServices
 
     private string CaDirectory => Path.Combine(_stateDir, "ca");
     private string BalancerHttp => _configuration["Services:BalancerHttpUrl"] ?? "http://127.0.0.1:9104";
+    private string ConsoleHttp => _configuration["Services:ConsoleHttpUrl"] ?? "http://127.0.0.1:8080";
 
     /// <summary>Every bridge instance; behind the balancer each listens on its own private loopback ports.</summary>
     public IReadOnlyList<ServiceSpec> Bridges() => [.. Enumerable.Range(1, Counts.Bridges).Select(i =>
@@ -96,6 +98,24 @@ public sealed partial class PipelineServices
         ("PIPELINE__SinkWriter__MigrateOnStart", "false"),
     ]))];
 
+    /// <summary>
+    /// The web console (docs/console.md): sign-in with the operator token, the bridge's operator APIs (instance 1's, as
+    /// the CLI's), every instance's /metrics for its Pipeline page, and ClickHouse as the read-only analyst, the same
+    /// access as `./pipeline query`.
+    /// </summary>
+    public ServiceSpec ConsoleSpec()
+    {
+        var settings = new List<(string, string)>
+        {
+            ("PIPELINE__Console__OperatorToken", _credentials.OperatorToken),
+            ("PIPELINE__Console__BridgeUrl", _bridgeHttp[0]),
+            ("PIPELINE__ClickHouse__User", _credentials.ClickHouse.Analyst.User),
+            ("PIPELINE__ClickHouse__Password", _credentials.ClickHouse.Analyst.Password),
+        };
+        settings.AddRange(MetricsUrls().Select(m => ($"PIPELINE__Console__Metrics__{m.Key}", m.Value)));
+        return Spec(Console, 1, 1, "Pipeline.WebConsole", ConsoleHttp, settings);
+    }
+
     /// <summary>haproxy.cfg for the bridges (only with more than one bridge).</summary>
     public string BalancerConfiguration() => HaproxyConfig.Render(PublicListeners.From(_configuration), _backends, BalancerHttp);
 
@@ -127,8 +147,23 @@ public sealed partial class PipelineServices
     public StackEndpoints Endpoints()
     {
         var host = _configuration["Listeners:BindAddress"] is { Length: > 0 } bind && bind != "0.0.0.0" ? bind : "127.0.0.1";
+        var metrics = MetricsUrls();
+        return _stack with
+        {
+            Mqtt = $"{host}:{_configuration["Listeners:TcpPort"] ?? "1883"}",
+            Mqtts = $"{host}:{_configuration["Listeners:TlsPort"] ?? "8883"}",
+            Https = _configuration["Listeners:HttpsPort"] == "-1" ? null : $"https://{host}:{_configuration["Listeners:HttpsPort"] ?? "8443"}",
+            MqttWs = $"ws://{host}:{_configuration["Listeners:WebSocketPort"] ?? "8083"}{_configuration["Listeners:WebSocketPath"] ?? "/mqtt"}",
+            CaCert = Path.Combine(CaDirectory, "ca.crt"),
+            Console = ConsoleHttp,
+            Metrics = metrics,
+        };
+    }
+
+    /// <summary>Every instance's /metrics by name: instance 1 of each service is "bridge", "rules", "sink" as with one instance (tools find the bridge's operator API by it).</summary>
+    private Dictionary<string, string> MetricsUrls()
+    {
         var metrics = new Dictionary<string, string>();
-        // Instance 1 of each service is "bridge", "rules", "sink" as with one instance (tools find the bridge's operator API by it).
         void Add(string key, IReadOnlyList<string> urls)
         {
             for (var i = 0; i < urls.Count; i++)
@@ -138,15 +173,7 @@ public sealed partial class PipelineServices
         Add("rules", _rulesHttp);
         Add("sink", _sinkHttp);
         if (Counts.NeedsBalancer) metrics[Balancer] = BalancerHttp + "/metrics";
-        return _stack with
-        {
-            Mqtt = $"{host}:{_configuration["Listeners:TcpPort"] ?? "1883"}",
-            Mqtts = $"{host}:{_configuration["Listeners:TlsPort"] ?? "8883"}",
-            Https = _configuration["Listeners:HttpsPort"] == "-1" ? null : $"https://{host}:{_configuration["Listeners:HttpsPort"] ?? "8443"}",
-            MqttWs = $"ws://{host}:{_configuration["Listeners:WebSocketPort"] ?? "8083"}{_configuration["Listeners:WebSocketPath"] ?? "/mqtt"}",
-            CaCert = Path.Combine(CaDirectory, "ca.crt"),
-            Metrics = metrics,
-        };
+        return metrics;
     }
 
     public static string RulesProcessorBinary => Binary("rules-processor", "Pipeline.RulesProcessor");
