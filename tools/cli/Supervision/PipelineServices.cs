@@ -46,6 +46,8 @@ public sealed class PipelineServices(IConfiguration configuration, StackEndpoint
             // over plain TCP anyway); the bridge's own default is certificates only.
             Spec("mqtt-bridge", "mqtt-bridge", "Pipeline.MqttBridge", BridgeHttp, ("PIPELINE__Listeners__CaDirectory", CaDirectory),
                 ("PIPELINE__OperatorApi__Token", credentials.OperatorToken),
+                // Device token hashes are keyed with this secret; `devices add` and `simulate` read it from credentials.json too.
+                ("PIPELINE__DeviceTokens__Pepper", credentials.TokenPepper ?? throw new InvalidOperationException("The credentials have no token pepper.")),
                 ("PIPELINE__Listeners__HttpsAllowDeviceTokens", configuration["Listeners:HttpsAllowDeviceTokens"] ?? "true")),
             // At-least-once on the embedded stack: librdkafka's mock cluster does not keep offsets committed
             // inside transactions and does not abort a killed producer's open transaction, so exactly-once
