@@ -177,6 +177,12 @@ internal static class IdleConnections
         await Task.Delay(TimeSpan.FromSeconds(3));
         var rssAfter = ProcessMemory.ResidentBytes(serverPid);
         var managedAfter = managedBytes is null ? null : await managedBytes();
+        // For a heap census of the server with every connection open (dotnet-gcdump, docs/operations.md): hold longer after measuring.
+        if (int.TryParse(Environment.GetEnvironmentVariable("PIPELINE_BENCH_HOLD_SECONDS"), out var hold) && hold > 0)
+        {
+            Console.Error.WriteLine($"  [{label}] measured; holding the connections {hold} s more (PIPELINE_BENCH_HOLD_SECONDS), server pid {serverPid}");
+            await Task.Delay(TimeSpan.FromSeconds(hold));
+        }
 
         // Still there? One PINGREQ on each connection, a PINGRESP expected.
         var alive = 0;
