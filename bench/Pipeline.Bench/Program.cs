@@ -1,16 +1,16 @@
 using System.Globalization;
 using Pipeline.Bench;
 
-// ./pipeline bench [--quick] [--rate N] [--duration SECONDS] [--warmup SECONDS] [--connections N] [--only processor,rules,sink,e2e,sustained,connections,bridge]
+// ./pipeline bench [--quick] [--rate N] [--duration SECONDS] [--warmup SECONDS] [--connections N] [--only processor,rules,sink,e2e,sustained,connections,storm,bridge]
 // Every benchmark next to its reference in one run; one table on stdout, bench/results/latest.md and .json.
 var options = BenchOptions.Parse(args);
 if (options is null)
 {
-    Console.Error.WriteLine("usage: bench [--quick] [--rate MSGS_PER_S] [--duration SECONDS] [--warmup SECONDS] [--connections N] [--only processor,rules,sink,e2e,sustained,connections,bridge]");
+    Console.Error.WriteLine("usage: bench [--quick] [--rate MSGS_PER_S] [--duration SECONDS] [--warmup SECONDS] [--connections N] [--only processor,rules,sink,e2e,sustained,connections,storm,bridge]");
     return 2;
 }
 // Before anything is started: `up` (so the bridge), Mosquitto and the load generator inherit it.
-if (options.Parts.Contains("connections") && FileLimits.EnsureAtLeast(options.Connections + 2_000) is { } limitProblem)
+if (options.Parts.Overlaps(["connections", "storm"]) && FileLimits.EnsureAtLeast(options.Connections + 2_000) is { } limitProblem)
     Console.Error.WriteLine($"warning: {limitProblem}");
 var run = RunInfo.Now(options.Quick, args);
 Console.Error.WriteLine($"Benchmarks ({(options.Quick ? "quick" : "full")}) on {run.Machine}");
@@ -33,7 +33,7 @@ async Task Part(string part, Func<Task<IReadOnlyList<BenchResult>>> body, string
 await Part("processor", () => ServiceBenchmarks.ProcessorAsync(options.Quick), "processor vs passthrough");
 await Part("rules", () => ServiceBenchmarks.RulesCostAsync(options.Quick), "processor with 0, 1 and 10 operator rules");
 await Part("sink", () => ServiceBenchmarks.SinkAsync(options.Quick), "sink vs raw inserts");
-if (options.Parts.Overlaps(["e2e", "sustained", "bridge", "connections"]))
+if (options.Parts.Overlaps(["e2e", "sustained", "bridge", "connections", "storm"]))
 {
     Console.Error.WriteLine("== starting the pipeline (`up --fresh` in a private state folder)");
     PipelineUp? started = null;
@@ -57,6 +57,9 @@ if (options.Parts.Overlaps(["e2e", "sustained", "bridge", "connections"]))
         // Idle connections next (before the ingest run, which leaves the processor and sink busy behind it).
         await Part("connections", () => IdleConnections.RunAsync(pipeline, options.Connections),
             $"bridge vs Mosquitto: {options.Connections:N0} idle connections");
+        // A reconnect storm to a restarted bridge (it kills the bridge; `up` restarts it).
+        await Part("storm", () => ReconnectStorm.RunAsync(pipeline, options.Connections),
+            $"reconnect storm: {options.Connections:N0} first connects, bridge vs Mosquitto");
         await Part("bridge", async () =>
         {
             if (!File.Exists(Path.Combine(pipeline.StateDir, "simulator", "devices.json")))
@@ -87,7 +90,7 @@ internal sealed record BenchOptions(bool Quick, int Rate, TimeSpan Duration, Tim
         var warmup = Value("--warmup") is { } w ? int.TryParse(w.TrimEnd('s'), out var ws) && ws >= 0 ? ws : -1 : quick ? 3 : 10;
         var connections = Value("--connections") is { } c ? int.TryParse(c, out var k) && k is > 0 and <= 99_999 ? k : -1 : quick ? 1_000 : 10_000;
         if (rate < 0 || seconds < 0 || warmup < 0 || connections < 0) return null;
-        HashSet<string> all = ["processor", "rules", "sink", "e2e", "sustained", "connections", "bridge"];
+        HashSet<string> all = ["processor", "rules", "sink", "e2e", "sustained", "connections", "storm", "bridge"];
         var parts = Value("--only") is { } only ? only.Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet() : all;
         if (!parts.IsSubsetOf(all)) return null;
         // Each simulated device stays at 50 msg/s, well under the bridge's default per-device limit of 100.

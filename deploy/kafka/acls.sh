@@ -13,6 +13,8 @@ acl() { /opt/kafka/bin/kafka-acls.sh --bootstrap-server "$BOOTSTRAP" --command-c
 # mqtt-bridge: writes what devices send; follows the registry, shadows, commands and shadow answers.
 acl --allow-principal User:bridge --operation Write --operation Describe \
   --topic iot.telemetry.raw --topic iot.events.raw --topic iot.rejected --topic iot.shadow.requests
+# ... and rewrites a device's registry record once, when its token hash is still the legacy PBKDF2 form (docs/operations.md).
+acl --allow-principal User:bridge --operation Write --topic iot.devices
 acl --allow-principal User:bridge --operation Read --operation Describe --operation DescribeConfigs \
   --topic iot.devices --topic iot.shadows --topic iot.commands --topic iot.shadow.responses
 acl --allow-principal User:bridge --operation Read --group mqtt-bridge --resource-pattern-type prefixed

@@ -23,7 +23,13 @@ public sealed class DeviceRegistryClient(
     private readonly ProtobufSerializer<DeviceRecord> _serializer = new(schemaRegistry);
     private IProducer<string, byte[]>? _producer;
 
-    /// <summary>PBKDF2 iterations for new tokens (stored per record, so changing it never breaks old tokens).</summary>
+    /// <summary>
+    /// The server secret new tokens are hashed with (HMAC-SHA256, what the bridges check in microseconds). Without one,
+    /// new tokens get the legacy PBKDF2 hash, which the bridge rewrites keyed at the device's first connect.
+    /// </summary>
+    public TokenPepper? Pepper { get; init; }
+
+    /// <summary>PBKDF2 iterations for new tokens when there is no <see cref="Pepper"/> (stored per record).</summary>
     public int TokenHashIterations { get; init; } = DeviceTokens.DefaultIterations;
 
     /// <summary>How long a call waits for Kafka before it gives up with <see cref="DeviceRegistryError.RegistryUnavailable"/>.</summary>
@@ -57,7 +63,7 @@ public sealed class DeviceRegistryClient(
             DeviceId = id,
             CreatedTsMs = now,
             UpdatedTsMs = now,
-            Token = DeviceTokens.Hash(token, TokenHashIterations),
+            Token = Pepper is null ? DeviceTokens.Hash(token, TokenHashIterations) : DeviceTokens.HashKeyed(token, Pepper),
         };
         foreach (var (key, value) in attributes)
             record.Attributes[key] = value;
@@ -115,6 +121,23 @@ public sealed class DeviceRegistryClient(
         await WriteAsync(revoked, cancellationToken).ConfigureAwait(false);
         logger?.LogInformation("Device {DeviceId} revoked", id);
         return revoked;
+    }
+
+    /// <summary>
+    /// Rewrites each record (one the caller has just verified a token against) with that token's keyed hash, nothing
+    /// else changed, in one batch. Each change time moves past its current record's, so the registry views take it and
+    /// refuse a replay of the old form. Revoked records are never rewritten, and a revocation that lands after this
+    /// write still wins in every view (a revocation is never undone). Returns the records written.
+    /// </summary>
+    public async Task<IReadOnlyList<DeviceRecord>> UpgradeTokenHashesAsync(
+        IReadOnlyList<(DeviceRecord Current, DeviceRecord.Types.TokenHash Keyed)> upgrades, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(upgrades);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var records = upgrades.Where(u => !u.Current.Revoked).Select(u => DeviceTokens.Rekeyed(u.Current, u.Keyed, now)).ToList();
+        if (records.Count > 0)
+            await WriteAllAsync(records, cancellationToken).ConfigureAwait(false);
+        return records;
     }
 
     public async Task<IReadOnlyList<DeviceRecord>> ListAsync(CancellationToken cancellationToken) =>

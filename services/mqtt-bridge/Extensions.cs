@@ -43,7 +43,15 @@ public static class Extensions
             sp.GetRequiredService<ILogger<DeviceRegistryView>>()));
 
         services.AddSingleton(sp => new ConnectThrottle(sp.GetRequiredService<IOptions<LimitsOptions>>().Value.FailedConnectsPerMinute));
-        services.AddSingleton<TokenVerificationCache>();
+        // Device tokens: keyed hashes with the token pepper; legacy PBKDF2 records are rewritten keyed after a good connect.
+        services.AddValidatedOptions<DeviceTokenOptions>(DeviceTokenOptions.SectionName);
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<DeviceTokenOptions>>().Value.Load()
+            ?? throw new InvalidOperationException($"{DeviceTokenOptions.SectionName}:Pepper is required."));
+        services.AddSingleton(sp => new DeviceRegistryClient(sp.GetRequiredService<KafkaClientFactory>(), sp.GetRequiredService<ISchemaRegistryClient>(),
+            topic: sp.GetRequiredService<IOptions<KafkaTopics>>().Value.Devices, logger: sp.GetRequiredService<ILogger<DeviceRegistryClient>>()));
+        services.AddSingleton<TokenHashUpgrader>();
+        services.AddHostedService(sp => sp.GetRequiredService<TokenHashUpgrader>());
+        services.AddSingleton(sp => new TokenVerificationCache(sp.GetRequiredService<TokenPepper>(), sp.GetRequiredService<TokenHashUpgrader>().Enqueue));
         services.AddSingleton(sp => new DeviceAuthenticator(
             sp.GetRequiredService<DeviceRegistryView>(), sp.GetRequiredService<ConnectThrottle>(),
             sp.GetRequiredService<TokenVerificationCache>(), () => sp.GetRequiredService<BridgeProducer>().IsReady));

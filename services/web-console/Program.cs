@@ -9,6 +9,8 @@ using Pipeline.WebConsole.Status;
 
 var builder = ServiceDefaultsExtensions.CreateServiceBuilder(args, defaultHttpUrl: "http://127.0.0.1:8080");
 builder.Services.AddValidatedOptions<ConsoleOptions>(ConsoleOptions.SectionName);
+// The console adds devices: their tokens are keyed with the same pepper as the bridges check them with.
+builder.Services.AddValidatedOptions<Pipeline.DeviceRegistry.DeviceTokenOptions>(Pipeline.DeviceRegistry.DeviceTokenOptions.SectionName);
 builder.Services.AddOperatorSignIn();
 // Session cookies and antiforgery tokens are protected with keys held in memory only: nothing secret is written to
 // disk, and a restarted console asks operators to sign in again.

@@ -13,7 +13,8 @@ public static class ServiceSettings
     {
         // services/rules-processor/Hosting/RulesStreamService.cs: configuration["StateDir"]
         ["rules-processor"] = ["StateDir"],
-        ["mqtt-bridge"] = [],
+        // libs/DeviceRegistry/DeviceTokenOptions.cs, bound by the bridge (services/mqtt-bridge/Extensions.cs)
+        ["mqtt-bridge"] = ["DeviceTokens:Pepper", "DeviceTokens:PepperFile"],
         ["sink-writer"] = [],
         ["web-console"] = [],
     };

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Pipeline.DeviceRegistry;
 using Pipeline.EmbeddedStack;
 using Pipeline.EmbeddedStack.ClickHouse;
 using Pipeline.EmbeddedStack.Credentials;
@@ -51,6 +52,29 @@ public static class CliConfiguration
         if (Pipeline.ServiceDefaults.Kafka.KafkaOptionsValidator.Problems(options) is { Count: > 0 } problems)
             throw new CliException(string.Join(" ", problems));
         return options;
+    }
+
+    /// <summary>
+    /// The token pepper that registry writers key new device tokens with: DeviceTokens:Pepper (or PepperFile) as configured,
+    /// else the running pipeline's from its credentials file when Kafka is the running pipeline's too. Null when neither:
+    /// new tokens then get the legacy PBKDF2 hash, which the bridge rewrites keyed at the device's first connect.
+    /// </summary>
+    public static TokenPepper? TokenPepper(IConfiguration configuration)
+    {
+        var options = new DeviceTokenOptions();
+        configuration.GetSection(DeviceTokenOptions.SectionName).Bind(options);
+        try
+        {
+            if (options.IsConfigured)
+                return options.Load();
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new CliException(e.Message);
+        }
+        if (configuration[$"{KafkaOptions.SectionName}:BootstrapServers"] is not null || StackEndpoints.ReadLive(RepositoryPaths.EndpointsFile) is null)
+            return null;
+        return ReadCredentials().TokenPepper is { Length: > 0 } secret ? DeviceRegistry.TokenPepper.FromSecret(secret) : null;
     }
 
     public const string NotRunning =

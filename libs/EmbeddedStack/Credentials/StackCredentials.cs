@@ -31,13 +31,16 @@ public sealed record ClickHouseCredentials(
 /// <summary>
 /// The secrets of an embedded run, <c>&lt;state&gt;/credentials.json</c> (mode 0600), generated at the first
 /// start of `up` or `devstack` and kept across restarts (clients read them from the file):
-/// <c>{"clickhouse":{"migrator":{"user":"..","password":".."},"sink":{..},"analyst":{..}},"operatorToken":"..","schemaRegistry":{"user":"pipeline","password":".."}}</c>.
+/// <c>{"clickhouse":{"migrator":{"user":"..","password":".."},"sink":{..},"analyst":{..}},"operatorToken":"..","schemaRegistry":{"user":"pipeline","password":".."},"tokenPepper":".."}</c>.
+/// The token pepper keys the device token hashes in the registry (DeviceTokens:Pepper): the bridge and the CLI's
+/// registry writers read it from here.
 /// `--fresh` deletes the file with the rest of the state, so a fresh run has new secrets.
 /// </summary>
 public sealed record StackCredentials(
     [property: JsonPropertyName("clickhouse")] ClickHouseCredentials ClickHouse,
     [property: JsonPropertyName("operatorToken")] string OperatorToken,
-    [property: JsonPropertyName("schemaRegistry")] UserCredential? SchemaRegistry = null)
+    [property: JsonPropertyName("schemaRegistry")] UserCredential? SchemaRegistry = null,
+    [property: JsonPropertyName("tokenPepper")] string? TokenPepper = null)
 {
     /// <summary>The Schema Registry front's writer (registering schemas, changing config, deleting); reads need none.</summary>
     [JsonIgnore]
@@ -68,7 +71,8 @@ public sealed record StackCredentials(
             new UserCredential("sink", NewSecret()),
             new UserCredential("analyst", NewSecret())),
         NewSecret(),
-        new UserCredential("pipeline", NewSecret()));
+        new UserCredential("pipeline", NewSecret()),
+        NewSecret());
 
     /// <summary>The file's credentials, or new ones written to it (0600) when there is none.</summary>
     public static StackCredentials LoadOrCreate(string stateDir)
@@ -76,10 +80,14 @@ public sealed record StackCredentials(
         var path = PathIn(stateDir);
         if (Read(stateDir) is { } existing)
         {
-            if (existing.SchemaRegistry is not null)
+            if (existing.SchemaRegistry is not null && !string.IsNullOrEmpty(existing.TokenPepper))
                 return existing;
-            // A file from before the Schema Registry had a writer: keep its secrets, add the new one.
-            var completed = existing with { SchemaRegistry = new UserCredential("pipeline", NewSecret()) };
+            // A file from before the Schema Registry had a writer or the registry a token pepper: keep its secrets, add the new ones.
+            var completed = existing with
+            {
+                SchemaRegistry = existing.SchemaRegistry ?? new UserCredential("pipeline", NewSecret()),
+                TokenPepper = string.IsNullOrEmpty(existing.TokenPepper) ? NewSecret() : existing.TokenPepper,
+            };
             completed.WriteTo(path, overwrite: true);
             return completed;
         }

@@ -45,7 +45,7 @@ public sealed class DeviceAuthenticator(DeviceRegistryView registry, ConnectThro
             deviceId = certificateId;
             if (!registry.TryGet(deviceId, out var record))
                 return ConnectDecision.Refuse(MqttConnectReasonCode.NotAuthorized, "the certificate's device is not registered", "unknown_device");
-            if (!string.IsNullOrEmpty(attempt.Password) && !tokens.Verify(deviceId, attempt.Password, record.Token))
+            if (!string.IsNullOrEmpty(attempt.Password) && !tokens.Verify(record, attempt.Password))
                 return ConnectDecision.Refuse(MqttConnectReasonCode.BadUserNameOrPassword, "bad device id or token", "bad_credentials");
             if (record.Revoked)
                 return ConnectDecision.Refuse(MqttConnectReasonCode.NotAuthorized, "this device is revoked", "revoked");
@@ -56,7 +56,7 @@ public sealed class DeviceAuthenticator(DeviceRegistryView registry, ConnectThro
                 return ConnectDecision.Refuse(MqttConnectReasonCode.BadUserNameOrPassword,
                     "give username = device id and password = token, or a fleet client certificate", "no_credentials");
             deviceId = attempt.UserName;
-            if (!registry.TryGet(deviceId, out var record) || !tokens.Verify(deviceId, attempt.Password, record.Token))
+            if (!registry.TryGet(deviceId, out var record) || !tokens.Verify(record, attempt.Password))
                 return ConnectDecision.Refuse(MqttConnectReasonCode.BadUserNameOrPassword, "bad device id or token", "bad_credentials");
             if (record.Revoked)
                 return ConnectDecision.Refuse(MqttConnectReasonCode.NotAuthorized, "this device is revoked", "revoked");

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using System.Text;
 using Google.Protobuf;
 using Pipeline.Contracts;
 using Pipeline.DeviceRegistry;
@@ -8,28 +7,37 @@ using Pipeline.DeviceRegistry;
 namespace Pipeline.MqttBridge.Auth;
 
 /// <summary>
-/// Remembers tokens that passed the slow hash, so a reconnecting device costs one HMAC instead of
-/// one PBKDF2. Only a keyed MAC of the token is kept (the key lives in this process only), tied to
-/// the stored hash: a new token in the registry misses the cache.
+/// Checks device tokens against the registry. A keyed record (HMAC-SHA256 with the token pepper) costs one HMAC per
+/// check, nothing cached. A legacy PBKDF2 record is checked slowly once, then remembered (as its keyed MAC, tied to
+/// the stored hash) until its rewrite in the keyed form reaches the registry: after each successful legacy check the
+/// record and the token's keyed hash go to <paramref name="legacyVerified"/> (the bridge's <see cref="TokenHashUpgrader"/>).
 /// </summary>
-public sealed class TokenVerificationCache
+public sealed class TokenVerificationCache(TokenPepper pepper, Action<DeviceRecord, DeviceRecord.Types.TokenHash>? legacyVerified = null)
 {
-    private readonly byte[] _key = RandomNumberGenerator.GetBytes(32);
-    private readonly ConcurrentDictionary<string, (ByteString StoredHash, byte[] Mac)> _verified = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (ByteString StoredHash, ByteString Mac)> _legacyVerified = new(StringComparer.Ordinal);
 
-    public bool Verify(string deviceId, string token, DeviceRecord.Types.TokenHash? stored)
+    public bool Verify(DeviceRecord record, string token)
     {
-        if (stored is null || token.Length > 256)
+        ArgumentNullException.ThrowIfNull(record);
+        var stored = record.Token;
+        if (stored is null || string.IsNullOrEmpty(token) || token.Length > 256)
             return false;
-        var mac = HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes(token));
-        if (_verified.TryGetValue(deviceId, out var entry) && entry.StoredHash.Equals(stored.Hash)
-            && CryptographicOperations.FixedTimeEquals(entry.Mac, mac))
+        if (stored.Algorithm == DeviceTokens.KeyedAlgorithm)
+        {
+            _legacyVerified.TryRemove(record.DeviceId, out _);
+            return DeviceTokens.Check(token, stored, pepper) == TokenCheck.Valid;
+        }
+        var keyed = DeviceTokens.HashKeyed(token, pepper);
+        if (_legacyVerified.TryGetValue(record.DeviceId, out var entry) && entry.StoredHash.Equals(stored.Hash)
+            && CryptographicOperations.FixedTimeEquals(entry.Mac.Span, keyed.Hash.Span))
             return true;
-        if (!DeviceTokens.Verify(token, stored))
+        if (DeviceTokens.Check(token, stored, pepper) != TokenCheck.ValidLegacy)
             return false;
-        _verified[deviceId] = (stored.Hash, mac);
+        _legacyVerified[record.DeviceId] = (stored.Hash, keyed.Hash);
+        if (!record.Revoked)
+            legacyVerified?.Invoke(record, keyed);
         return true;
     }
 
-    public void Forget(string deviceId) => _verified.TryRemove(deviceId, out _);
+    public void Forget(string deviceId) => _legacyVerified.TryRemove(deviceId, out _);
 }

@@ -59,7 +59,7 @@ public sealed class HttpDeviceIdentity(DeviceRegistryView registry, TokenVerific
         var parts = topic.Split('/');
         var deviceId = parts.Length >= 3 && parts[0] == "devices" ? parts[1] : "";
         var token = authorization[scheme.Length..].Trim();
-        if (!DeviceIds.IsValid(deviceId) || !registry.TryGet(deviceId, out var device) || !tokens.Verify(deviceId, token, device.Token))
+        if (!DeviceIds.IsValid(deviceId) || !registry.TryGet(deviceId, out var device) || !tokens.Verify(device, token))
             return HttpIdentity.Refused(StatusCodes.Status401Unauthorized, "bad device id or token (the device id is the topic's second level)");
         return device.Revoked
             ? HttpIdentity.Refused(StatusCodes.Status403Forbidden, "this device is revoked")

@@ -20,6 +20,8 @@ public sealed class ConnectionFactory(PublishIngest ingest, ConnectedDevices con
 {
     // Topic, properties and headers may add to the payload; beyond this a packet cannot carry an acceptable publish.
     private const int HeaderAllowance = 64 * 1024;
+    private const int WriterBufferBytes = 256;
+    private const int WriterBufferBytesMax = 4096;
 
     private readonly int _maxInFlight = limits.Value.MaxInFlightPerConnection;
     private readonly int _maxPacketBytes = limits.Value.MaxPayloadBytes + HeaderAllowance;
@@ -34,8 +36,11 @@ public sealed class ConnectionFactory(PublishIngest ingest, ConnectedDevices con
     public async Task RunAsync(IMqttChannel channel, string listener, string? certificateDeviceId, TimeSpan? connectDeadline = null)
     {
         var handler = ClientHandler ?? throw new InvalidOperationException("The MQTT server is not started.");
-        var guarded = new ReadAheadChannel(new PacketSizeGuardChannel(channel, _maxPacketBytes));
-        var formatter = new MqttPacketFormatterAdapter(new MqttBufferWriter(4096, 65535));
+        // Sockets and TLS streams wait for data with a zero-byte read, so an idle connection holds no read buffer.
+        var guarded = new ReadAheadChannel(new PacketSizeGuardChannel(channel, _maxPacketBytes), waitWithoutBuffer: listener != "ws");
+        // The writer's buffer lives as long as the connection: small at first (an idle device gets a CONNACK, PUBACKs
+        // and PINGRESPs), grown for a larger packet (a command) and cut back to WriterBufferBytesMax after one beyond it.
+        var formatter = new MqttPacketFormatterAdapter(new MqttBufferWriter(WriterBufferBytes, WriterBufferBytesMax));
         var inner = new MqttChannelAdapter(guarded, formatter, mqttLogger) { AllowPacketFragmentation = true };
         using var connection = new DeviceConnection(inner, listener, certificateDeviceId, ingest, _maxInFlight, _limits);
         using var deadline = connectDeadline is { } left ? new CancellationTokenSource(left) : null;

@@ -1,3 +1,4 @@
+using System.Buffers;
 using MQTTnet.Channel;
 
 namespace Pipeline.MqttBridge.Listeners;
@@ -9,14 +10,19 @@ namespace Pipeline.MqttBridge.Listeners;
 /// MQTTnet reads a packet in pieces (the 2-byte fixed header, then the rest), and each piece was a receive call
 /// on the socket. A telemetry PUBLISH is 100-200 bytes, so one chunk usually holds the whole packet, often the
 /// next one too: one system call per packet or fewer instead of two or three. Under load the bridge spent most of
-/// its CPU in the kernel (perf). Reads at least a chunk long go straight to the connection. The chunk is small
-/// because every idle connection keeps one.
+/// its CPU in the kernel (perf). Reads at least a chunk long go straight to the connection.
+/// With <paramref name="waitWithoutBuffer"/> (sockets and TLS streams, which support zero-byte reads) an idle
+/// connection holds no chunk: it first waits for data with a zero-byte read, then rents a chunk from the shared
+/// pool for as long as it holds unread bytes. Most connections of a fleet are idle most of the time.
 /// </remarks>
-public sealed class ReadAheadChannel(IMqttChannel inner, int chunkBytes = 512) : DelegatingChannel(inner)
+public sealed class ReadAheadChannel(IMqttChannel inner, int chunkBytes = 512, bool waitWithoutBuffer = false) : DelegatingChannel(inner)
 {
     private byte[]? _chunk;
     private int _start;
     private int _end;
+
+    /// <summary>Whether a chunk is held now (for tests: an idle connection that waits without a buffer holds none).</summary>
+    public bool HoldsChunk => _chunk is not null;
 
     public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
     {
@@ -24,10 +30,18 @@ public sealed class ReadAheadChannel(IMqttChannel inner, int chunkBytes = 512) :
             return Take(buffer, offset, count);
         if (count >= chunkBytes)
             return await Inner.ReadAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false);
-        _chunk ??= new byte[chunkBytes];
+        if (waitWithoutBuffer && _chunk is null)
+        {
+            // Returns when data arrived or the connection ended; the read below tells which.
+            await Inner.ReadAsync([], 0, 0, cancellationToken).ConfigureAwait(false);
+        }
+        _chunk ??= waitWithoutBuffer ? ArrayPool<byte>.Shared.Rent(chunkBytes) : new byte[chunkBytes];
         var read = await Inner.ReadAsync(_chunk, 0, chunkBytes, cancellationToken).ConfigureAwait(false);
         if (read <= 0)
+        {
+            Release();
             return read;
+        }
         (_start, _end) = (0, read);
         return Take(buffer, offset, count);
     }
@@ -38,6 +52,18 @@ public sealed class ReadAheadChannel(IMqttChannel inner, int chunkBytes = 512) :
         if (n > 0)
             Buffer.BlockCopy(_chunk!, _start, buffer, offset, n);
         _start += n;
+        if (_start >= _end)
+            Release();
         return n;
+    }
+
+    /// <summary>Gives a pooled chunk back once everything in it was served (a plain one is kept: no zero-byte waits).</summary>
+    private void Release()
+    {
+        if (!waitWithoutBuffer || _chunk is null)
+            return;
+        ArrayPool<byte>.Shared.Return(_chunk);
+        _chunk = null;
+        (_start, _end) = (0, 0);
     }
 }

@@ -20,7 +20,8 @@ public sealed record FleetDevice(DeviceRecord Record, bool Connected, string Ins
 /// joined with presence from iot.connectivity (the CLI's <see cref="PresenceRule"/>). Adding and revoking go
 /// through the registry client too, so its checks (ids, attributes, duplicates) refuse bad input the same way.
 /// </summary>
-public sealed class FleetReader(KafkaClientFactory kafka, IOptions<KafkaOptions> kafkaOptions, IOptions<ClickHouseOptions> clickHouse, ILogger<FleetReader> logger)
+public sealed class FleetReader(KafkaClientFactory kafka, IOptions<KafkaOptions> kafkaOptions, IOptions<ClickHouseOptions> clickHouse,
+    IOptions<DeviceTokenOptions> tokens, ILogger<FleetReader> logger)
 {
     public async Task<(IReadOnlyList<FleetDevice> Devices, string? PresenceError)> ListAsync(CancellationToken ct)
     {
@@ -64,5 +65,7 @@ public sealed class FleetReader(KafkaClientFactory kafka, IOptions<KafkaOptions>
     // each call reads the compacted topic afresh anyway.
     private readonly Lazy<CachedSchemaRegistryClient> _schemaRegistry = new(() => SchemaRegistryClients.Create(kafkaOptions.Value));
 
-    private DeviceRegistryClient Registry() => new(kafka, _schemaRegistry.Value);
+    private readonly Lazy<TokenPepper?> _pepper = new(() => tokens.Value.Load());
+
+    private DeviceRegistryClient Registry() => new(kafka, _schemaRegistry.Value) { Pepper = _pepper.Value };
 }

@@ -35,6 +35,9 @@ public sealed class TestBridge : IAsyncDisposable
         Endpoints = app.Services.GetRequiredService<BridgeEndpoints>();
     }
 
+    /// <summary>The token pepper test bridges are configured with (a setting can replace it).</summary>
+    public const string TokenPepperSecret = "test-bridge-token-pepper-0123456789abcdef";
+
     public string BootstrapServers { get; }
     public KafkaTopics Topics { get; }
     public BridgeEndpoints Endpoints { get; }
@@ -102,6 +105,7 @@ public sealed class TestBridge : IAsyncDisposable
             ["Bridge:InstanceId"] = $"test-bridge-{id}",
             ["Bridge:LingerMs"] = "0",
             ["Http:Url"] = "http://127.0.0.1:0",
+            ["DeviceTokens:Pepper"] = TokenPepperSecret,
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
             config[key] = value;
@@ -118,7 +122,7 @@ public sealed class TestBridge : IAsyncDisposable
         var ca = FleetCertificateAuthority.LoadOrCreate(caDirectory);
         var registry = new DeviceRegistryClient(new KafkaClientFactory(new KafkaOptions { BootstrapServers = bootstrapServers }, "bridge-test"), SchemaRegistryFixture.Shared.CreateClient(), ca, topics.Devices)
         {
-            TokenHashIterations = 1000, // tests add many devices; the hash strength is not what they check
+            Pepper = TokenPepper.FromSecret(config["DeviceTokens:Pepper"]),
         };
         var bridge = new TestBridge(app, logs, bootstrapServers, topics, caDirectory, registry, ca);
         if (waitUntilHealthy)

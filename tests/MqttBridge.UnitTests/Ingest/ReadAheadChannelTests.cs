@@ -97,4 +97,22 @@ public class ReadAheadChannelTests
         Assert.Equal([0xC0, 0x00], await ReadPacketAsync(channel));
         Assert.Equal(0, await channel.ReadAsync(new byte[2], 0, 2, CancellationToken.None));
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(100)]
+    [InlineData(4096)]
+    public async Task Waiting_without_a_buffer_passes_the_same_bytes_and_holds_no_chunk_between_packets(int bytesPerReceive)
+    {
+        var stream = Publishes(20, 120);
+        var channel = new ReadAheadChannel(new ByteStreamChannel(stream, bytesPerReceive), chunkBytes: 64, waitWithoutBuffer: true);
+
+        var read = new List<byte>();
+        for (var i = 0; i < 20; i++)
+            read.AddRange(await ReadPacketAsync(channel));
+
+        Assert.Equal(stream, read.ToArray());
+        Assert.False(channel.HoldsChunk, "everything read was served: the chunk went back to the pool");
+        Assert.Equal(0, await channel.ReadAsync(new byte[2], 0, 2, CancellationToken.None));
+    }
 }

@@ -129,10 +129,14 @@ public static class DevicesCommand
     private static Task<int> RunAsync(Func<DeviceRegistryClient, CancellationToken, Task<int>> action, bool issuesCertificates = false) =>
         CliRun.GuardAsync(async () =>
         {
-            var kafka = CliConfiguration.Kafka(CliConfiguration.Load()) ?? throw new CliException(CliConfiguration.NotRunning);
+            var configuration = CliConfiguration.Load();
+            var kafka = CliConfiguration.Kafka(configuration) ?? throw new CliException(CliConfiguration.NotRunning);
             using var schemaRegistry = SchemaRegistryClients.Create(kafka);
             using var ca = issuesCertificates ? FleetCertificateAuthority.LoadOrCreate(Path.Combine(RepositoryPaths.StateDir, "ca")) : null;
-            using var registry = new DeviceRegistryClient(CliKafka.Factory(kafka, "pipeline-devices"), schemaRegistry, ca);
+            using var registry = new DeviceRegistryClient(CliKafka.Factory(kafka, "pipeline-devices"), schemaRegistry, ca)
+            {
+                Pepper = CliConfiguration.TokenPepper(configuration),
+            };
             try
             {
                 return await action(registry, CancellationToken.None);

@@ -60,7 +60,8 @@ public sealed class FleetSimulator(SimulationOptions options, string stateDir, T
             return known;
         }
         // The embedded Schema Registry takes registrations from its writer only (the run's credentials.json).
-        var writer = StackCredentials.Read(stateDir)?.SchemaRegistry;
+        var stackCredentials = StackCredentials.Read(stateDir);
+        var writer = stackCredentials?.SchemaRegistry;
         using var schemaRegistry = SchemaRegistryClients.Create(new KafkaOptions
         {
             SchemaRegistryUrl = endpoints.SchemaRegistry, SchemaRegistryUsername = writer?.User ?? "", SchemaRegistryPassword = writer?.Password ?? "",
@@ -68,7 +69,11 @@ public sealed class FleetSimulator(SimulationOptions options, string stateDir, T
         using var ca = options.Tls ? FleetCertificateAuthority.LoadOrCreate(Path.Combine(stateDir, "ca")) : null;
         using var registry = new DeviceRegistryClient(
             // The simulator runs against the embedded stack only (its endpoints file), which speaks PLAINTEXT.
-            CliKafka.Factory(new KafkaOptions { BootstrapServers = endpoints.Kafka }, "pipeline-simulate"), schemaRegistry, ca);
+            CliKafka.Factory(new KafkaOptions { BootstrapServers = endpoints.Kafka }, "pipeline-simulate"), schemaRegistry, ca)
+        {
+            // Keyed like the bridge's (credentials.json): simulated fleets connect without a slow hash.
+            Pepper = stackCredentials?.TokenPepper is { Length: > 0 } pepper ? TokenPepper.FromSecret(pepper) : null,
+        };
         var watch = Stopwatch.StartNew();
         Console.Error.WriteLine($"registering {ids.Count} device(s)...");
         var credentials = await store.EnsureRegisteredAsync(registry, ids, options.Tls, ct);

@@ -56,6 +56,8 @@ public sealed partial class PipelineServices
             ("PIPELINE__OperatorApi__Token", _credentials.OperatorToken),
             // HTTP publish with a device token is on under `up` (a development pipeline, whose MQTT port takes tokens
             // over plain TCP anyway); the bridge's own default is certificates only.
+            // Device token hashes are keyed with this secret; `devices add` and `simulate` read it from credentials.json too.
+            ("PIPELINE__DeviceTokens__Pepper", _credentials.TokenPepper ?? throw new InvalidOperationException("The credentials have no token pepper.")),
             ("PIPELINE__Listeners__HttpsAllowDeviceTokens", _configuration["Listeners:HttpsAllowDeviceTokens"] ?? "true"),
         };
         if (_backends.Count > 0)
@@ -108,6 +110,7 @@ public sealed partial class PipelineServices
         var settings = new List<(string, string)>
         {
             ("PIPELINE__Console__OperatorToken", _credentials.OperatorToken),
+            ("PIPELINE__DeviceTokens__Pepper", _credentials.TokenPepper ?? throw new InvalidOperationException("The credentials have no token pepper.")),
             ("PIPELINE__Console__BridgeUrl", _bridgeHttp[0]),
             ("PIPELINE__ClickHouse__User", _credentials.ClickHouse.Analyst.User),
             ("PIPELINE__ClickHouse__Password", _credentials.ClickHouse.Analyst.Password),
