@@ -13,10 +13,11 @@ public static class ServiceSettings
     {
         // services/rules-processor/Hosting/RulesStreamService.cs: configuration["StateDir"]
         ["rules-processor"] = ["StateDir"],
-        // libs/DeviceRegistry/DeviceTokenOptions.cs, bound by the bridge (services/mqtt-bridge/Extensions.cs)
+        // libs/DeviceRegistry/DeviceTokenOptions.cs, bound by the bridge (services/mqtt-bridge/Extensions.cs) and the
+        // console, which adds devices (services/web-console/Program.cs)
         ["mqtt-bridge"] = ["DeviceTokens:Pepper", "DeviceTokens:PepperFile"],
         ["sink-writer"] = [],
-        ["web-console"] = [],
+        ["web-console"] = ["DeviceTokens:Pepper", "DeviceTokens:PepperFile"],
     };
 
     public static readonly Dictionary<string, Assembly> Services = new()
