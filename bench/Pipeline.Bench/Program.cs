@@ -64,7 +64,7 @@ if (options.Parts.Overlaps(["e2e", "sustained", "bridge", "connections", "storm"
         {
             if (!File.Exists(Path.Combine(pipeline.StateDir, "simulator", "devices.json")))
                 await pipeline.SimulateAsync(TimeSpan.FromMinutes(2), "--devices", BridgeVsMosquitto.Connections.ToString(CultureInfo.InvariantCulture), "--rate", "8", "--duration", "1s", "--register");
-            return [await BridgeVsMosquitto.RunAsync(pipeline, options.Quick ? TimeSpan.FromSeconds(5) : TimeSpan.FromSeconds(20))];
+            return await BridgeVsMosquitto.RunAsync(pipeline, options.Quick ? TimeSpan.FromSeconds(5) : TimeSpan.FromSeconds(20));
         }, "bridge vs Mosquitto");
         Console.Error.WriteLine("== stopping the pipeline");
     }

@@ -85,14 +85,17 @@ public sealed class WindowModuleTests
     }
 
     [Fact]
-    public void A_device_that_went_quiet_gets_its_windows_emitted_once_the_partition_clock_passes_the_idle_timeout()
+    public void A_device_that_went_quiet_while_others_send_gets_its_windows_emitted_at_the_next_tick_past_its_grace()
     {
         using var h = new TopologyHarness([TopologyHarness.Window(new WindowOptions { IdleTimeout = TimeSpan.FromMinutes(2) })]);
         h.Send(Of("quiet", T0 + 1_000, null, ("t", 7)));
 
         h.Send(Of("busy", T0 + Minute, null, ("t", 1)));
+        h.AdvanceWallClock(TimeSpan.FromSeconds(1));
         Assert.Empty(h.Aggregates.ReadValueList());
-        h.Send(Of("busy", T0 + 2 * Minute + 1_000, null, ("t", 1)));
+        // The partition's clock (receive time) passes the quiet device's window end + grace, had it kept sending.
+        h.Send(Of("busy", T0 + Minute + 32_000, null, ("t", 1)));
+        h.AdvanceWallClock(TimeSpan.FromSeconds(1));
 
         var quiet = h.Aggregates.ReadValueList().Where(a => a.DeviceId == "quiet").ToList();
         Assert.Equal((T0, 1UL, 7.0), (Assert.Single(quiet).WindowStartMs, quiet[0].Count, quiet[0].Sum));

@@ -13,7 +13,8 @@ namespace Pipeline.RulesProcessor.Modules.Window;
 /// 1-minute tumbling aggregates (count, min, max, sum, last) per device and metric on device time; one
 /// final record per window to iot.telemetry.agg.1m once its grace has passed; a record for a window that
 /// already closed goes to iot.rejected as LATE (it still reaches iot.telemetry.enriched: it is a valid
-/// reading, only too late for its aggregate). Taps the telemetry chain without changing it.
+/// reading, only too late for its aggregate). A device that goes quiet has its windows emitted on the processor's wall
+/// clock, Grace after its time would have passed their end. Taps the telemetry chain without changing it.
 /// </summary>
 public sealed class WindowModule(IOptions<WindowOptions> options) : ITopologyModule
 {
@@ -31,9 +32,11 @@ public sealed class WindowModule(IOptions<WindowOptions> options) : ITopologyMod
             .WithLoggingEnabled(null)
             .WithCachingEnabled(); // writes reach RocksDB and the changelog once per key per commit
         var metrics = context.Metrics;
+        // The wall-clock tick that closes quiet devices' windows: every second, not faster than commits are made.
+        var tick = context.CommitInterval > TimeSpan.FromSeconds(1) ? context.CommitInterval : TimeSpan.FromSeconds(1);
         var routed = context.Telemetry.Transform(
             FactoryTransformer<string, EnrichedTelemetry, string, Routed<MetricAggregate>>.Supplier(
-                () => new WindowTransformer(StoreName, o, metrics), store));
+                () => new WindowTransformer(StoreName, o, metrics, tick), store));
         context.Produce(context.SplitRejections(routed), context.Topics.TelemetryAgg1m, a => a.LastTsMs);
     }
 }

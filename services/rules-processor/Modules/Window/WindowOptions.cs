@@ -12,8 +12,8 @@ public sealed class WindowOptions
     public TimeSpan Grace { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// A device that sent nothing for this long (on the bridge's receive time, while other devices of its
-    /// partition kept sending) has its open windows emitted, so a device that stops still gets its last minute.
+    /// A device that sent nothing for this long (on the partition's clock: receive time while records arrive, the
+    /// processor's wall clock while none do) has all its open windows emitted, whatever its own clock says.
     /// At least Size + Grace.
     /// </summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(2);
