@@ -108,8 +108,8 @@ public sealed partial class ComposeSecurityTests
         Assert.Contains("8883:8883", ports);
         Assert.Contains("127.0.0.1:1883:1883", ports);
         Assert.Contains("127.0.0.1:8083:8083", ports);
-        // MQTT over TLS and HTTPS (device HTTP publish with client certificates, the operator APIs with their token).
-        Assert.All(ports.Where(p => !p.StartsWith("127.0.0.1:", StringComparison.Ordinal)), p => Assert.Contains(p, new[] { "8883:8883", "8443:8443" }));
+        // MQTT over TLS, over secure WebSocket, and HTTPS (device HTTP publish with client certificates, the operator APIs with their token).
+        Assert.All(ports.Where(p => !p.StartsWith("127.0.0.1:", StringComparison.Ordinal)), p => Assert.Contains(p, new[] { "8883:8883", "8084:8084", "8443:8443" }));
     }
 
     [Fact]
