@@ -3,7 +3,7 @@ using System.Text;
 namespace Pipeline.Cli.Supervision.Balancer;
 
 /// <summary>
-/// haproxy.cfg for the bridges of one `up`: per public listener (MQTT, MQTT over TLS, MQTT over WebSocket, HTTPS) a
+/// haproxy.cfg for the bridges of one `up`: per public listener (MQTT, MQTT over TLS, MQTT over WebSocket, HTTPS, MQTT over secure WebSocket when on) a
 /// TCP frontend on the public port and a backend of every bridge's private port. TLS is not terminated here: it
 /// passes through, so the bridge still sees the device's client certificate. A bridge whose /healthz does not answer
 /// is taken out within about 2 s and its devices' connections are closed, so they reconnect to one that answers.
@@ -49,6 +49,7 @@ public static class HaproxyConfig
         Listener(config, "mqtts", listeners.BindAddress, listeners.Tls, bridges, b => b.Tls);
         Listener(config, "mqtt-ws", listeners.BindAddress, listeners.WebSocket, bridges, b => b.WebSocket);
         Listener(config, "https", listeners.BindAddress, listeners.Https, bridges, b => b.Https);
+        Listener(config, "mqtt-wss", listeners.BindAddress, listeners.WebSocketTls, bridges, b => b.WebSocketTls);
         return config.ToString();
     }
 
