@@ -1,6 +1,8 @@
 using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
+using Microsoft.Extensions.DependencyInjection;
+using Pipeline.DeviceRegistry;
 using Pipeline.MqttBridge.IntegrationTests.Support;
 using Pipeline.TestSupport;
 
@@ -67,6 +69,24 @@ public sealed class AuthenticationTests(BridgeFixture fixture) : IClassFixture<B
         var (again, result, _) = await DeviceClients.ConnectAsync(options);
         using (again)
             Assert.Equal(MqttClientConnectResultCode.NotAuthorized, result!.ResultCode);
+    }
+
+    [Fact]
+    public async Task Each_record_names_the_not_revoked_registry_record_it_was_accepted_under()
+    {
+        // What lets the processor keep a publish acknowledged just before a revocation (docs: enrich module).
+        var device = await Bridge.AddDeviceAsync();
+        using var client = await DeviceClients.ConnectOrThrowAsync(
+            DeviceClients.Tcp(Bridge.Endpoints, device.DeviceId).WithToken(device.DeviceId, device.Token).Build());
+        Assert.True(Bridge.Services.GetRequiredService<DeviceRegistryView>().TryGet(device.DeviceId, out var registered));
+
+        var result = await client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic($"devices/{device.DeviceId}/telemetry")
+            .WithPayload("""{"seq":1,"t":1}""").WithQualityOfServiceLevel(MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce).Build());
+
+        Assert.True(result.IsSuccess, result.ReasonString);
+        var (_, record) = Assert.Single(await Bridge.WaitForRecordsAsync<Contracts.TelemetryRecord>(Bridge.Topics.TelemetryRaw, r => r.DeviceId == device.DeviceId));
+        Assert.Equal(registered!.UpdatedTsMs > 0 ? registered.UpdatedTsMs : registered.CreatedTsMs, record.AcceptedUnderRegistryTsMs);
+        Assert.False(registered.Revoked);
     }
 
     [Fact]

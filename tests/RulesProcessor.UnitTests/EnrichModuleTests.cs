@@ -62,6 +62,19 @@ public sealed class EnrichModuleTests
     }
 
     [Fact]
+    public void A_record_the_bridge_accepted_under_a_registry_record_not_yet_revoked_is_kept_whatever_its_receive_time()
+    {
+        // The bridge's view learned of the revocation a moment after it was written: the publish it acknowledged in
+        // between was received after revoked_ts_ms, but accepted under the record before it.
+        var received = Of("dev-1", T0);
+        received.ReceivedTsMs = 2_500;
+        received.AcceptedUnderRegistryTsMs = 1_500;
+        var revoked = new DeviceRecord { DeviceId = "dev-1", Revoked = true, RevokedTsMs = 2_000, UpdatedTsMs = 2_000 };
+
+        Assert.True(EnrichModule.Enrich(new EnrichedTelemetry { Record = received }, revoked).Value is not null);
+    }
+
+    [Fact]
     public void A_device_the_table_does_not_know_yet_is_looked_up_in_the_registry()
     {
         using var h = new TopologyHarness([new EnrichModule(new OneDeviceLookup("late-1", ("site", "plant-9")))]);

@@ -22,11 +22,14 @@ public sealed partial class PublishIngest
         var receivedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var (kind, refusal) = TopicPolicy.ClassifyPublish(session.DeviceId, publish.Topic);
         BridgeMetrics.MessagesIn.WithLabels(refusal is null ? KindLabel(kind) : "other", waitForKafka ? "1" : "0").Inc();
+        DeviceRecord? accepting = null;
+        if (refusal is null && !session.TryGetAcceptingRecord(out accepting))
+            refusal = Refusal.NotAuthorized("the device is revoked or no longer registered");
         refusal ??= CheckLimits(session, publish);
         string? topic = null;
         byte[]? value = null;
         if (refusal is null)
-            (topic, value, refusal) = Encode(kind, session.DeviceId, publish, receivedMs);
+            (topic, value, refusal) = Encode(kind, session.DeviceId, publish, receivedMs, accepting!);
         if (refusal is null && !buffer.TryReserve(value!.Length + session.DeviceId.Length))
             refusal = Refusal.BufferFull($"the bridge is holding {buffer.UsedBytes} bytes for Kafka (limit {buffer.CapacityBytes}); retry later");
         if (refusal is not null)

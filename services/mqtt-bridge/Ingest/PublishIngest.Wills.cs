@@ -17,9 +17,13 @@ public sealed partial class PublishIngest
     {
         var receivedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var (kind, refusal) = TopicPolicy.ClassifyPublish(deviceId, will.Topic);
+        // A device revoked since it connected has no will published for it.
+        Pipeline.Contracts.DeviceRecord? accepting = null;
+        if (refusal is null && !(registry.TryGet(deviceId, out accepting) && !accepting.Revoked))
+            refusal = Refusal.NotAuthorized("the device is revoked or no longer registered");
         if (refusal is null && will.Payload.Length > _maxPayload)
             refusal = Refusal.TooLarge($"will payload of {will.Payload.Length} bytes exceeds the limit of {_maxPayload} bytes");
-        var (topic, value, parseRefusal) = refusal is null ? Encode(kind, deviceId, will, receivedMs) : (null, null, refusal);
+        var (topic, value, parseRefusal) = refusal is null ? Encode(kind, deviceId, will, receivedMs, accepting!) : (null, null, refusal);
         if (parseRefusal is not null)
         {
             BridgeMetrics.Rejects.WithLabels(parseRefusal.MetricLabel).Inc();

@@ -29,6 +29,7 @@ public sealed partial class PublishIngest(
     TokenBucketRateLimiter rateLimiter,
     IOptions<LimitsOptions> limits,
     IOptions<BridgeOptions> bridge,
+    Pipeline.DeviceRegistry.DeviceRegistryView registry,
     ILogger<PublishIngest> logger) : IPublishIngest
 {
     public const string ProtobufContentType = "application/x-protobuf";
@@ -63,6 +64,9 @@ public sealed partial class PublishIngest(
 
         var (kind, refusal) = TopicPolicy.ClassifyPublish(session.DeviceId, publish.Topic);
         BridgeMetrics.MessagesIn.WithLabels(refusal is null ? KindLabel(kind) : "other", QosLabel(qos)).Inc();
+        DeviceRecord? accepting = null;
+        if (refusal is null && !session.TryGetAcceptingRecord(out accepting))
+            refusal = Refusal.NotAuthorized("the device is revoked or no longer registered");
         refusal ??= CheckLimits(session, publish);
         if (refusal is not null)
         {
@@ -70,7 +74,7 @@ public sealed partial class PublishIngest(
             return;
         }
 
-        var (topic, value, refusalFromParse) = Encode(kind, session.DeviceId, publish, receivedMs);
+        var (topic, value, refusalFromParse) = Encode(kind, session.DeviceId, publish, receivedMs, accepting!);
         if (refusalFromParse is not null)
         {
             Refuse(connection, ticket, publish, refusalFromParse, receivedMs);
@@ -114,7 +118,7 @@ public sealed partial class PublishIngest(
         return null;
     }
 
-    private (string? Topic, byte[]? Value, Refusal? Refusal) Encode(TopicKind kind, string deviceId, MqttPublishPacket publish, long receivedMs)
+    private (string? Topic, byte[]? Value, Refusal? Refusal) Encode(TopicKind kind, string deviceId, MqttPublishPacket publish, long receivedMs, DeviceRecord accepting)
     {
         if (kind == TopicKind.Telemetry)
         {
@@ -124,6 +128,8 @@ public sealed partial class PublishIngest(
             if (parsed.Refusal is not null)
                 return (null, null, parsed.Refusal);
             var record = RecordFactory.Telemetry(deviceId, publish.Topic, parsed.Value!, receivedMs, _instance);
+            // Never 0 for a record this bridge accepted, also for a registry record written before updated_ts_ms existed.
+            record.AcceptedUnderRegistryTsMs = Math.Max(1, accepting.UpdatedTsMs > 0 ? accepting.UpdatedTsMs : accepting.CreatedTsMs);
             return (producer.Topics.TelemetryRaw, ProtobufSerializer<TelemetryRecord>.Encode(record, producer.TelemetrySchemaId), null);
         }
         if (kind == TopicKind.Shadow)

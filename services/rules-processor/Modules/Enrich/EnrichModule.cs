@@ -8,8 +8,9 @@ namespace Pipeline.RulesProcessor.Modules.Enrich;
 /// <summary>
 /// Joins telemetry with the device registry (iot.devices as a global table) and adds the device's
 /// attributes. Telemetry of a device the registry does not know, or had revoked before the bridge received
-/// the record, is rejected. A record the bridge received before the revocation was acknowledged to the
-/// device while it was still allowed, so it is kept. A device the global table does not know yet gets a
+/// the record, is rejected. A record the bridge accepted under a registry record that was not revoked (it says so in
+/// accepted_under_registry_ts_ms) was acknowledged to the device while it was still allowed, so it is kept, however
+/// late the bridge's view learned of the revocation; for records without that stamp, the receive time decides. A device the global table does not know yet gets a
 /// second look through <paramref name="lookup"/> (the table can be a moment behind the bridge's view).
 /// </summary>
 public sealed class EnrichModule(IDeviceLookup? lookup = null) : ITopologyModule
@@ -32,7 +33,7 @@ public sealed class EnrichModule(IDeviceLookup? lookup = null) : ITopologyModule
         if (device is null)
             return Routed<EnrichedTelemetry>.Reject(Rejections.Of(telemetry.Record, Reason.UnknownDevice,
                 $"device '{telemetry.Record.DeviceId}' is not in the registry"));
-        if (device.Revoked && !ReceivedBeforeRevocation(telemetry.Record, device))
+        if (device.Revoked && !AcceptedBeforeRevocation(telemetry.Record, device))
             return Routed<EnrichedTelemetry>.Reject(Rejections.Of(telemetry.Record, Reason.RevokedDevice,
                 $"device '{telemetry.Record.DeviceId}' was revoked (revoked_ts_ms {device.RevokedTsMs})"));
         foreach (var (name, value) in device.Attributes)
@@ -40,6 +41,7 @@ public sealed class EnrichModule(IDeviceLookup? lookup = null) : ITopologyModule
         return Routed<EnrichedTelemetry>.Pass(telemetry);
     }
 
-    private static bool ReceivedBeforeRevocation(TelemetryRecord record, DeviceRecord device) =>
-        device.RevokedTsMs > 0 && record.ReceivedTsMs > 0 && record.ReceivedTsMs < device.RevokedTsMs;
+    private static bool AcceptedBeforeRevocation(TelemetryRecord record, DeviceRecord device) =>
+        record.AcceptedUnderRegistryTsMs > 0
+        || (device.RevokedTsMs > 0 && record.ReceivedTsMs > 0 && record.ReceivedTsMs < device.RevokedTsMs);
 }
