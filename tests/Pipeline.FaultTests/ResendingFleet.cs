@@ -18,6 +18,10 @@ internal sealed class ResendingFleet
     private readonly ConcurrentDictionary<(string Device, ulong Seq), bool> _acknowledged = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _devices = [];
+    private readonly ConcurrentDictionary<string, bool> _revoking = new(StringComparer.Ordinal);
+
+    /// <summary>The device is about to be revoked: from now on "not authorized" ends its publishing instead of failing the test.</summary>
+    public void ExpectRevocation(string deviceId) => _revoking[deviceId] = true;
 
     /// <summary>Settings `up` needs so these devices are not throttled: they publish above the default 100 msg/s.</summary>
     public static readonly IReadOnlyDictionary<string, string> UnthrottledSettings = new Dictionary<string, string>
@@ -91,7 +95,10 @@ internal sealed class ResendingFleet
             using var client = new MqttClientFactory().CreateMqttClient();
             try
             {
-                if ((await client.ConnectAsync(options, stop)).ResultCode != MqttClientConnectResultCode.Success)
+                var connect = await client.ConnectAsync(options, stop);
+                if (connect.ResultCode == MqttClientConnectResultCode.NotAuthorized && _revoking.ContainsKey(deviceId))
+                    return;
+                if (connect.ResultCode != MqttClientConnectResultCode.Success)
                 {
                     await Task.Delay(200, stop); // a restarted bridge is still reading the registry
                     continue;
@@ -104,6 +111,8 @@ internal sealed class ResendingFleet
                     // A PUBACK that never comes (the bridge died, or Kafka is away) ends this connection.
                     using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
                     var result = await client.PublishAsync(message, timeout.Token);
+                    if (result.ReasonCode == MqttClientPublishReasonCode.NotAuthorized && _revoking.ContainsKey(deviceId))
+                        return;
                     if (!result.IsSuccess) throw new PublishRefusedException($"{deviceId} seq {seq}: {result.ReasonCode}");
                     _acknowledged[(deviceId, seq)] = true;
                     seq++;
