@@ -151,6 +151,24 @@ public sealed class CommandsTests(CommandsTests.Pipeline pipeline) : IClassFixtu
         Assert.Contains("authori", output, StringComparison.OrdinalIgnoreCase);
     }
 
+    [Fact]
+    public async Task Mosquitto_sub_with_more_topic_filters_in_one_subscribe_than_the_limit_gets_quota_exceeded_for_each()
+    {
+        var device = await pipeline.AddDeviceAsync("limits-dev");
+        // mosquitto_sub sends all its -t filters in one SUBSCRIBE: 9 is one over Limits:MaxTopicFiltersPerSubscribe.
+        var filters = Enumerable.Range(0, 9).SelectMany(i => new[] { "-t", i == 0 ? $"devices/{device.Id}/commands" : $"devices/{device.Id}/shadow/name/s{i}/update/accepted" });
+        // Its exit code is 0 either way: it reports a refused SUBSCRIBE but does not treat it as its own error.
+        var (_, output) = await Run("mosquitto_sub", [.. pipeline.MqttArgs(device), "-V", "mqttv5", "-d", "-C", "1", "-W", "10", .. filters]);
+
+        // The SUBACK refuses every filter with 0x97 (151), as AWS IoT Core refuses a SUBSCRIBE over its limit.
+        Assert.Contains("Subscribed", output, StringComparison.Ordinal);
+        Assert.Contains("151, 151, 151, 151, 151, 151, 151, 151, 151", output, StringComparison.Ordinal);
+        Assert.Contains("denied", output, StringComparison.OrdinalIgnoreCase); // mosquitto_sub: "All subscription requests were denied."
+        await Eventually.HoldsAsync(() => UpTests.CountAsync(pipeline.Home,
+                $"SELECT count() FROM iot.rejected WHERE device_id = '{device.Id}' AND reason = 'QUOTA_EXCEEDED'"),
+            n => n >= 1, TimeSpan.FromSeconds(60), "the refused SUBSCRIBE is in iot.rejected");
+    }
+
     private static List<string> Outcomes(string json) =>
         JsonNode.Parse(json)!["outcomes"]!.AsArray().Select(o => o!["outcome"]!.GetValue<string>()).ToList();
 
