@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Configuration;
 using Pipeline.Cli.Supervision.Balancer;
 
 namespace Pipeline.Cli.UnitTests;
@@ -6,6 +7,17 @@ namespace Pipeline.Cli.UnitTests;
 /// <summary>The balancer configuration `up` generates for several bridges, checked by HAProxy itself (haproxy -c).</summary>
 public sealed class HaproxyConfigTests
 {
+    [Fact]
+    public void Unset_listeners_take_the_bridge_defaults_and_secure_websocket_stays_off()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Listeners:WebSocketPort"] = "-1" }).Build();
+
+        var listeners = PublicListeners.From(configuration);
+
+        Assert.Equal(new PublicListeners("127.0.0.1", 1883, 8883, null, 8443, null), listeners);
+    }
+
     [Fact]
     public async Task HAProxy_accepts_the_configuration_and_it_sends_each_public_listener_to_every_bridge()
     {

@@ -34,7 +34,7 @@ public sealed record PublicListeners(string BindAddress, int? Tcp, int? Tls, int
 {
     public static PublicListeners From(Microsoft.Extensions.Configuration.IConfiguration configuration)
     {
-        int? Port(string key, int fallback)
+        int? Port(string key, int? fallback)
         {
             var text = configuration["Listeners:" + key];
             if (text is null) return fallback;
@@ -45,6 +45,6 @@ public sealed record PublicListeners(string BindAddress, int? Tcp, int? Tls, int
         return new PublicListeners(configuration["Listeners:BindAddress"] is { Length: > 0 } bind ? bind : "127.0.0.1",
             Port("TcpPort", 1883), Port("TlsPort", 8883), Port("WebSocketPort", 8083), Port("HttpsPort", 8443),
             // MQTT over secure WebSocket is off unless set, as on the bridge itself.
-            Port("WebSocketTlsPort", -1));
+            Port("WebSocketTlsPort", null));
     }
 }
