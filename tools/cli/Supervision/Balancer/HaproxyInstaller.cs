@@ -52,11 +52,11 @@ public static partial class HaproxyInstaller
     [LibraryImport("libc", EntryPoint = "geteuid")]
     private static partial uint GetEffectiveUserId();
 
-    /// <summary>Checks the generated configuration with haproxy -c, so a mistake is refused before anything listens.</summary>
+    /// <summary>Checks the generated configuration with haproxy -c, so a mistake is refused before anything listens (not -q: it would hide the reason).</summary>
     public static async Task CheckConfigurationAsync(string haproxy, string configPath, CancellationToken ct)
     {
         var start = new ProcessStartInfo(haproxy) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { "-c", "-q", "-f", configPath }) start.ArgumentList.Add(argument);
+        foreach (var argument in new[] { "-c", "-f", configPath }) start.ArgumentList.Add(argument);
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync(ct);
         var errors = process.StandardError.ReadToEndAsync(ct);
