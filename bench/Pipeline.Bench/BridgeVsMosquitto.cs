@@ -41,7 +41,8 @@ internal static class BridgeVsMosquitto
         ];
     }
 
-    private static async Task<MqttLoadResult> MosquittoAsync(IReadOnlyList<(string, string?)> devices, TimeSpan duration, bool subscriber)
+    /// <summary>The same load against Debian's Mosquitto on a free port (anonymous devices), paced when <paramref name="ratePerSecond"/> is given.</summary>
+    public static async Task<MqttLoadResult> MosquittoAsync(IReadOnlyList<(string, string?)> devices, TimeSpan duration, bool subscriber, double? ratePerSecond = null)
     {
         var port = PipelineUp.FreePort();
         var config = Path.Combine(Path.GetTempPath(), $"bench-mosquitto-{port}.conf");
@@ -56,7 +57,7 @@ internal static class BridgeVsMosquitto
             await Task.Delay(TimeSpan.FromSeconds(1)); // the subscription is in place before the first publish (no way to observe it from here)
         try
         {
-            return await MqttLoad.RunAsync("mosquitto", port, devices, InFlight, duration);
+            return await MqttLoad.RunAsync("mosquitto", port, devices, InFlight, duration, ratePerSecond);
         }
         finally
         {

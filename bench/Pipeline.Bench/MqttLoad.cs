@@ -9,7 +9,9 @@ namespace Pipeline.Bench;
 /// <summary>
 /// The lean load generator both brokers get: a few MQTT 5 connections, each keeping up to
 /// <c>inFlight</c> QoS 1 publishes outstanding (pipelined, not one at a time), small JSON telemetry
-/// with a growing seq. Counts publishes acknowledged with success.
+/// with a growing seq. Counts publishes acknowledged with success. Unpaced, each connection publishes as fast as
+/// its window allows; paced (<c>ratePerSecond</c>), the connections share that rate, sending what is due every
+/// millisecond or so, and the window only bounds what is outstanding.
 /// </summary>
 internal sealed record MqttLoadResult(long Acknowledged, long Refused, TimeSpan Elapsed)
 {
@@ -18,8 +20,10 @@ internal sealed record MqttLoadResult(long Acknowledged, long Refused, TimeSpan 
 
 internal static class MqttLoad
 {
-    public static async Task<MqttLoadResult> RunAsync(string label, int port, IReadOnlyList<(string ClientId, string? Token)> connections, int inFlight, TimeSpan duration)
+    public static async Task<MqttLoadResult> RunAsync(string label, int port, IReadOnlyList<(string ClientId, string? Token)> connections, int inFlight, TimeSpan duration,
+        double? ratePerSecond = null)
     {
+        var perConnection = ratePerSecond / connections.Count;
         var clients = new List<IMqttClient>();
         foreach (var (clientId, token) in connections)
         {
@@ -45,8 +49,15 @@ internal static class MqttLoad
             using var window = new SemaphoreSlim(inFlight);
             var pending = new List<Task>();
             var seq = seqBase;
+            long sent = 0;
             while (clock.Elapsed < duration)
             {
+                if (perConnection is { } rate && sent >= rate * clock.Elapsed.TotalSeconds)
+                {
+                    await Task.Delay(1); // nothing due yet
+                    continue;
+                }
+                sent++;
                 await window.WaitAsync();
                 seq++;
                 var payload = Encoding.UTF8.GetBytes($"{{\"seq\":{seq},\"temperature\":21.5,\"humidity\":40}}");

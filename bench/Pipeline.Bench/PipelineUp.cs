@@ -79,8 +79,9 @@ internal sealed class PipelineUp : IAsyncDisposable
     {
         await using var simulate = ChildProcess.Dotnet("simulate", BenchPaths.Cli, ["simulate", .. args, "--json"], Environment);
         var exit = await simulate.WaitAsync(timeout);
-        var last = simulate.Stdout.Trim().Split('\n').LastOrDefault() ?? "";
-        if (exit != 0 || !last.TrimStart().StartsWith('{'))
+        // Its stdout and stderr come through two pipes into one buffer: the JSON line need not be the last one.
+        var last = simulate.Stdout.Split('\n').LastOrDefault(l => l.TrimStart().StartsWith('{')) ?? "";
+        if (exit != 0 || last.Length == 0)
             throw new InvalidOperationException($"simulate exited {exit}: {simulate.Stdout}");
         return JsonDocument.Parse(last).RootElement.Clone();
     }

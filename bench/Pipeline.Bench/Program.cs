@@ -48,12 +48,27 @@ if (options.Parts.Overlaps(["e2e", "sustained", "bridge", "connections", "storm"
     if (started is not null)
     {
         await using var pipeline = started;
-        // Latency first, on an idle pipeline: the bridge benchmark leaves a backlog behind it.
-        await Part("e2e", async () => [await EndToEndLatency.RunAsync(pipeline, options.Rate, options.Duration, options.Warmup, options.Devices)], "end-to-end latency");
-        // Rising rates until the pipeline no longer keeps up (each step starts drained); the search stops at the first step that does not hold.
-        IReadOnlyList<int> rates = options.Quick ? [1_000, 2_000] : Enumerable.Range(1, 15).Select(i => i * 2_000).ToList();
-        await Part("sustained", async () => [await SustainedThroughput.RunAsync(pipeline, rates, options.Quick ? TimeSpan.FromSeconds(10) : TimeSpan.FromSeconds(60), options.Devices)],
-            "sustained throughput");
+        var simulatorDevices = Path.Combine(pipeline.StateDir, "simulator", "devices.json");
+        async Task RegisterLoadDevicesAsync()
+        {
+            if (!File.Exists(simulatorDevices))
+                await pipeline.SimulateAsync(TimeSpan.FromMinutes(2), "--devices", BridgeVsMosquitto.Connections.ToString(CultureInfo.InvariantCulture), "--rate", "8", "--duration", "1s", "--register");
+        }
+        // Headroom first: rising shares of Mosquitto's bare rate until the pipeline no longer keeps up (each step drains).
+        var held = 0;
+        IReadOnlyList<double> shares = options.Quick ? [0.1, 0.2] : Enumerable.Range(2, 9).Select(i => i / 10.0).ToList();
+        await Part("sustained", async () =>
+        {
+            await RegisterLoadDevicesAsync();
+            var (result, rate) = await SustainedThroughput.RunAsync(pipeline, shares, options.Quick ? TimeSpan.FromSeconds(10) : TimeSpan.FromSeconds(60),
+                options.Quick ? TimeSpan.FromSeconds(5) : TimeSpan.FromSeconds(20));
+            held = rate;
+            return [result];
+        }, "sustained throughput");
+        // Then latency at half the rate just held (issue 17's goal: p99 under 1 s), or at --rate when given.
+        var (e2eRate, e2eGoal) = held > 0 && !options.RateGiven ? (held / 2, TimeSpan.FromSeconds(1)) : (options.Rate, TimeSpan.FromSeconds(2));
+        // Each simulated device stays at 50 msg/s, well under the bridge's default per-device limit of 100.
+        await Part("e2e", async () => [await EndToEndLatency.RunAsync(pipeline, e2eRate, options.Duration, options.Warmup, Math.Max(1, e2eRate / 50), e2eGoal)], "end-to-end latency");
         // Idle connections next (before the ingest run, which leaves the processor and sink busy behind it).
         await Part("connections", () => IdleConnections.RunAsync(pipeline, options.Connections),
             $"bridge vs Mosquitto: {options.Connections:N0} idle connections");
@@ -62,8 +77,7 @@ if (options.Parts.Overlaps(["e2e", "sustained", "bridge", "connections", "storm"
             $"reconnect storm: {options.Connections:N0} first connects, bridge vs Mosquitto");
         await Part("bridge", async () =>
         {
-            if (!File.Exists(Path.Combine(pipeline.StateDir, "simulator", "devices.json")))
-                await pipeline.SimulateAsync(TimeSpan.FromMinutes(2), "--devices", BridgeVsMosquitto.Connections.ToString(CultureInfo.InvariantCulture), "--rate", "8", "--duration", "1s", "--register");
+            await RegisterLoadDevicesAsync();
             return await BridgeVsMosquitto.RunAsync(pipeline, options.Quick ? TimeSpan.FromSeconds(5) : TimeSpan.FromSeconds(20));
         }, "bridge vs Mosquitto");
         Console.Error.WriteLine("== stopping the pipeline");
@@ -78,7 +92,7 @@ File.WriteAllText(Path.Combine(BenchPaths.ResultsDir, "latest.json"), ResultRepo
 Console.WriteLine($"Written: {Path.Combine(BenchPaths.ResultsDir, "latest.md")} and latest.json");
 return results.Any(r => r.Ours == "failed") ? 1 : 0;
 
-internal sealed record BenchOptions(bool Quick, int Rate, TimeSpan Duration, TimeSpan Warmup, int Devices, int Connections, IReadOnlySet<string> Parts)
+internal sealed record BenchOptions(bool Quick, int Rate, bool RateGiven, TimeSpan Duration, TimeSpan Warmup, int Connections, IReadOnlySet<string> Parts)
 {
     public static BenchOptions? Parse(string[] args)
     {
@@ -93,7 +107,6 @@ internal sealed record BenchOptions(bool Quick, int Rate, TimeSpan Duration, Tim
         HashSet<string> all = ["processor", "rules", "sink", "e2e", "sustained", "connections", "storm", "bridge"];
         var parts = Value("--only") is { } only ? only.Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet() : all;
         if (!parts.IsSubsetOf(all)) return null;
-        // Each simulated device stays at 50 msg/s, well under the bridge's default per-device limit of 100.
-        return new BenchOptions(quick, rate, TimeSpan.FromSeconds(seconds), TimeSpan.FromSeconds(warmup), Math.Max(1, rate / 50), connections, parts);
+        return new BenchOptions(quick, rate, Value("--rate") is not null, TimeSpan.FromSeconds(seconds), TimeSpan.FromSeconds(warmup), connections, parts);
     }
 }

@@ -4,71 +4,79 @@ using System.Text;
 namespace Pipeline.Bench;
 
 /// <summary>
-/// The highest rate the whole pipeline holds: `simulate` publishes at rising rates, one step each, and a
-/// step holds when devices were acknowledged at >= 95% of the asked rate and the backlog (messages
-/// acknowledged minus rows visible in iot.telemetry) did not grow over the step's second half by more
-/// than one second's worth. The search stops at the first step that does not hold; CPU per process
+/// The whole pipeline's headroom (issue 17): the highest rate it holds, as a share of what Mosquitto acknowledges
+/// with nobody subscribed, with the same load generator (<see cref="MqttLoad"/>: 8 connections x 100 QoS 1 in
+/// flight) in the same run. Mosquitto's rate is measured first, unpaced; then the pipeline gets the same load paced
+/// at rising shares of it, one step each. A step holds when the devices were acknowledged at >= 95% of the asked
+/// rate and the backlog (messages asked for minus rows visible in iot.telemetry) did not grow over the step's second
+/// half by more than one second's worth. The search stops at the first step that does not hold; CPU per process
 /// (from /proc, as a share of one core) over that step says where the bottleneck was.
 /// </summary>
 internal static class SustainedThroughput
 {
-    private const string Goal = "report";
+    private const string Goal = ">= 0.60x Mosquitto (no subscriber)";
     private static readonly string[] Services = ["Pipeline.MqttBridge", "Pipeline.RulesProcessor", "Pipeline.SinkWriter"];
 
-    public static async Task<BenchResult> RunAsync(PipelineUp pipeline, IReadOnlyList<int> rates, TimeSpan step, int devices)
+    /// <summary>The result, and the rate held (0 when none), for the latency part that follows at half of it.</summary>
+    public static async Task<(BenchResult Result, int Held)> RunAsync(PipelineUp pipeline, IReadOnlyList<double> shares, TimeSpan step, TimeSpan referenceRun)
     {
+        var name = $"sustained throughput (whole pipeline, {step.TotalSeconds:0} s steps)";
+        var devices = pipeline.SimulatorTokens().OrderBy(t => t.Key).Take(BridgeVsMosquitto.Connections).Select(t => (t.Key, (string?)t.Value)).ToList();
+        if (devices.Count < BridgeVsMosquitto.Connections)
+            return (BenchResult.Failed(name, Goal, $"only {devices.Count} registered devices"), 0);
+        Console.Error.WriteLine($"sustained: Mosquitto with no subscriber, unpaced, {referenceRun.TotalSeconds:0} s");
+        var mosquitto = await BridgeVsMosquitto.MosquittoAsync(devices.Select(d => (d.Key, (string?)null)).ToList(), referenceRun, subscriber: false);
         using var http = pipeline.ClickHouseHttp();
         var held = 0;
         StepResult? last = null;
         var tried = new List<int>();
-        foreach (var rate in rates)
+        foreach (var share in shares)
         {
+            var rate = (int)Math.Round(share * mosquitto.PerSecond / 100) * 100;
             tried.Add(rate);
-            last = await StepAsync(pipeline, http, rate, step, devices);
-            Console.Error.WriteLine($"sustained: {rate:N0} msg/s -> {(last.Held ? "held" : "not held")} ({last.Detail}; CPU {last.Cpu})");
+            last = await StepAsync(pipeline, http, devices, rate, step);
+            Console.Error.WriteLine($"sustained: {rate:N0} msg/s ({share:0.00}x Mosquitto) -> {(last.Held ? "held" : "not held")} ({last.Detail}; CPU {last.Cpu})");
+            // Each step starts drained; the last one too, for the latency part that follows.
+            await WaitForBacklogAsync(http, last.Acknowledged + last.RowsBefore, TimeSpan.FromSeconds(90));
             if (!last.Held) break;
             held = rate;
-            // Let the pipeline drain before the next step, so each step starts from no backlog.
-            await WaitForBacklogAsync(http, last.Acknowledged + last.RowsBefore, TimeSpan.FromSeconds(60));
         }
         if (last is null)
-            return BenchResult.Failed("sustained throughput", Goal, "no rate to try");
+            return (BenchResult.Failed(name, Goal, "no rate to try"), 0);
         var where = last.Held ? $"every rate tried held (up to {held:N0} msg/s)" : $"at {last.Rate:N0} msg/s: {last.Detail}";
-        return new BenchResult($"sustained throughput (whole pipeline, {step.TotalSeconds:0} s steps)",
-            held > 0 ? $"{held:N0} msg/s held" : "no rate held", $"rates tried: {string.Join(", ", tried.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))} msg/s",
-            null, "highest rate with lag not growing; where the bottleneck was",
-            $"`simulate --devices {devices}` for {step.TotalSeconds:0} s per rate; {where}; CPU over the last step (100% = one core): {last.Cpu}.");
+        return (new BenchResult(name,
+            held > 0 ? $"{held:N0} msg/s held" : "no rate held", $"{mosquitto.PerSecond:N0} msg/s (Mosquitto, no subscriber)",
+            held / mosquitto.PerSecond, Goal,
+            $"the same load generator for both ({BridgeVsMosquitto.Connections} MQTT 5 connections x {BridgeVsMosquitto.InFlight} QoS 1 in flight, paced for the pipeline); " +
+            $"rates tried: {string.Join(", ", tried.Select(r => r.ToString("N0", CultureInfo.InvariantCulture)))} msg/s; {where}; " +
+            $"CPU over the last step (100% = one core): {last.Cpu}."), held);
     }
 
     private sealed record StepResult(int Rate, bool Held, string Detail, string Cpu, long Acknowledged, long RowsBefore);
 
-    private static async Task<StepResult> StepAsync(PipelineUp pipeline, HttpClient http, int rate, TimeSpan step, int devices)
+    private static async Task<StepResult> StepAsync(PipelineUp pipeline, HttpClient http, IReadOnlyList<(string, string?)> devices, int rate, TimeSpan step)
     {
         var rowsBefore = await RowsAsync(http);
-        List<(string Name, int Pid)> pids = Services.Select(s => (Name: Short(s), Pid: pipeline.ServiceProcessId(s))).Where(p => p.Pid is not null)
-            .Select(p => (p.Name, Pid: p.Pid!.Value)).Append((Name: "up (embedded Kafka, ClickHouse)", Pid: pipeline.UpProcessId)).ToList();
-        await using var simulate = pipeline.StartSimulate("--devices", devices.ToString(CultureInfo.InvariantCulture),
-            "--rate", rate.ToString(CultureInfo.InvariantCulture), "--duration", $"{(int)step.TotalSeconds}s", "--register");
-        pids.Add(("simulator", simulate.Id));
+        var pids = Services.Select(s => (Name: Short(s), Pid: pipeline.ServiceProcessId(s))).Where(p => p.Pid is not null)
+            .Select(p => (p.Name, Pid: p.Pid!.Value)).Append((Name: "up (embedded Kafka, ClickHouse)", Pid: pipeline.UpProcessId))
+            .Append((Name: "load generator", Pid: Environment.ProcessId)).ToList();
         var cpuStart = pids.ToDictionary(p => p.Name, p => CpuSeconds(p.Pid));
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        var load = MqttLoad.RunAsync("pipeline", pipeline.MqttPort, devices, BridgeVsMosquitto.InFlight, step, rate);
 
         // Backlog = what the devices were asked to send so far minus what is visible; sampled at half time and at the end.
         await Task.Delay(step / 2);
         var backlogMid = rate * clock.Elapsed.TotalSeconds - (await RowsAsync(http) - rowsBefore);
-        await Task.Delay(step / 2);
+        var result = await load;
         var backlogEnd = rate * clock.Elapsed.TotalSeconds - (await RowsAsync(http) - rowsBefore);
         var elapsed = clock.Elapsed.TotalSeconds;
         var cpu = string.Join(", ", pids.Select(p => $"{p.Name} {100 * (CpuSeconds(p.Pid) - cpuStart[p.Name]) / elapsed:0}%"));
 
-        await simulate.WaitAsync(TimeSpan.FromMinutes(3));
-        var summary = System.Text.Json.JsonDocument.Parse(simulate.Stdout.Trim().Split('\n').Last()).RootElement;
-        var acknowledged = summary.GetProperty("acknowledged").GetInt64();
-        var achieved = acknowledged / step.TotalSeconds;
+        var achieved = result.PerSecond;
         var growth = backlogEnd - backlogMid;
-        var held = achieved >= 0.95 * rate && growth <= rate;
-        var detail = $"{achieved:N0} msg/s acknowledged, backlog {Math.Max(0, backlogMid):N0} -> {Math.Max(0, backlogEnd):N0} messages over the second half";
-        return new StepResult(rate, held, detail, cpu, acknowledged, rowsBefore);
+        var held = achieved >= 0.95 * rate && growth <= rate && result.Refused == 0;
+        var detail = $"{achieved:N0} msg/s acknowledged ({result.Refused:N0} refused), backlog {Math.Max(0, backlogMid):N0} -> {Math.Max(0, backlogEnd):N0} messages over the second half";
+        return new StepResult(rate, held, detail, cpu, result.Acknowledged, rowsBefore);
     }
 
     private static async Task WaitForBacklogAsync(HttpClient http, long rows, TimeSpan timeout)
