@@ -41,7 +41,7 @@ internal static class BridgeVsMosquitto
         ];
     }
 
-    private static async Task<MqttLoadResult> MosquittoAsync(IReadOnlyList<(string, string?)> devices, TimeSpan duration, bool subscriber)
+    internal static async Task<MqttLoadResult> MosquittoAsync(IReadOnlyList<(string, string?)> devices, TimeSpan duration, bool subscriber)
     {
         var port = PipelineUp.FreePort();
         var config = Path.Combine(Path.GetTempPath(), $"bench-mosquitto-{port}.conf");
