@@ -10,8 +10,9 @@ namespace Pipeline.MqttBridge.Connections;
 /// queue, one flusher at a time. A refusal is sent at once, ahead of publishes still waiting for
 /// Kafka: when the buffer is full, the device must hear "quota exceeded" now, not after Kafka
 /// returns (MQTT 5 matches acknowledgements by packet id, so clients accept this order).
+/// With <paramref name="batch"/>, the acknowledgements one flush finds due leave the bridge in one socket write.
 /// </summary>
-public sealed class AckSequencer(Func<AckSequencer.Ticket, Task> send)
+public sealed class AckSequencer(Func<AckSequencer.Ticket, Task> send, IWriteBatch? batch = null)
 {
     private readonly Queue<Ticket> _queue = new();
     private readonly Lock _lock = new();
@@ -80,6 +81,7 @@ public sealed class AckSequencer(Func<AckSequencer.Ticket, Task> send)
     {
         while (Interlocked.CompareExchange(ref _flushing, 1, 0) == 0)
         {
+            batch?.Begin();
             try
             {
                 while (TryDequeueCompleted(out var ticket))
@@ -87,12 +89,26 @@ public sealed class AckSequencer(Func<AckSequencer.Ticket, Task> send)
             }
             finally
             {
+                if (batch is not null)
+                    await EndBatchAsync(batch).ConfigureAwait(false);
                 Volatile.Write(ref _flushing, 0);
             }
             // A ticket completed after our last look but before the flag was cleared: its Complete saw
             // the flag set and left, so take another turn.
             if (!HeadCompleted())
                 return;
+        }
+    }
+
+    private static async Task EndBatchAsync(IWriteBatch batch)
+    {
+        try
+        {
+            await batch.EndAsync().ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The device went away before its acknowledgements: it resends those publishes when it comes back.
         }
     }
 
