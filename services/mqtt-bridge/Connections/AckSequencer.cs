@@ -17,6 +17,7 @@ public sealed class AckSequencer(Func<AckSequencer.Ticket, Task> send, IWriteBat
     private readonly Queue<Ticket> _queue = new();
     private readonly Lock _lock = new();
     private int _flushing;
+    private int _flushQueued;
 
     public sealed class Ticket(ushort packetId, MqttQualityOfServiceLevel qos, long receivedTimestamp)
     {
@@ -59,6 +60,22 @@ public sealed class AckSequencer(Func<AckSequencer.Ticket, Task> send, IWriteBat
     {
         lock (_lock)
             ticket.Set(code, reason, immediately: false);
+        if (batch is null)
+        {
+            _ = FlushAsync();
+            return;
+        }
+        // Kafka reports a batch of records one callback at a time, on its one delivery thread: flushing from the
+        // thread pool instead lets the acknowledgements of the whole batch leave in one write, and keeps the socket
+        // writes of every connection off that thread.
+        if (Interlocked.Exchange(ref _flushQueued, 1) == 0)
+            ThreadPool.UnsafeQueueUserWorkItem(static sequencer => sequencer.RunQueuedFlush(), this, preferLocal: false);
+    }
+
+    private void RunQueuedFlush()
+    {
+        // Cleared before looking: a ticket completed from here on queues another flush.
+        Volatile.Write(ref _flushQueued, 0);
         _ = FlushAsync();
     }
 

@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using MQTTnet.Channel;
+using MQTTnet.Protocol;
+using Pipeline.MqttBridge.Connections;
 using Pipeline.MqttBridge.Listeners;
 
 namespace Pipeline.MqttBridge.UnitTests.Ingest;
@@ -94,5 +96,22 @@ public class CorkableChannelTests
 
         Assert.Equal(new byte[] { 0xE0, 0x01, 0x8B }, Assert.Single(socket.Writes));
         Assert.Equal(1, socket.WritesBeforeDisconnect);
+    }
+
+    [Fact]
+    public async Task Acknowledgements_that_become_due_together_leave_the_sequencer_in_one_write()
+    {
+        var socket = new RecordingChannel();
+        using var channel = new CorkableChannel(socket);
+        var sequencer = new AckSequencer(t => channel.WriteAsync(PubAck((byte)t.PacketId), true, CancellationToken.None), channel);
+        var tickets = Enumerable.Range(1, 3).Select(i => sequencer.Enqueue((ushort)i, MqttQualityOfServiceLevel.AtLeastOnce)).ToList();
+
+        // Kafka confirms 2 and 3 first: they wait for 1, then all three are due at once.
+        sequencer.Complete(tickets[1], MqttPubAckReasonCode.Success);
+        sequencer.Complete(tickets[2], MqttPubAckReasonCode.Success);
+        sequencer.Complete(tickets[0], MqttPubAckReasonCode.Success);
+
+        await Pipeline.TestSupport.Eventually.HoldsAsync(() => socket.Writes.Count > 0, TimeSpan.FromSeconds(5), "the acknowledgements were written");
+        Assert.Equal(new byte[] { 0x40, 2, 0, 1, 0x40, 2, 0, 2, 0x40, 2, 0, 3 }, Assert.Single(socket.Writes));
     }
 }
