@@ -80,14 +80,18 @@ internal static class IdleConnections
     }
 
     /// <summary>Adds the devices idle-00001... to the registry in one call (tokens are shown once: kept in memory here).</summary>
-    internal static async Task<IReadOnlyList<(string Id, string Token)>> RegisterAsync(PipelineUp pipeline, int count, string prefix)
+    internal static Task<IReadOnlyList<(string Id, string Token)>> RegisterAsync(PipelineUp pipeline, int count, string prefix) =>
+        RegisterAsync(pipeline.StateDir, count, prefix);
+
+    /// <summary>The same against any stack whose state folder holds endpoints.json and credentials.json (`up` or `devstack`).</summary>
+    internal static async Task<IReadOnlyList<(string Id, string Token)>> RegisterAsync(string stateDir, int count, string prefix)
     {
-        var endpoints = JsonDocument.Parse(File.ReadAllText(Path.Combine(pipeline.StateDir, "endpoints.json"))).RootElement;
+        var endpoints = JsonDocument.Parse(File.ReadAllText(Path.Combine(stateDir, "endpoints.json"))).RootElement;
         var ids = Enumerable.Range(1, count).Select(i => prefix + i.ToString("00000", CultureInfo.InvariantCulture)).ToList();
         Console.Error.WriteLine($"registering {count:N0} devices (one registry read, tokens hashed in parallel)...");
         var watch = Stopwatch.StartNew();
         // The embedded Schema Registry takes registrations from its writer only (the run's credentials.json).
-        var writer = JsonDocument.Parse(File.ReadAllText(Path.Combine(pipeline.StateDir, "credentials.json"))).RootElement.GetProperty("schemaRegistry");
+        var writer = JsonDocument.Parse(File.ReadAllText(Path.Combine(stateDir, "credentials.json"))).RootElement.GetProperty("schemaRegistry");
         using var schemaRegistry = new CachedSchemaRegistryClient(new SchemaRegistryConfig
         {
             Url = endpoints.GetProperty("schemaRegistry").GetString(),
@@ -95,7 +99,7 @@ internal static class IdleConnections
             BasicAuthUserInfo = $"{writer.GetProperty("user").GetString()}:{writer.GetProperty("password").GetString()}",
         });
         // Keyed with the run's token pepper, as `devices add` does under `up`.
-        var pepper = JsonDocument.Parse(File.ReadAllText(Path.Combine(pipeline.StateDir, "credentials.json"))).RootElement.GetProperty("tokenPepper").GetString()!;
+        var pepper = JsonDocument.Parse(File.ReadAllText(Path.Combine(stateDir, "credentials.json"))).RootElement.GetProperty("tokenPepper").GetString()!;
         using var registry = new DeviceRegistryClient(new Pipeline.ServiceDefaults.Kafka.KafkaClientFactory(new Pipeline.ServiceDefaults.KafkaOptions { BootstrapServers = endpoints.GetProperty("kafka").GetString()! }, "bench"), schemaRegistry)
         {
             Timeout = TimeSpan.FromMinutes(2),

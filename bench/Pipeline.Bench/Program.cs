@@ -1,12 +1,12 @@
 using System.Globalization;
 using Pipeline.Bench;
 
-// ./pipeline bench [--quick] [--rate N] [--duration SECONDS] [--warmup SECONDS] [--connections N] [--only processor,rules,sink,e2e,sustained,connections,storm,bridge]
+// ./pipeline bench [--quick] [--rate N] [--duration SECONDS] [--warmup SECONDS] [--connections N] [--only processor,rules,sink,e2e,sustained,connections,storm,bridge,bridge-alone]
 // Every benchmark next to its reference in one run; one table on stdout, bench/results/latest.md and .json.
 var options = BenchOptions.Parse(args);
 if (options is null)
 {
-    Console.Error.WriteLine("usage: bench [--quick] [--rate MSGS_PER_S] [--duration SECONDS] [--warmup SECONDS] [--connections N] [--only processor,rules,sink,e2e,sustained,connections,storm,bridge]");
+    Console.Error.WriteLine("usage: bench [--quick] [--rate MSGS_PER_S] [--duration SECONDS] [--warmup SECONDS] [--connections N] [--only processor,rules,sink,e2e,sustained,connections,storm,bridge,bridge-alone]");
     return 2;
 }
 // Before anything is started: `up` (so the bridge), Mosquitto and the load generator inherit it.
@@ -33,6 +33,8 @@ async Task Part(string part, Func<Task<IReadOnlyList<BenchResult>>> body, string
 await Part("processor", () => ServiceBenchmarks.ProcessorAsync(options.Quick), "processor vs passthrough");
 await Part("rules", () => ServiceBenchmarks.RulesCostAsync(options.Quick), "processor with 0, 1 and 10 operator rules");
 await Part("sink", () => ServiceBenchmarks.SinkAsync(options.Quick), "sink vs raw inserts");
+// The bridge on its own stack (devstack + one bridge process), before `up` starts anything else.
+await Part("bridge-alone", () => BridgeAlone.RunAsync(options.Quick ? TimeSpan.FromSeconds(5) : TimeSpan.FromSeconds(20)), "bridge alone vs Mosquitto with no subscriber");
 if (options.Parts.Overlaps(["e2e", "sustained", "bridge", "connections", "storm"]))
 {
     Console.Error.WriteLine("== starting the pipeline (`up --fresh` in a private state folder)");
@@ -104,7 +106,7 @@ internal sealed record BenchOptions(bool Quick, int Rate, bool RateGiven, TimeSp
         var warmup = Value("--warmup") is { } w ? int.TryParse(w.TrimEnd('s'), out var ws) && ws >= 0 ? ws : -1 : quick ? 3 : 10;
         var connections = Value("--connections") is { } c ? int.TryParse(c, out var k) && k is > 0 and <= 99_999 ? k : -1 : quick ? 1_000 : 10_000;
         if (rate < 0 || seconds < 0 || warmup < 0 || connections < 0) return null;
-        HashSet<string> all = ["processor", "rules", "sink", "e2e", "sustained", "connections", "storm", "bridge"];
+        HashSet<string> all = ["processor", "rules", "sink", "e2e", "sustained", "connections", "storm", "bridge", "bridge-alone"];
         var parts = Value("--only") is { } only ? only.Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet() : all;
         if (!parts.IsSubsetOf(all)) return null;
         return new BenchOptions(quick, rate, Value("--rate") is not null, TimeSpan.FromSeconds(seconds), TimeSpan.FromSeconds(warmup), connections, parts);

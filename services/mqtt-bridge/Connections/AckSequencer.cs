@@ -10,12 +10,14 @@ namespace Pipeline.MqttBridge.Connections;
 /// queue, one flusher at a time. A refusal is sent at once, ahead of publishes still waiting for
 /// Kafka: when the buffer is full, the device must hear "quota exceeded" now, not after Kafka
 /// returns (MQTT 5 matches acknowledgements by packet id, so clients accept this order).
+/// With <paramref name="batch"/>, the acknowledgements one flush finds due leave the bridge in one socket write.
 /// </summary>
-public sealed class AckSequencer(Func<AckSequencer.Ticket, Task> send)
+public sealed class AckSequencer(Func<AckSequencer.Ticket, Task> send, IWriteBatch? batch = null)
 {
     private readonly Queue<Ticket> _queue = new();
     private readonly Lock _lock = new();
     private int _flushing;
+    private int _flushQueued;
 
     public sealed class Ticket(ushort packetId, MqttQualityOfServiceLevel qos, long receivedTimestamp)
     {
@@ -58,6 +60,22 @@ public sealed class AckSequencer(Func<AckSequencer.Ticket, Task> send)
     {
         lock (_lock)
             ticket.Set(code, reason, immediately: false);
+        if (batch is null)
+        {
+            _ = FlushAsync();
+            return;
+        }
+        // Kafka reports a batch of records one callback at a time, on its one delivery thread: flushing from the
+        // thread pool instead lets the acknowledgements of the whole batch leave in one write, and keeps the socket
+        // writes of every connection off that thread.
+        if (Interlocked.Exchange(ref _flushQueued, 1) == 0)
+            ThreadPool.UnsafeQueueUserWorkItem(static sequencer => sequencer.RunQueuedFlush(), this, preferLocal: false);
+    }
+
+    private void RunQueuedFlush()
+    {
+        // Cleared before looking: a ticket completed from here on queues another flush.
+        Volatile.Write(ref _flushQueued, 0);
         _ = FlushAsync();
     }
 
@@ -80,6 +98,7 @@ public sealed class AckSequencer(Func<AckSequencer.Ticket, Task> send)
     {
         while (Interlocked.CompareExchange(ref _flushing, 1, 0) == 0)
         {
+            batch?.Begin();
             try
             {
                 while (TryDequeueCompleted(out var ticket))
@@ -87,12 +106,26 @@ public sealed class AckSequencer(Func<AckSequencer.Ticket, Task> send)
             }
             finally
             {
+                if (batch is not null)
+                    await EndBatchAsync(batch).ConfigureAwait(false);
                 Volatile.Write(ref _flushing, 0);
             }
             // A ticket completed after our last look but before the flag was cleared: its Complete saw
             // the flag set and left, so take another turn.
             if (!HeadCompleted())
                 return;
+        }
+    }
+
+    private static async Task EndBatchAsync(IWriteBatch batch)
+    {
+        try
+        {
+            await batch.EndAsync().ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The device went away before its acknowledgements: it resends those publishes when it comes back.
         }
     }
 

@@ -33,7 +33,7 @@ public sealed class DeviceConnection : IMqttChannelAdapter
     private Dictionary<ushort, string>? _topicAliases;
 
     public DeviceConnection(IMqttChannelAdapter inner, string listener, string? certificateDeviceId, IPublishIngest ingest, int maxInFlight,
-        ConnectionLimits? limits = null)
+        ConnectionLimits? limits = null, IWriteBatch? ackBatch = null)
     {
         Limits = limits ?? ConnectionLimits.Default;
         _inner = inner;
@@ -41,7 +41,7 @@ public sealed class DeviceConnection : IMqttChannelAdapter
         Listener = listener;
         CertificateDeviceId = certificateDeviceId;
         InFlight = new SemaphoreSlim(maxInFlight, maxInFlight);
-        Acks = new AckSequencer(SendAckAsync);
+        Acks = new AckSequencer(SendAckAsync, ackBatch);
     }
 
     public ConnectionLimits Limits { get; }

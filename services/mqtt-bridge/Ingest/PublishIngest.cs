@@ -34,6 +34,10 @@ public sealed partial class PublishIngest(
 {
     public const string ProtobufContentType = "application/x-protobuf";
 
+    // Bound once: WithLabels looks its labels up (and allocates their array) on every call, twice per message.
+    private static readonly Prometheus.Counter.Child TelemetryQos1In = BridgeMetrics.MessagesIn.WithLabels("telemetry", "1");
+    private static readonly Prometheus.Counter.Child TelemetryAccepted = BridgeMetrics.MessagesAccepted.WithLabels("telemetry");
+
     private readonly int _maxPayload = limits.Value.MaxPayloadBytes;
     private readonly string _instance = bridge.Value.InstanceId;
     private volatile bool _draining;
@@ -63,7 +67,9 @@ public sealed partial class PublishIngest(
         }
 
         var (kind, refusal) = TopicPolicy.ClassifyPublish(session.DeviceId, publish.Topic);
-        BridgeMetrics.MessagesIn.WithLabels(refusal is null ? KindLabel(kind) : "other", QosLabel(qos)).Inc();
+        (refusal is null && kind == TopicKind.Telemetry && qos == MqttQualityOfServiceLevel.AtLeastOnce
+            ? TelemetryQos1In
+            : BridgeMetrics.MessagesIn.WithLabels(refusal is null ? KindLabel(kind) : "other", QosLabel(qos))).Inc();
         DeviceRecord? accepting = null;
         if (refusal is null && !session.TryGetAcceptingRecord(out accepting))
             refusal = Refusal.NotAuthorized("the device is revoked or no longer registered");
@@ -151,7 +157,7 @@ public sealed partial class PublishIngest(
         BridgeMetrics.BufferBytes.Set(buffer.UsedBytes);
         if (!report.Error.IsError)
         {
-            BridgeMetrics.MessagesAccepted.WithLabels(KindLabel(kind)).Inc();
+            (kind == TopicKind.Telemetry ? TelemetryAccepted : BridgeMetrics.MessagesAccepted.WithLabels(KindLabel(kind))).Inc();
             if (ticket is not null)
                 connection.Acks.Complete(ticket, MqttPubAckReasonCode.Success);
             return;

@@ -37,12 +37,13 @@ public sealed class ConnectionFactory(PublishIngest ingest, ConnectedDevices con
     {
         var handler = ClientHandler ?? throw new InvalidOperationException("The MQTT server is not started.");
         // Sockets and TLS streams wait for data with a zero-byte read, so an idle connection holds no read buffer.
-        var guarded = new ReadAheadChannel(new PacketSizeGuardChannel(channel, _maxPacketBytes), waitWithoutBuffer: listener != "ws");
+        // Acknowledgements that become due together (one Kafka batch) leave in one write (CorkableChannel).
+        var guarded = new CorkableChannel(new ReadAheadChannel(new PacketSizeGuardChannel(channel, _maxPacketBytes), waitWithoutBuffer: listener != "ws"));
         // The writer's buffer lives as long as the connection: small at first (an idle device gets a CONNACK, PUBACKs
         // and PINGRESPs), grown for a larger packet (a command) and cut back to WriterBufferBytesMax after one beyond it.
         var formatter = new MqttPacketFormatterAdapter(new MqttBufferWriter(WriterBufferBytes, WriterBufferBytesMax));
         var inner = new MqttChannelAdapter(guarded, formatter, mqttLogger) { AllowPacketFragmentation = true };
-        using var connection = new DeviceConnection(inner, listener, certificateDeviceId, ingest, _maxInFlight, _limits);
+        using var connection = new DeviceConnection(inner, listener, certificateDeviceId, ingest, _maxInFlight, _limits, guarded);
         using var deadline = connectDeadline is { } left ? new CancellationTokenSource(left) : null;
         using var watch = deadline?.Token.Register(() =>
         {

@@ -18,12 +18,18 @@ public abstract class DelegatingChannel(IMqttChannel inner) : IMqttChannel
     public EndPoint LocalEndPoint => inner.LocalEndPoint;
     public bool IsSecureConnection => inner.IsSecureConnection;
     public Task ConnectAsync(CancellationToken cancellationToken) => inner.ConnectAsync(cancellationToken);
-    public Task DisconnectAsync(CancellationToken cancellationToken) => inner.DisconnectAsync(cancellationToken);
-    public Task WriteAsync(ReadOnlySequence<byte> buffer, bool isEndOfPacket, CancellationToken cancellationToken) =>
+    public virtual Task DisconnectAsync(CancellationToken cancellationToken) => inner.DisconnectAsync(cancellationToken);
+    public virtual Task WriteAsync(ReadOnlySequence<byte> buffer, bool isEndOfPacket, CancellationToken cancellationToken) =>
         inner.WriteAsync(buffer, isEndOfPacket, cancellationToken);
     public void Dispose()
     {
-        inner.Dispose();
+        Dispose(disposing: true);
         GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing)
+            inner.Dispose();
     }
 }

@@ -15,7 +15,7 @@ public static class BenchCommand
         var rate = new Option<int?>("--rate") { Description = "End-to-end latency: messages per second over the fleet (default 10000; 2000 with --quick)." };
         var duration = new Option<int?>("--duration") { Description = "End-to-end latency: seconds of publishing (default 60; 10 with --quick)." };
         var connections = new Option<int?>("--connections") { Description = "Idle connections: how many devices connect at once (default 10000; 1000 with --quick)." };
-        var only = new Option<string?>("--only") { Description = "Comma-separated parts: processor,rules,sink,e2e,sustained,connections,storm,bridge (default: all)." };
+        var only = new Option<string?>("--only") { Description = "Comma-separated parts: processor,rules,sink,e2e,sustained,connections,storm,bridge,bridge-alone (default: all)." };
         var command = new Command("bench", "Benchmarks side by side with their references (bridge vs Mosquitto: ingest, idle connections and a reconnect storm, sink vs raw inserts, processor vs passthrough, processor with 0/1/10 rules, end-to-end latency).")
         {
             quick, rate, duration, connections, only,
