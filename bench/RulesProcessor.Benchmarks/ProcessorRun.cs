@@ -33,10 +33,14 @@ internal static class ProcessorRun
     {
         var appId = $"bench-rules-{Guid.NewGuid():N}";
         var plan = new RulesTopology(modules, topics, appId, guarantee);
-        cluster?.CreateTopics(plan.InternalTopics.Concat(new[] { topics.TelemetryEnriched, topics.TelemetryAgg1m, topics.EventsRaw, topics.Rejected }.Distinct()), partitions);
+        var kafka = new Pipeline.ServiceDefaults.Kafka.KafkaClientFactory(new Pipeline.ServiceDefaults.KafkaOptions { BootstrapServers = bootstrap }, "bench");
+        // Every topic the topology reads, writes or keeps state in, as the service's --list-topics names them: Streamiz
+        // waits for ever, silently, for a topic the embedded Kafka does not have (the rules variants hung on
+        // iot.shadow.requests, which the rules module reads since it sees shadow updates).
+        cluster?.CreateTopics(MissingTopics.Find(kafka, plan.AllTopics.Concat([topics.TelemetryAgg1m, topics.EventsRaw]).Distinct().ToList()), partitions);
         var metrics = new RulesMetrics(new CollectorRegistry());
         var stateDir = Path.Combine(Path.GetTempPath(), appId);
-        var config = StreamSettings.Create(new RulesOptions { ApplicationId = appId, Guarantee = guarantee, CommitInterval = commitInterval }, new Pipeline.ServiceDefaults.Kafka.KafkaClientFactory(new Pipeline.ServiceDefaults.KafkaOptions { BootstrapServers = bootstrap }, "bench"), stateDir);
+        var config = StreamSettings.Create(new RulesOptions { ApplicationId = appId, Guarantee = guarantee, CommitInterval = commitInterval }, kafka, stateDir);
         using var stream = new KafkaStream(plan.Build(schemas, metrics), config);
         try
         {

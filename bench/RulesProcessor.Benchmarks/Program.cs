@@ -41,7 +41,7 @@ foreach (var variant in options.Variants)
     {
         TelemetryRaw = raw, Devices = devices,
         TelemetryEnriched = $"bench.{n}.enriched", TelemetryAgg1m = $"bench.{n}.agg", EventsRaw = $"bench.{n}.events", Rejected = $"bench.{n}.rejected",
-        Commands = $"bench.{n}.commands", RuleRows = $"bench.{n}.rule.rows", RuleHttp = $"bench.{n}.rule.http", Rules = $"bench.{n}.rules",
+        Commands = $"bench.{n}.commands", RuleRows = $"bench.{n}.rule.rows", RuleHttp = $"bench.{n}.rule.http", Rules = $"bench.{n}.rules", ShadowRequests = $"bench.{n}.shadow.requests",
     };
     var schemas = await RegistrySchemaCatalog.CreateAsync(registryClient,
         [topics.TelemetryEnriched, topics.TelemetryAgg1m, topics.EventsRaw, topics.Rejected, topics.Commands], CancellationToken.None);

@@ -53,5 +53,22 @@ public sealed class DedupeModuleTests
         Assert.Equal(1, h.Metrics.DedupeHits);
     }
 
+    [Fact]
+    public void Resends_below_the_highest_seq_are_dropped_also_after_a_device_started_its_seq_over()
+    {
+        using var h = new TopologyHarness([TopologyHarness.Dedupe()]);
+
+        h.Send(Of("dev-1", T0, 5));
+        h.Send(Of("dev-1", T0 + 1_000, 6));
+        h.Send(Of("dev-1", T0 + 2_000, 1)); // the device restarted and counts from 1 again
+        h.Send(Of("dev-1", T0 + 3_000, 2));
+        h.Send(Of("dev-1", T0 + 3_000, 2).ReceivedAt(T0 + 4_000));
+        h.Send(Of("dev-1", T0 + 1_000, 6).ReceivedAt(T0 + 5_000));
+        h.Send(Of("dev-1", T0 + 6_000, 7));
+
+        Assert.Equal([5UL, 6UL, 1UL, 2UL, 7UL], h.Enriched.ReadValueList().Select(e => e.Record.Seq));
+        Assert.Equal(2, h.Metrics.DedupeHits);
+    }
+
     // A duplicate across a restart: RulesProcessor.IntegrationTests (TopologyTestDriver deletes its state on dispose).
 }

@@ -137,14 +137,21 @@ public sealed class ModuleContext(StreamBuilder builder, KafkaTopics topics, ISc
     }
 
     /// <summary>Writes a module's output to <paramref name="topic"/>, counting it as the module's output and its lag.</summary>
-    public void Produce<T>(IKStream<string, T> stream, string topic, Func<T, long> deviceTsMs) where T : class, IMessage<T>, new()
+    public void Produce<T>(IKStream<string, T> stream, string topic, Func<T, long> deviceTsMs) where T : class, IMessage<T>, new() =>
+        Produce(stream, topic, deviceTsMs, null);
+
+    /// <summary><see cref="Produce{T}(IKStream{string, T}, string, Func{T, long})"/>, running <paramref name="beforeWrite"/> in the same node.</summary>
+    internal void Produce<T>(IKStream<string, T> stream, string topic, Func<T, long> deviceTsMs, Action<T>? beforeWrite)
+        where T : class, IMessage<T>, new()
     {
-        var (metrics, module) = (Metrics, Module);
+        // Bound once: this node runs for every record written.
+        var (output, lag) = (Metrics.OutCounter(Module), Metrics.LagOf(topic));
         stream
             .Peek((_, v, _) =>
             {
-                metrics.RecordOut(module);
-                metrics.ObserveLag(topic, deviceTsMs(v));
+                beforeWrite?.Invoke(v);
+                output.Inc();
+                lag.Observe(Math.Max(0, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - deviceTsMs(v)) / 1000.0);
             })
             .ToTopic(topic, Keys, ValuesFor<T>(topic));
     }

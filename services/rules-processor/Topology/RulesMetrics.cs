@@ -47,9 +47,18 @@ public sealed class RulesMetrics
     /// <summary>The operators' rules: matches, actions and errors per rule.</summary>
     public Modules.Rules.RuleMetrics Rules { get; }
 
-    public void RecordIn(string module) => _inByModule.GetOrAdd(module, m => _in.WithLabels(m)).Inc();
+    public void RecordIn(string module) => InCounter(module).Inc();
 
-    public void RecordOut(string module) => _outByModule.GetOrAdd(module, m => _out.WithLabels(m)).Inc();
+    public void RecordOut(string module) => OutCounter(module).Inc();
+
+    /// <summary>The in-counter of <paramref name="module"/>, to bind once where a node counts every record.</summary>
+    public Counter.Child InCounter(string module) => _inByModule.GetOrAdd(module, m => _in.WithLabels(m));
+
+    /// <summary>The out-counter of <paramref name="module"/>, to bind once where a node counts every record.</summary>
+    public Counter.Child OutCounter(string module) => _outByModule.GetOrAdd(module, m => _out.WithLabels(m));
+
+    /// <summary>The lag histogram of <paramref name="output"/>, to bind once; see <see cref="ObserveLag"/>.</summary>
+    public Histogram.Child LagOf(string output) => _lagByOutput.GetOrAdd(output, o => _lag.WithLabels(o));
 
     public void Rejected(RejectedMessage.Types.Reason reason) => _rejected.WithLabels(reason.ToString()).Inc();
 

@@ -51,45 +51,49 @@ public sealed class RulesTopology(
             CommitInterval = commitInterval ?? TimeSpan.FromMilliseconds(200),
         };
         var raw = context.Stream<TelemetryRecord>(topics.TelemetryRaw);
+        var sourceIn = metrics.InCounter(SourceModule);
         var checkedRecords = raw.MapValues((key, decoded, record) =>
         {
-            metrics.RecordIn(SourceModule);
+            sourceIn.Inc();
             return SourceChecks.Check(key, decoded, record.Topic);
         });
         context.Telemetry = context.SplitRejections(checkedRecords);
 
-        // One counting node between two modules: the output of the module before (if it works on the chain)
-        // and the input of the module after.
+        // One counting node per place where the chain changed (ChainCount): the output of the module that changed it
+        // and the input of every module that reads it there.
+        ChainCount? count = null;
+        IKStream<string, EnrichedTelemetry>? countedAt = null;
         string? passedOnBy = null;
         foreach (var module in Modules)
         {
-            var (previous, name) = (passedOnBy, module.Name);
-            var input = context.Telemetry.Peek((_, _, _) =>
+            if (count is null || !ReferenceEquals(context.Telemetry, countedAt))
             {
-                if (previous is not null)
-                    metrics.RecordOut(previous);
-                metrics.RecordIn(name);
-            });
-            context.Telemetry = input;
-            context.Module = name;
+                var here = count = new ChainCount(metrics, passedOnBy);
+                context.Telemetry = countedAt = context.Telemetry.Peek((_, _, _) => here.Record());
+                passedOnBy = null;
+            }
+            count.AddIn(module.Name);
+            var input = context.Telemetry;
+            context.Module = module.Name;
             module.Build(builder, context);
-            passedOnBy = ReferenceEquals(context.Telemetry, input) ? null : name;
+            if (!ReferenceEquals(context.Telemetry, input))
+                passedOnBy = module.Name;
         }
 
         context.Module = SourceModule;
-        var last = passedOnBy;
+        var lastOut = passedOnBy is null ? null : metrics.OutCounter(passedOnBy);
         // Write-once: dedupe and the other modules keep state that can reach Kafka before (or without) the output it
         // stands for; a replayed record is let through them and it is here that an output already written stops.
+        // The last module's output is counted and the record stamped in the sink's own counting node (one node less).
         context.Produce(
-            context.WriteOnce(context.Telemetry.MapValues((v, _) =>
-            {
-                if (last is not null)
-                    metrics.RecordOut(last);
-                v.ProcessedTsMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-                return v;
-            }), topics.TelemetryEnriched),
+            context.WriteOnce(context.Telemetry, topics.TelemetryEnriched),
             topics.TelemetryEnriched,
-            v => v.Record.DeviceTsMs);
+            v => v.Record.DeviceTsMs,
+            v =>
+            {
+                lastOut?.Inc();
+                v.ProcessedTsMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            });
         return builder.Build();
     }
 }

@@ -22,10 +22,20 @@ internal sealed class ThresholdTransformer(string storeName, IReadOnlyList<Thres
     private IKeyValueStore<string, ThresholdRun> _runs = null!;
     private ProcessorContext<string, DeviceEvent> _context = null!;
 
+    /// <summary>
+    /// Each run as last read from or written to the store, so a reading costs no store read and no parse (issue 17).
+    /// This transformer is the store's only writer; filled on records only, which Streamiz processes once the store
+    /// is restored (it restores after <see cref="Init"/>).
+    /// </summary>
+    private Dictionary<string, ThresholdRun> _live = new(StringComparer.Ordinal);
+
+    private const int LiveLimit = 200_000;
+
     public void Init(ProcessorContext<string, DeviceEvent> context)
     {
         _context = context;
         _runs = (IKeyValueStore<string, ThresholdRun>)context.GetStateStore(storeName);
+        _live = new(StringComparer.Ordinal);
     }
 
     public Record<string, DeviceEvent> Process(Record<string, EnrichedTelemetry> record)
@@ -39,7 +49,12 @@ internal sealed class ThresholdTransformer(string storeName, IReadOnlyList<Thres
                 continue;
             // The rule index is part of the key: two rules on one metric keep separate runs.
             var key = $"{record.Key}\u0000{rule.Metric}\u0000{i}";
-            var run = _runs.Get(key) ?? new ThresholdRun();
+            if (!_live.TryGetValue(key, out var run))
+            {
+                if (_live.Count >= LiveLimit)
+                    _live.Clear();
+                _live[key] = run = _runs.Get(key) ?? new ThresholdRun();
+            }
             if (self <= run.AppliedOffset)
             {
                 if (run.AlertedOffset == self)
@@ -61,7 +76,7 @@ internal sealed class ThresholdTransformer(string storeName, IReadOnlyList<Thres
             else if (run.Consecutive > 0)
             {
                 // Reset, not deleted: the offset stays, so a replay of the readings before this one does not count them again.
-                _runs.Put(key, new ThresholdRun { AppliedOffset = self });
+                _runs.Put(key, _live[key] = new ThresholdRun { AppliedOffset = self });
             }
         }
         return null!;

@@ -82,6 +82,7 @@ internal sealed partial class WindowTransformer
                 state.Emitted.Add(emission);
                 Emit(deviceId, closed);
                 _store.Put(deviceId, state);
+                _live.Remove(deviceId); // read afresh by the next record
                 emitted = true;
             }
             nextDue = Math.Min(nextDue, DueMs(state));
