@@ -9,5 +9,8 @@ internal sealed record PathResult(string Name, long Rows, TimeSpan Elapsed, Late
     /// <summary>CPU used meanwhile: this process (client and chDB, the producer too for the sink) plus the sink process's for the sink path.</summary>
     public TimeSpan Cpu { get; init; }
 
+    /// <summary>The sink process's own CPU during its round (zero for the driver): its cost per row, apart from the endpoint's.</summary>
+    public TimeSpan SinkCpu { get; init; }
+
     public double RowsPerSecond => Rows / Elapsed.TotalSeconds;
 }

@@ -68,7 +68,7 @@ internal sealed partial class SinkPath : IAsyncDisposable
     /// when its records were first produced. Returns the round's rows/s (all rows over the whole round) and the
     /// latencies of the round's inserts.
     /// </summary>
-    public async Task<PathResult> WaitForRoundAsync(string name, long rows, int batch, Stopwatch roundClock, TimeSpan cpuBefore, CancellationToken ct)
+    public async Task<PathResult> WaitForRoundAsync(string name, long rows, int batch, Stopwatch roundClock, TimeSpan cpuBefore, TimeSpan sinkCpuBefore, CancellationToken ct)
     {
         var target = RowsWritten + rows;
         var deadline = TimeSpan.FromMinutes(10);
@@ -89,6 +89,7 @@ internal sealed partial class SinkPath : IAsyncDisposable
                 return new PathResult(name, rows, done, LatencySummary.Of(latencies))
                 {
                     Cpu = Cpu + Process.GetCurrentProcess().TotalProcessorTime - cpuBefore,
+                    SinkCpu = Cpu - sinkCpuBefore,
                 };
             }
             await Task.Delay(5, ct); // sampling interval of the progress counter (in this process)

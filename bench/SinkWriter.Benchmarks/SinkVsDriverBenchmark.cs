@@ -66,16 +66,17 @@ internal sealed class SinkVsDriverBenchmark(BenchmarkSettings settings, string c
         Console.WriteLine();
         Console.WriteLine($"{settings.Rows} rows ({settings.Records} records x {settings.Metrics} metrics) per round, {settings.Batch} rows per insert, {settings.Concurrency} at a time, " +
                           $"{settings.Partitions} partition(s), {Environment.ProcessorCount} cores, load average {LoadAverage()}");
-        Console.WriteLine($"{"path",-12} {"rows/s",10} {"CPU s",7}   insert latency {"p50",8} {"p90",8} {"p99",8} {"max",8}");
+        Console.WriteLine($"{"path",-12} {"rows/s",10} {"CPU s",7} {"µs/row",7}   insert latency {"p50",8} {"p90",8} {"p99",8} {"max",8}");
         foreach (var (driver, sinkResult) in results)
             foreach (var result in new[] { driver, sinkResult })
-                Console.WriteLine($"{result.Name,-12} {result.RowsPerSecond,10:N0} {result.Cpu.TotalSeconds,7:0.0}   {"",14} {result.Latency}");
+                Console.WriteLine($"{result.Name,-12} {result.RowsPerSecond,10:N0} {result.Cpu.TotalSeconds,7:0.0} {(result.SinkCpu > TimeSpan.Zero ? $"{result.SinkCpu.TotalMicroseconds / result.Rows,7:0.0}" : ""),7}   {"",14} {result.Latency}");
         var ratios = results.Select(r => r.Sink.RowsPerSecond / r.Driver.RowsPerSecond).Order().ToList();
         Console.WriteLine($"sink / driver per round: {string.Join(", ", results.Select(r => (r.Sink.RowsPerSecond / r.Driver.RowsPerSecond).ToString("0.00")))}; " +
                           $"median {ratios[ratios.Count / 2]:0.00} (goal: at least 0.80)");
         Console.WriteLine("rows/s: all of a round's rows over the whole round. The sink is one warm process for all rounds (after an unmeasured warm-up round);");
         Console.WriteLine("its round runs from the first record produced to Kafka to its last row stored, so it includes consuming while the records arrive.");
-        Console.WriteLine("CPU s: CPU time of this process (client, endpoint, chDB; the producer for the sink) during the round, plus the sink process's for the sink.");
+        Console.WriteLine("CPU s: CPU time of this process (client, endpoint, chDB and its merges; the producer for the sink) during the round, plus the sink process's for the sink.");
+        Console.WriteLine("µs/row: the sink process's own CPU per row (consume, decode, map, batch, serialise and send the insert, commit).");
         Console.WriteLine($"Decoding and mapping the records (the sink's work on top of the driver's) took {decoding.Elapsed.TotalMilliseconds:0} ms here: {settings.Rows / decoding.Elapsed.TotalSeconds:N0} rows/s on one core.");
         Console.WriteLine($"The sink's log: {SinkPath.LogFile}");
         return 0;
@@ -84,7 +85,8 @@ internal sealed class SinkVsDriverBenchmark(BenchmarkSettings settings, string c
     /// <summary>Produces one round's records (already encoded) and waits until the sink has stored all their rows.</summary>
     private async Task<PathResult> SinkRoundAsync(SinkPath sink, IProducer<string, byte[]> producer, List<byte[]> values, string name, CancellationToken ct)
     {
-        var cpuBefore = sink.Cpu + Process.GetCurrentProcess().TotalProcessorTime;
+        var sinkCpuBefore = sink.Cpu;
+        var cpuBefore = sinkCpuBefore + Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         for (var i = 0; i < values.Count; i++)
         {
@@ -103,7 +105,7 @@ internal sealed class SinkVsDriverBenchmark(BenchmarkSettings settings, string c
             }
         }
         producer.Flush(ct);
-        return await sink.WaitForRoundAsync(name, settings.Rows, settings.Batch, clock, cpuBefore, ct);
+        return await sink.WaitForRoundAsync(name, settings.Rows, settings.Batch, clock, cpuBefore, sinkCpuBefore, ct);
     }
 
     private static IProducer<string, byte[]> CreateProducer(BenchStack stack) => new ProducerBuilder<string, byte[]>(new ProducerConfig
