@@ -94,7 +94,8 @@ internal sealed partial class SinkPath : IAsyncDisposable
             }
             await Task.Delay(5, ct); // sampling interval of the progress counter (in this process)
         }
-        throw new TimeoutException($"The sink did not write {rows} rows within {deadline}:\n{string.Join('\n', _output.TakeLast(50))}");
+        throw new TimeoutException($"The sink did not write {rows} rows within {deadline} (the embedded Kafka keeps only about 5 MiB per partition: " +
+            $"a sink further behind than that loses records; use more --partitions or fewer --records):\n{string.Join('\n', _output.TakeLast(50))}");
     }
 
     private void Keep(string? line)
