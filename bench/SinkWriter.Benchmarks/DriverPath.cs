@@ -15,7 +15,6 @@ internal static class DriverPath
     {
         using var client = new ClickHouseClient(connectionString);
         var latencies = new ConcurrentBag<double>();
-        var done = new ConcurrentBag<TimeSpan>();
         var run = Guid.NewGuid().ToString("N");
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
@@ -33,10 +32,8 @@ internal static class DriverPath
             var began = clock.Elapsed;
             await client.InsertBinaryAsync("telemetry", columns, rows.GetRange(start, count), options, token);
             latencies.Add((clock.Elapsed - began).TotalMilliseconds);
-            done.Add(clock.Elapsed);
         });
-        var firstDone = done.Min();
-        return new PathResult(name, rows.Count, Math.Min(batch, rows.Count), firstDone, clock.Elapsed, LatencySummary.Of(latencies))
+        return new PathResult(name, rows.Count, clock.Elapsed, LatencySummary.Of(latencies))
         {
             Cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore,
         };

@@ -100,4 +100,28 @@ public class TelemetryMappingTests
         Assert.Equal(RejectedMessage.Types.Reason.TimestampOutOfRange, error.Reason);
         Assert.Contains("device_ts_ms", error.Message);
     }
+
+    [Fact]
+    public void Each_record_keeps_its_own_attributes_in_its_own_order_after_a_record_with_others()
+    {
+        var mapping = new TelemetryMapping();
+        var first = Sample();
+        first.Attributes.Add("firmware", "1.0");
+        var swapped = Sample();
+        swapped.Attributes.Clear();
+        swapped.Attributes.Add("firmware", "1.0");
+        swapped.Attributes.Add("model", "x1");
+        var changed = Sample();
+        changed.Attributes["model"] = "x2";
+        var rows = new List<object[]>();
+
+        foreach (var message in new[] { first, first.Clone(), swapped, changed })
+            mapping.AppendRows(message, rows);
+
+        string[] Pairs(object[] row) => [.. ((Dictionary<string, string>)row[7]).Select(p => $"{p.Key}={p.Value}")];
+        Assert.Equal(["model=x1", "firmware=1.0"], Pairs(rows[0]));
+        Assert.Equal(["model=x1", "firmware=1.0"], Pairs(rows[2]));
+        Assert.Equal(["firmware=1.0", "model=x1"], Pairs(rows[4]));
+        Assert.Equal(["model=x2"], Pairs(rows[6]));
+    }
 }

@@ -8,7 +8,7 @@ namespace Pipeline.SinkWriter.Batching;
 /// waiting for their insert. Batches of one partition are written in order, so a partition's committed
 /// offset is always the first offset of its next batch.
 /// </summary>
-internal sealed class PartitionBuffers(BatchLimits limits)
+internal sealed class PartitionBuffers(BatchLimits limits, BatchListPool? pool = null)
 {
     private readonly Dictionary<TopicPartition, PartitionBuffer> _partitions = [];
 
@@ -61,7 +61,7 @@ internal sealed class PartitionBuffers(BatchLimits limits)
         {
             if (buffer.ReplayEndOffset is { } end && offset > end)
                 buffer.ReplayEndOffset = null;
-            buffer.Open = new PendingBatch(partition.Topic, partition.Partition.Value, offset, Stopwatch.GetTimestamp())
+            buffer.Open = new PendingBatch(partition.Topic, partition.Partition.Value, offset, Stopwatch.GetTimestamp(), pool?.Rent())
             {
                 IsReplay = buffer.ReplayEndOffset is not null,
             };

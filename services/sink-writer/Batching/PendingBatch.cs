@@ -4,15 +4,17 @@ namespace Pipeline.SinkWriter.Batching;
 /// Rows from one partition's contiguous offset range, collected until a limit closes the batch.
 /// One batch becomes one insert with one deduplication token.
 /// </summary>
-internal sealed class PendingBatch(string topic, int partition, long firstOffset, long startedTicks)
+internal sealed class PendingBatch(string topic, int partition, long firstOffset, long startedTicks, BatchLists? lists = null)
 {
+    private readonly BatchLists _lists = lists ?? new BatchLists([], []);
+
     public string Topic { get; } = topic;
     public int Partition { get; } = partition;
     public long FirstOffset { get; } = firstOffset;
     public long LastOffset { get; private set; } = firstOffset - 1;
     public long StartedTicks { get; } = startedTicks;
-    public List<object[]> Rows { get; } = [];
-    public List<BatchRecord> Records { get; } = [];
+    public List<object[]> Rows => _lists.Rows;
+    public List<BatchRecord> Records => _lists.Records;
     public List<Rejection> Rejections { get; } = [];
     /// <summary>Kafka record bytes in the batch (what <see cref="BatchLimits.MaxBytes"/> limits).</summary>
     public long Bytes { get; private set; }
@@ -54,6 +56,9 @@ internal sealed class PendingBatch(string topic, int partition, long firstOffset
         LastTimestampMs = timestampMs;
         Bytes += valueBytes;
     }
+
+    /// <summary>Hands the batch's lists back for reuse; the batch must not be used afterwards.</summary>
+    public void ReleaseTo(BatchListPool pool) => pool.Return(_lists);
 
     /// <summary>The record that produced a row (for reporting a refused row).</summary>
     public BatchRecord RecordOfRow(int row)

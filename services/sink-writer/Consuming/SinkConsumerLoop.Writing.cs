@@ -49,6 +49,8 @@ internal sealed partial class SinkConsumerLoop
             await _writer.WriteAsync(batch, _consumer, cancellationToken).ConfigureAwait(false);
             _committed[partition] = batch.LastOffset + 1;
             _logger.LogDebug("Wrote {Token} ({Rows} rows) and committed", batch.Token, batch.Rows.Count);
+            // Written and committed: nothing refers to its rows any more. (A failed batch is left to the GC.)
+            batch.ReleaseTo(_listPool);
             return true;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

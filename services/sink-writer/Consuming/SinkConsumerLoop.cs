@@ -29,6 +29,7 @@ internal sealed partial class SinkConsumerLoop : IDisposable
     private readonly SinkMetrics _metrics;
     private readonly ILogger _logger;
     private readonly PartitionBuffers _buffers;
+    private readonly BatchListPool _listPool = new();
     private readonly IConsumer<string, byte[]> _consumer;
     private readonly HashSet<TopicPartition> _needsReset = [];
     private readonly ConcurrentDictionary<TopicPartition, long> _committed = new();
@@ -51,7 +52,7 @@ internal sealed partial class SinkConsumerLoop : IDisposable
         _state = state;
         _metrics = metrics;
         _logger = logger;
-        _buffers = new PartitionBuffers(BatchLimits.From(options));
+        _buffers = new PartitionBuffers(BatchLimits.From(options), _listPool);
         _bufferedBytes = metrics.BufferedBytes.WithLabels(destination.Converter.Table);
         _pausedGauge = metrics.Paused.WithLabels(destination.Converter.Table);
         _tombstones = metrics.Tombstones.WithLabels(destination.Converter.Table);

@@ -55,7 +55,9 @@ internal sealed class BatchInserter(IClickHouseClient client, string table, IRea
                 ["insert_deduplication_token"] = token,
             },
         };
-        return client.InsertBinaryAsync(table, _columns, Slice(rows, first, count), options, cancellationToken);
+        // The whole batch as it is (no iterator over it); a slice only while refused rows are being split off.
+        var range = first == 0 && count == rows.Count ? rows : Slice(rows, first, count);
+        return client.InsertBinaryAsync(table, _columns, range, options, cancellationToken);
     }
 
     private static IEnumerable<object[]> Slice(IReadOnlyList<object[]> rows, int first, int count)
