@@ -47,7 +47,10 @@ public sealed class DeviceConnection : IMqttChannelAdapter
     public ConnectionLimits Limits { get; }
 
     /// <summary>The topic filters this connection subscribed to (capped at <see cref="ConnectionLimits.MaxSubscriptions"/>).</summary>
-    public ConnectionSubscriptions Subscriptions { get; } = new();
+    /// <remarks>Created at the first SUBSCRIBE: most idle devices never subscribe, and every connection's bytes count (docs/operations.md).</remarks>
+    public ConnectionSubscriptions Subscriptions => LazyInitializer.EnsureInitialized(ref _subscriptions);
+
+    private ConnectionSubscriptions? _subscriptions;
 
     /// <summary>tcp, tls or ws.</summary>
     public string Listener { get; }

@@ -35,6 +35,9 @@ public sealed class DurableSessionKeeper(DurableSessions sessions, PresenceView 
         return sessionInMemory ? null : stored;
     }
 
+    /// <summary>Whether iot.sessions holds a session of the device (only then does <see cref="Connected"/> need to know about MQTTnet's own).</summary>
+    public bool HasStored(string deviceId) => sessions.TryGet(deviceId, out _);
+
     /// <summary>Once the device is connected: its subscriptions back, then what was queued for it, in order.</summary>
     public async Task RestoreAsync(MqttServer server, string deviceId, DurableSession stored)
     {

@@ -30,7 +30,15 @@ public sealed class SessionExpiry(TimeSpan maximum, TimeSpan mqtt311Default, Tim
     };
 
     /// <summary>The device connected (its session, new or resumed, is live): it cannot expire while connected.</summary>
-    public void Connected(string deviceId, TimeSpan expiry) => _sessions[deviceId] = new Entry(expiry, null);
+    /// <remarks>A session that ends with its connection gets no entry (nothing of it outlives the connection, and
+    /// <see cref="Disconnected"/> finds none): most connections are such, and each entry costs about 100 bytes.</remarks>
+    public void Connected(string deviceId, TimeSpan expiry)
+    {
+        if (expiry == TimeSpan.Zero)
+            _sessions.TryRemove(deviceId, out _); // a session kept from an earlier connection ends with this clean start
+        else
+            _sessions[deviceId] = new Entry(expiry, null);
+    }
 
     /// <summary>
     /// The device's connection closed. An MQTT 5 DISCONNECT may carry a new interval

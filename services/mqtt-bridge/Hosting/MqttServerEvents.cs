@@ -44,7 +44,9 @@ public sealed class MqttServerEvents(
     {
         if (Validate(e) is { } accepted)
         {
-            var inMemory = await HasSessionInMemoryAsync(accepted.DeviceId).ConfigureAwait(false);
+            // MQTTnet's session look-up throws for an id it does not hold (most first connects): asked only when
+            // iot.sessions holds a session of the device, the one case where the answer matters.
+            var inMemory = durableSessions.HasStored(accepted.DeviceId) && await HasSessionInMemoryAsync(accepted.DeviceId).ConfigureAwait(false);
             accepted.Connection.ResumeFrom = durableSessions.Connected(accepted.DeviceId, e.CleanSession ?? true, accepted.Expiry, inMemory);
         }
     }

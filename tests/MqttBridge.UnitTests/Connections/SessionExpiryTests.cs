@@ -77,4 +77,22 @@ public sealed class SessionExpiryTests
         Assert.Empty(expiry.Due());
         Assert.Equal(0, expiry.Waiting);
     }
+
+    [Fact]
+    public void A_clean_start_ends_the_session_kept_from_an_earlier_connection()
+    {
+        var clock = new Clock();
+        var expiry = new SessionExpiry(Hour, Hour, clock);
+        expiry.Connected("a", TimeSpan.FromSeconds(60));
+        expiry.Disconnected("a", 0);
+        Assert.Equal(1, expiry.Waiting);
+
+        expiry.Connected("a", TimeSpan.Zero); // back with a clean session: nothing of the old one is kept
+        Assert.Equal(0, expiry.Waiting);
+        Assert.Null(expiry.Left("a"));
+        expiry.Disconnected("a", 30); // an MQTT 5 DISCONNECT cannot give a session that ended a new interval
+        clock.Now += TimeSpan.FromHours(2);
+        Assert.Empty(expiry.Due());
+        Assert.Null(expiry.Left("a"));
+    }
 }
