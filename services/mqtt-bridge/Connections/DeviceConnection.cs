@@ -24,7 +24,9 @@ public sealed class DeviceConnection : IMqttChannelAdapter
     // bridge are therefore surfaced now and then as a PUBACK for packet id 0, which no session ever
     // uses: MQTTnet records the activity and finds nothing to acknowledge.
     private static readonly MqttPubAckPacket KeepAliveTouch = new() { PacketIdentifier = 0 };
-    private static readonly long SurfaceInterval = Stopwatch.Frequency;
+    // A quarter second: MQTTnet ends a connection after 1.5 keep-alive periods without a packet, and a device may ask
+    // for a keep-alive of 1 s; surfacing once a second left half a second of margin, which a loaded machine used up.
+    private static readonly long SurfaceInterval = Stopwatch.Frequency / 4;
 
     private readonly IMqttChannelAdapter _inner;
     private readonly IPublishIngest _ingest;
