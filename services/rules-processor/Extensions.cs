@@ -56,7 +56,6 @@ public static class Extensions
 
         services.AddModule<ValidateModule, ValidateOptions, ValidateOptionsValidator>(ValidateOptions.SectionName);
         services.AddModule<DedupeModule, DedupeOptions, DedupeOptionsValidator>(DedupeOptions.SectionName);
-        services.AddSingleton<IDeviceLookup, RegistryViewLookup>();
         services.AddSingleton<ITopologyModule, EnrichModule>();
         services.AddModule<WindowModule, WindowOptions, WindowOptionsValidator>(WindowOptions.SectionName);
         services.AddModule<ThresholdAlertModule, ThresholdAlertOptions, ThresholdAlertOptionsValidator>(ThresholdAlertOptions.SectionName);

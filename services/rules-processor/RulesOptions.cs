@@ -37,12 +37,6 @@ public sealed class RulesOptions
     /// also stretch the embedded mock cluster's fixed ~5 MB per partition further.
     /// </summary>
     public string Compression { get; set; } = "lz4";
-
-    /// <summary>
-    /// How long enrich waits for a device its global table does not know yet to appear in the registry
-    /// (the table can be a moment behind the bridge, which admitted the device). 0 rejects at once.
-    /// </summary>
-    public TimeSpan RegistryLagWait { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 public enum ProcessingMode

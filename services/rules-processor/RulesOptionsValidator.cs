@@ -20,8 +20,6 @@ public sealed class RulesOptionsValidator(IEnumerable<ITopologyModule> modules) 
             errors.Add($"{s}:ProducerLinger must be between 00:00:00 and 00:00:05 (was {o.ProducerLinger}).");
         if (!new[] { "none", "gzip", "snappy", "lz4", "zstd" }.Contains(o.Compression, StringComparer.OrdinalIgnoreCase))
             errors.Add($"{s}:Compression must be one of none, gzip, snappy, lz4, zstd (was '{o.Compression}').");
-        if (o.RegistryLagWait < TimeSpan.Zero || o.RegistryLagWait > TimeSpan.FromMinutes(1))
-            errors.Add($"{s}:RegistryLagWait must be between 00:00:00 and 00:01:00 (was {o.RegistryLagWait}).");
         var known = modules.Select(m => m.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var module in o.EnabledModules)
             if (!known.Contains(module))

@@ -30,6 +30,27 @@ public sealed class CliHome : IDisposable
             ?? throw new InvalidOperationException($"{CredentialsFile} does not exist: no stack has started in this home.")).ClickHouse.For(role);
     public Dictionary<string, string> Environment { get; }
 
+    /// <summary>
+    /// The last lines of the services' logs that `up` wrote in this home (its warnings and errors), for a failure
+    /// message: the home is deleted with the test, so what the services said must travel in the assertion.
+    /// </summary>
+    public string ServiceLogTail(string service, int lines = 5)
+    {
+        var logs = Path.Combine(StateDir, "logs");
+        if (!Directory.Exists(logs)) return "(no service logs)";
+        var text = new System.Text.StringBuilder();
+        foreach (var file in Directory.GetFiles(logs, service + "*.log").Order(StringComparer.Ordinal))
+        {
+            string[] all;
+            try { all = File.ReadAllLines(file); } catch (IOException) { continue; }
+            var notable = all.Where(l => l.Contains("warn", StringComparison.OrdinalIgnoreCase) || l.Contains("fail", StringComparison.OrdinalIgnoreCase)
+                || l.Contains("error", StringComparison.OrdinalIgnoreCase)).TakeLast(lines);
+            text.Append("\n--- ").Append(Path.GetFileName(file)).Append(" (warnings and errors, last ").Append(lines).Append(")\n")
+                .AppendJoin('\n', notable);
+        }
+        return text.ToString();
+    }
+
     public void Dispose()
     {
         try { Directory.Delete(StateDir, recursive: true); } catch (IOException) { }

@@ -45,7 +45,7 @@ public sealed class UpTests
 
             await using var simulate = await CliProcess.RunAsync(home, "simulate", "--devices", "5", "--rate", "50", "--duration", "4s",
                 "--register", "--json", "--duplicates", "0.1", "--malformed", "0.05");
-            Assert.True(simulate.ExitCode == 0, simulate.Stderr + simulate.Stdout);
+            Assert.True(simulate.ExitCode == 0, SimulateFailure(home, simulate));
             var summary = JsonDocument.Parse(simulate.Stdout.Trim().Split('\n')[^1]).RootElement;
             acknowledged = summary.GetProperty("acknowledgedMetricValues").GetInt64();
             Assert.True(acknowledged > 0, simulate.Stdout);
@@ -81,13 +81,21 @@ public sealed class UpTests
             // The embedded Kafka starts empty, so the new run's records reuse offsets the first run had: the
             // sink must not take them for repeats (it once did, when its insert tokens named only offsets).
             await using var simulate = await CliProcess.RunAsync(home, "simulate", "--devices", "5", "--rate", "50", "--duration", "3s", "--json");
-            Assert.True(simulate.ExitCode == 0, simulate.Stderr + simulate.Stdout);
+            Assert.True(simulate.ExitCode == 0, SimulateFailure(home, simulate));
             var second = JsonDocument.Parse(simulate.Stdout.Trim().Split('\n')[^1]).RootElement.GetProperty("acknowledgedMetricValues").GetInt64();
             Assert.True(second > 0, simulate.Stdout);
             await Eventually.HoldsAsync(() => CountAsync(home, "SELECT count() FROM iot.telemetry"), n => n == acknowledged + second,
                 TimeSpan.FromSeconds(120), $"iot.telemetry holds both runs' {acknowledged + second} acknowledged metric values");
             Assert.Equal(acknowledged + second, await CountAsync(home, "SELECT uniqExact(device_id, seq, metric) FROM iot.telemetry"));
         }
+    }
+
+    /// <summary>What simulate said went wrong, first (CI shows the tail of its log only), then the bridge's warnings.</summary>
+    internal static string SimulateFailure(CliHome home, CliProcess simulate)
+    {
+        var said = simulate.Stderr.Split('\n').Where(l => l.StartsWith("error:", StringComparison.Ordinal)
+            || l.Contains("failed (no answer)", StringComparison.Ordinal) || l.Contains("did not run", StringComparison.Ordinal));
+        return $"simulate exited {simulate.ExitCode}: {string.Join(" | ", said.Select(l => l.Trim()))}{home.ServiceLogTail("mqtt-bridge")}";
     }
 
     private static string Tail(string text, int lines) =>

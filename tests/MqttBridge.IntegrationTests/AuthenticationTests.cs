@@ -87,6 +87,26 @@ public sealed class AuthenticationTests(BridgeFixture fixture) : IClassFixture<B
         var (_, record) = Assert.Single(await Bridge.WaitForRecordsAsync<Contracts.TelemetryRecord>(Bridge.Topics.TelemetryRaw, r => r.DeviceId == device.DeviceId));
         Assert.Equal(registered!.UpdatedTsMs > 0 ? registered.UpdatedTsMs : registered.CreatedTsMs, record.AcceptedUnderRegistryTsMs);
         Assert.False(registered.Revoked);
+        // Registered a moment ago: the processor's table may not have it yet, so the record carries its attributes.
+        Assert.NotNull(record.AcceptedUnder);
+        Assert.Equal(registered.Attributes, record.AcceptedUnder.Attributes);
+    }
+
+    [Fact]
+    public async Task A_registry_record_older_than_the_snapshot_window_is_not_copied_into_telemetry()
+    {
+        await using var bridge = await TestBridge.StartAsync(new Dictionary<string, string> { ["Bridge:RegistrySnapshotWindow"] = "00:00:00" });
+        var device = await bridge.AddDeviceAsync();
+        using var client = await DeviceClients.ConnectOrThrowAsync(
+            DeviceClients.Tcp(bridge.Endpoints, device.DeviceId).WithToken(device.DeviceId, device.Token).Build());
+
+        var result = await client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic($"devices/{device.DeviceId}/telemetry")
+            .WithPayload("""{"seq":1,"t":1}""").WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build());
+
+        Assert.True(result.IsSuccess, result.ReasonString);
+        var (_, record) = Assert.Single(await bridge.WaitForRecordsAsync<Contracts.TelemetryRecord>(bridge.Topics.TelemetryRaw, r => r.DeviceId == device.DeviceId));
+        Assert.True(record.AcceptedUnderRegistryTsMs > 0);
+        Assert.Null(record.AcceptedUnder);
     }
 
     [Fact]

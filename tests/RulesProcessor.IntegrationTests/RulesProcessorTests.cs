@@ -25,18 +25,23 @@ public sealed class RulesProcessorTests
         await stack.SendAsync(Of("dev-a", t0 + 40_000, 3, ("temperature", 22), ("humidity", 54)));
         await stack.SendAsync(Of("dev-a", t0 + 41_000, 4, ("temperature", double.PositiveInfinity)));
         await stack.SendAsync(Of("ghost", t0 + 41_000, 1, ("temperature", 1)));
+        // Registered a moment ago: iot.devices does not have it here at all, the bridge's copy in the record does.
+        var fresh = Of("dev-new", t0 + 42_000, 1, ("temperature", 5));
+        fresh.AcceptedUnderRegistryTsMs = t0;
+        fresh.AcceptedUnder = new TelemetryRecord.Types.RegistrySnapshot { Attributes = { ["site"] = "east" } };
+        await stack.SendAsync(fresh);
         await stack.ProduceAsync(stack.Topics.TelemetryRaw, "dev-a", [1, 2, 3]);
         await stack.SendAsync(Of("dev-a", t0 + 90_000, 5, ("temperature", 30)));                  // closes dev-a's minute
         await stack.SendAsync(Of("dev-b", t0 + 95_000, 2, ("temperature", 11)));                  // closes dev-b's minute
 
         var aggregates = await stack.ReadUntilAsync<MetricAggregate>(stack.Topics.TelemetryAgg1m, a => a.Count >= 3, "3 aggregates of the first minute");
-        var enriched = await stack.ReadUntilAsync<EnrichedTelemetry>(stack.Topics.TelemetryEnriched, e => e.Count >= 6, "6 enriched records");
+        var enriched = await stack.ReadUntilAsync<EnrichedTelemetry>(stack.Topics.TelemetryEnriched, e => e.Count >= 7, "7 enriched records");
         var rejected = await stack.ReadUntilAsync<RejectedMessage>(stack.Topics.Rejected, r => r.Count >= 3, "3 rejections");
 
         Assert.Equal(
-            ["dev-a/1", "dev-a/2", "dev-a/3", "dev-a/5", "dev-b/1", "dev-b/2"],
-            enriched.Select(e => $"{e.Record.DeviceId}/{e.Record.Seq}").Order());
-        Assert.All(enriched, e => Assert.Equal(e.Record.DeviceId == "dev-a" ? "north" : "south", e.Attributes["site"]));
+            ["dev-a/1", "dev-a/2", "dev-a/3", "dev-a/5", "dev-b/1", "dev-b/2", "dev-new/1"],
+            enriched.Select(e => $"{e.Record.DeviceId}/{e.Record.Seq}").Order(StringComparer.Ordinal));
+        Assert.All(enriched, e => Assert.Equal(e.Record.DeviceId switch { "dev-a" => "north", "dev-b" => "south", _ => "east" }, e.Attributes["site"]));
         var aTemperature = aggregates.Single(a => a.DeviceId == "dev-a" && a.Metric == "temperature");
         Assert.Equal((t0, t0 + 60_000, 3UL, 20.0, 24.0, 66.0, 22.0), (aTemperature.WindowStartMs, aTemperature.WindowEndMs,
             aTemperature.Count, aTemperature.Min, aTemperature.Max, aTemperature.Sum, aTemperature.Last));

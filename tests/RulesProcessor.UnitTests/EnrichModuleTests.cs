@@ -75,26 +75,33 @@ public sealed class EnrichModuleTests
     }
 
     [Fact]
-    public void A_device_the_table_does_not_know_yet_is_looked_up_in_the_registry()
+    public void A_device_the_table_does_not_know_yet_is_enriched_from_the_bridges_copy_of_its_registry_record()
     {
-        using var h = new TopologyHarness([new EnrichModule(new OneDeviceLookup("late-1", ("site", "plant-9")))]);
+        using var h = new TopologyHarness([TopologyHarness.Enrich()]);
+        var admitted = Of("late-1", T0, 1, ("temperature", 21));
+        admitted.AcceptedUnderRegistryTsMs = 5_000;
+        admitted.AcceptedUnder = new TelemetryRecord.Types.RegistrySnapshot { Attributes = { ["site"] = "plant-9" } };
 
-        h.Send(Of("late-1", T0));
+        h.Send(admitted);
         h.Send(Of("ghost", T0));
 
         Assert.Equal("plant-9", Assert.Single(h.Enriched.ReadValueList()).Attributes["site"]);
         Assert.Equal(Reason.UnknownDevice, Assert.Single(h.Rejected.ReadValueList()).Reason);
     }
 
-    private sealed class OneDeviceLookup(string deviceId, params (string Key, string Value)[] attributes) : IDeviceLookup
+    [Fact]
+    public void The_newer_of_the_table_and_the_bridges_copy_decides_the_attributes()
     {
-        public DeviceRecord? WaitFor(string id)
-        {
-            if (id != deviceId) return null;
-            var record = new DeviceRecord { DeviceId = id };
-            foreach (var (key, value) in attributes) record.Attributes[key] = value;
-            return record;
-        }
+        var device = new DeviceRecord { DeviceId = "dev-1", UpdatedTsMs = 2_000, Attributes = { ["site"] = "old-site" } };
+        var changed = Of("dev-1", T0);
+        changed.AcceptedUnderRegistryTsMs = 3_000;
+        changed.AcceptedUnder = new TelemetryRecord.Types.RegistrySnapshot { Attributes = { ["site"] = "new-site" } };
+        var stale = Of("dev-1", T0);
+        stale.AcceptedUnderRegistryTsMs = 1_000;
+        stale.AcceptedUnder = new TelemetryRecord.Types.RegistrySnapshot { Attributes = { ["site"] = "older-site" } };
+
+        Assert.Equal("new-site", EnrichModule.Enrich(new EnrichedTelemetry { Record = changed }, device).Value!.Attributes["site"]);
+        Assert.Equal("old-site", EnrichModule.Enrich(new EnrichedTelemetry { Record = stale }, device).Value!.Attributes["site"]);
     }
 
     [Fact]

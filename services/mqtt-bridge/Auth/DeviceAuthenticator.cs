@@ -12,7 +12,8 @@ public sealed record ConnectAttempt(string? ClientId, string? UserName, string? 
 /// or with a fleet client certificate whose CN is the id (already checked during the TLS handshake);
 /// the client id must equal the proven id. Unknown ids and wrong tokens get the same answer (0x86),
 /// so the bridge never tells a stranger which ids exist; a revoked device that proves itself gets
-/// 0x87. Every refusal counts against the remote address.
+/// 0x87. Every refusal for the client's credentials or id counts against the remote address; 0x88 (the bridge
+/// itself not ready) does not.
 /// </summary>
 public sealed class DeviceAuthenticator(DeviceRegistryView registry, ConnectThrottle throttle, TokenVerificationCache tokens, Func<bool>? kafkaReady = null)
 {
@@ -24,7 +25,9 @@ public sealed class DeviceAuthenticator(DeviceRegistryView registry, ConnectThro
             return ConnectDecision.Refuse(MqttConnectReasonCode.ConnectionRateExceeded,
                 "too many refused connects from this address; try again later", "throttled");
         var decision = Decide(attempt);
-        if (!decision.Accepted)
+        // "Server unavailable" is the bridge's own state (starting, Kafka away), not a client's guess: a fleet
+        // reconnecting to a restarted bridge must not lock its shared (NAT) address out by being early.
+        if (!decision.Accepted && decision.Code != MqttConnectReasonCode.ServerUnavailable)
             throttle.RecordFailure(attempt.RemoteAddress);
         return decision;
     }

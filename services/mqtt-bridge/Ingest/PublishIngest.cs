@@ -40,6 +40,7 @@ public sealed partial class PublishIngest(
 
     private readonly int _maxPayload = limits.Value.MaxPayloadBytes;
     private readonly string _instance = bridge.Value.InstanceId;
+    private readonly long _registrySnapshotWindowMs = (long)bridge.Value.RegistrySnapshotWindow.TotalMilliseconds;
     private volatile bool _draining;
 
     /// <summary>Set at shutdown: new publishes are neither taken nor acknowledged, so devices resend them elsewhere.</summary>
@@ -136,6 +137,8 @@ public sealed partial class PublishIngest(
             var record = RecordFactory.Telemetry(deviceId, publish.Topic, parsed.Value!, receivedMs, _instance);
             // Never 0 for a record this bridge accepted, also for a registry record written before updated_ts_ms existed.
             record.AcceptedUnderRegistryTsMs = Math.Max(1, accepting.UpdatedTsMs > 0 ? accepting.UpdatedTsMs : accepting.CreatedTsMs);
+            if (receivedMs - record.AcceptedUnderRegistryTsMs < _registrySnapshotWindowMs)
+                record.AcceptedUnder = new TelemetryRecord.Types.RegistrySnapshot { Attributes = { accepting.Attributes } };
             return (producer.Topics.TelemetryRaw, ProtobufSerializer<TelemetryRecord>.Encode(record, producer.TelemetrySchemaId), null);
         }
         if (kind == TopicKind.Shadow)

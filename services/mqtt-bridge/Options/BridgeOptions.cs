@@ -31,6 +31,14 @@ public sealed class BridgeOptions
     [Range(0, 1000, ErrorMessage = "Bridge:LingerMs must be between 0 and 1000.")]
     public int LingerMs { get; set; } = 10;
 
+    /// <summary>
+    /// For how long after a device's registry record was written (its updated_ts_ms) the bridge copies the record's
+    /// attributes into the device's telemetry (accepted_under): the processor's global table may not have the record
+    /// yet, and enrich uses the copy instead of stalling. Far above that table's lag; 0 never copies.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00", ErrorMessage = "Bridge:RegistrySnapshotWindow must be between 0 and 1 day.")]
+    public TimeSpan RegistrySnapshotWindow { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>How long shutdown waits for records already accepted to reach Kafka.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00", ErrorMessage = "Bridge:DrainTimeout must be between 0 and 10 min.")]
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(20);

@@ -16,6 +16,9 @@ public sealed class RoundTripTests
     public void TelemetryRecord() => RoundTrip(Samples.Record());
 
     [Fact]
+    public void RegistrySnapshot() => RoundTrip(new TelemetryRecord.Types.RegistrySnapshot { Attributes = { ["site"] = "plant-7", ["model"] = "th-100" } });
+
+    [Fact]
     public void EnrichedTelemetry() => RoundTrip(new EnrichedTelemetry
     {
         Record = Samples.Record(),
@@ -130,6 +133,8 @@ internal static class Samples
         DeviceId = "sim-00001", DeviceTsMs = 1764230400000, ReceivedTsMs = 1764230400123, Seq = 42,
         Metrics = { ["temperature"] = 21.5, ["humidity"] = 40, ["negative"] = -0.001 },
         Topic = "devices/sim-00001/telemetry", BridgeInstance = "bridge-0", DeviceTsMissing = true,
+        AcceptedUnderRegistryTsMs = 1764230399000,
+        AcceptedUnder = new TelemetryRecord.Types.RegistrySnapshot { Attributes = { ["site"] = "plant-7" } },
     };
 
     public static DeviceRecord.Types.TokenHash TokenHash() => new()

@@ -40,7 +40,7 @@ public static class SimulateCommand
                     refused = counters.Refused,
                     acknowledgedMetricValues = counters.AcknowledgedMetricValues,
                 }));
-            return counters.Failed > 0 ? 1 : 0;
+            return counters.Failed > 0 || counters.FailedDevices > 0 ? 1 : 0;
         }));
         return command;
     }

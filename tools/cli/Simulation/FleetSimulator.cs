@@ -29,23 +29,29 @@ public sealed class FleetSimulator(SimulationOptions options, string stateDir, T
             var device = new SimulatedDevice(id, ClientOptions(endpoints, id, credentials[id]),
                 new TelemetryGenerator(i, options.MalformedShare, options.DuplicateShare, seed: i), options, counters);
             var offset = options.IntervalPerDevice * i / options.Devices;
-            return device.RunAsync(start, offset, ct);
+            return RunDeviceAsync(device, id, start, offset, counters, ct);
         }).ToList();
 
         var run = Task.WhenAll(tasks);
         await ProgressDisplay.ShowAsync(run, counters, options, ct);
-        try
-        {
-            await run;
-        }
-        catch (Exception) when (tasks.Any(t => t.IsFaulted))
-        {
-            var first = tasks.First(t => t.IsFaulted).Exception!.InnerException!;
-            var failedDevices = tasks.Count(t => t.IsFaulted);
-            Console.Error.WriteLine($"error: {failedDevices} device(s) failed; first: {first.Message}");
-        }
+        await run;
+        if (counters.FailedDevices > 0)
+            Console.Error.WriteLine($"error: {counters.FailedDevices} device(s) failed; first: {counters.FirstDeviceFailure}");
         Summary.Print(counters, options, summaryOutput);
         return counters;
+    }
+
+    private static async Task RunDeviceAsync(SimulatedDevice device, string id, DateTimeOffset start, TimeSpan offset,
+        SimulationCounters counters, CancellationToken ct)
+    {
+        try
+        {
+            await device.RunAsync(start, offset, ct);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            counters.OnDeviceFailed(id, e);
+        }
     }
 
     private async Task<Dictionary<string, FleetCredentials.Credential>> CredentialsAsync(StackEndpoints endpoints, List<string> ids, CancellationToken ct)
@@ -83,10 +89,16 @@ public sealed class FleetSimulator(SimulationOptions options, string stateDir, T
         return credentials;
     }
 
-    /// <summary>Polls a connect of the last registered device until the bridge knows it (bounded).</summary>
+    /// <summary>
+    /// Polls a connect of the last registered device until the bridge knows it (bounded). Each refused connect
+    /// counts against this address in the bridge's throttle (Limits:FailedConnectsPerMinute, 30 by default), so
+    /// the polls back off: about 15 in the 30 s, and a throttled answer ends the wait with that said.
+    /// </summary>
     private async Task WaitForBridgeAsync(StackEndpoints endpoints, string id, FleetCredentials.Credential credential, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
+        var pause = TimeSpan.FromMilliseconds(200);
+        string last = "no answer";
         while (DateTime.UtcNow < deadline)
         {
             using var client = new MqttClientFactory().CreateMqttClient();
@@ -98,11 +110,18 @@ public sealed class FleetSimulator(SimulationOptions options, string stateDir, T
                     await client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().Build(), ct);
                     return;
                 }
+                last = $"{result.ResultCode} {result.ReasonString}";
+                if (result.ResultCode == MqttClientConnectResultCode.ConnectionRateExceeded)
+                    break;
             }
-            catch (Exception) when (!ct.IsCancellationRequested) { }
-            await Task.Delay(200, ct);
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                last = e.Message;
+            }
+            await Task.Delay(pause, ct);
+            pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
         }
-        throw new CliException($"The bridge at {endpoints.Mqtt} did not accept the registered device {id} within 30 s.");
+        throw new CliException($"The bridge at {endpoints.Mqtt} did not accept the registered device {id} within 30 s (last answer: {last}).");
     }
 
     private MqttClientOptions ClientOptions(StackEndpoints endpoints, string id, FleetCredentials.Credential credential)

@@ -70,9 +70,9 @@ public sealed class SimulatedDevice(string deviceId, MqttClientOptions options, 
             else
                 counters.OnRefused();
         }
-        catch (Exception) when (!ct.IsCancellationRequested)
+        catch (Exception e) when (!ct.IsCancellationRequested)
         {
-            counters.OnFailed();
+            counters.OnFailed(e);
         }
         finally
         {

@@ -3,7 +3,8 @@ namespace Pipeline.Cli.Simulation;
 /// <summary>Thread-safe tallies of a simulation run; acknowledged metric values are what `SELECT count()` must show.</summary>
 public sealed class SimulationCounters
 {
-    private long _sent, _acknowledged, _refused, _failed, _acknowledgedMetricValues, _duplicatesSent, _malformedSent, _connected;
+    private long _sent, _acknowledged, _refused, _failed, _acknowledgedMetricValues, _duplicatesSent, _malformedSent, _connected, _failedDevices;
+    private string? _firstFailure, _firstDeviceFailure;
 
     public long Sent => Interlocked.Read(ref _sent);
     public long Acknowledged => Interlocked.Read(ref _acknowledged);
@@ -35,5 +36,21 @@ public sealed class SimulationCounters
     }
 
     public void OnRefused() => Interlocked.Increment(ref _refused);
-    public void OnFailed() => Interlocked.Increment(ref _failed);
+    /// <summary>A publish with no answer; the first one's error is kept so the summary can say what happened.</summary>
+    public void OnFailed(Exception error)
+    {
+        Interlocked.Increment(ref _failed);
+        Interlocked.CompareExchange(ref _firstFailure, $"{error.GetType().Name}: {error.Message}", null);
+    }
+
+    /// <summary>A device that could not run at all (its connect was refused or failed).</summary>
+    public void OnDeviceFailed(string deviceId, Exception error)
+    {
+        Interlocked.Increment(ref _failedDevices);
+        Interlocked.CompareExchange(ref _firstDeviceFailure, $"{deviceId}: {error.Message}", null);
+    }
+
+    public long FailedDevices => Interlocked.Read(ref _failedDevices);
+    public string? FirstFailure => Volatile.Read(ref _firstFailure);
+    public string? FirstDeviceFailure => Volatile.Read(ref _firstDeviceFailure);
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
+using Pipeline.RulesProcessor.Modules.Enrich;
 using Pipeline.RulesProcessor.Topology;
 using Streamiz.Kafka.Net;
 
@@ -32,7 +33,7 @@ public sealed class ValidateModule(IOptions<ValidateOptions> options) : ITopolog
             // The model comes from the registry; records that enrich already joined carry it themselves.
             telemetry = telemetry.LeftJoin(context.Devices, (key, _) => key, (t, device) =>
             {
-                if (!t.Attributes.ContainsKey(modelAttribute) && device?.Attributes.TryGetValue(modelAttribute, out var m) == true)
+                if (!t.Attributes.ContainsKey(modelAttribute) && EnrichModule.AttributesOf(t.Record, device)?.TryGetValue(modelAttribute, out var m) == true)
                     t.Attributes[modelAttribute] = m;
                 return t;
             });
