@@ -10,7 +10,8 @@ namespace Pipeline.Bench;
 /// at rising shares of it, one step each. A step holds when the devices were acknowledged at >= 95% of the asked
 /// rate and the backlog (messages asked for minus rows visible in iot.telemetry) did not grow over the step's second
 /// half by more than one second's worth. The search stops at the first step that does not hold; CPU per process
-/// (from /proc, as a share of one core) over that step says where the bottleneck was.
+/// (from /proc, as a share of one core) over that step says where the bottleneck was. One more step halfway between
+/// the last rate held and the first not held narrows the answer.
 /// </summary>
 internal static class SustainedThroughput
 {
@@ -30,19 +31,32 @@ internal static class SustainedThroughput
         var held = 0;
         StepResult? last = null;
         var tried = new List<int>();
+        async Task<StepResult> TryAsync(int rate)
+        {
+            tried.Add(rate);
+            var result = await StepAsync(pipeline, http, devices, rate, step);
+            Console.Error.WriteLine($"sustained: {rate:N0} msg/s ({rate / mosquitto.PerSecond:0.00}x Mosquitto) -> {(result.Held ? "held" : "not held")} ({result.Detail}; CPU {result.Cpu})");
+            // Each step starts drained; the last one too, for the latency part that follows.
+            await WaitForBacklogAsync(http, result.Acknowledged + result.RowsBefore, TimeSpan.FromSeconds(90));
+            return result;
+        }
         foreach (var share in shares)
         {
             var rate = (int)Math.Round(share * mosquitto.PerSecond / 100) * 100;
-            tried.Add(rate);
-            last = await StepAsync(pipeline, http, devices, rate, step);
-            Console.Error.WriteLine($"sustained: {rate:N0} msg/s ({share:0.00}x Mosquitto) -> {(last.Held ? "held" : "not held")} ({last.Detail}; CPU {last.Cpu})");
-            // Each step starts drained; the last one too, for the latency part that follows.
-            await WaitForBacklogAsync(http, last.Acknowledged + last.RowsBefore, TimeSpan.FromSeconds(90));
+            last = await TryAsync(rate);
             if (!last.Held) break;
             held = rate;
         }
         if (last is null)
             return (BenchResult.Failed(name, Goal, "no rate to try"), 0);
+        // The steps are a tenth of Mosquitto's rate apart; one more step halfway narrows the answer to a twentieth.
+        var halfway = (int)Math.Round((held + last.Rate) / 200.0) * 100;
+        if (!last.Held && held > 0 && halfway > held && halfway < last.Rate)
+        {
+            var between = await TryAsync(halfway);
+            if (between.Held) held = halfway;
+            else last = between;
+        }
         var where = last.Held ? $"every rate tried held (up to {held:N0} msg/s)" : $"at {last.Rate:N0} msg/s: {last.Detail}";
         return (new BenchResult(name,
             held > 0 ? $"{held:N0} msg/s held" : "no rate held", $"{mosquitto.PerSecond:N0} msg/s (Mosquitto, no subscriber)",
