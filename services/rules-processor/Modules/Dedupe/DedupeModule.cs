@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
+using Pipeline.RulesProcessor.Serialization;
+using Pipeline.RulesProcessor.State;
 using Pipeline.RulesProcessor.Topology;
 using Pipeline.RulesProcessor.Topology.WriteBehind;
 using Streamiz.Kafka.Net;
@@ -15,7 +17,11 @@ namespace Pipeline.RulesProcessor.Modules.Dedupe;
 public sealed class DedupeModule(IOptions<DedupeOptions> options) : ITopologyModule
 {
     public const string ModuleName = "dedupe";
-    public const string StoreName = "dedupe-seen";
+    /// <summary>
+    /// The store of seen (device, seq) pairs, in blocks (<see cref="State.SeenSeqs"/>). Named anew when its values
+    /// changed from one pair per key ("dedupe-seen", Int64 values): a restored changelog must hold the format read.
+    /// </summary>
+    public const string StoreName = "dedupe-seqs";
 
     public string Name => ModuleName;
 
@@ -28,12 +34,12 @@ public sealed class DedupeModule(IOptions<DedupeOptions> options) : ITopologyMod
         var bucket = (long)window.TotalMilliseconds;
         var store = WriteBehindStoreBuilder.Window(Stores.WindowStoreBuilder(
                 Stores.PersistentWindowStore(StoreName, 3 * window, window, bucket),
-                new StringSerDes(), new Int64SerDes())
-            // No Streamiz cache: every (device, seq) is a new key, so a cache saves no writes. The entries wait in
-            // the write-behind layer instead, as objects, and reach RocksDB and the changelog when Streamiz flushes
-            // the store before it commits the offsets (issue 17). A crash loses only entries of records after the
-            // last commit, which are replayed: each passes again (no entry, or its own offset), and the write-once
-            // node drops the outputs the previous run already wrote (issue 19).
+                new StringSerDes(), new StateSerDes<SeenSeqs>())
+            // No Streamiz cache: the blocks wait in the write-behind layer instead, as objects, and reach RocksDB
+            // and the changelog (one record per block changed) when Streamiz flushes the store before it commits the
+            // offsets (issue 17). A crash loses only entries of records after the last commit, which are replayed:
+            // each passes again (no entry, or its own offset), and the write-once node drops the outputs the
+            // previous run already wrote (issue 19).
             .WithLoggingEnabled(null), StringComparer.Ordinal);
         var metrics = context.Metrics;
         context.Telemetry = context.Telemetry.Transform(
