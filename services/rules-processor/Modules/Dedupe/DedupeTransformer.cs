@@ -86,7 +86,7 @@ internal sealed class DedupeTransformer(string storeName, TimeSpan window, Rules
         var block = Block(key, bucket, mayExist: !known || seq >> BlockBits <= top >> BlockBits) ?? new SeenSeqs();
         block.Seq.Add(seq);
         block.Offset.Add(self);
-        _live[(key, bucket)] = block;
+        Remember(key, bucket, block);
         _seen.Put(key, block, bucket);
         if (fresh)
             highest[record.Key] = seq;
@@ -116,12 +116,17 @@ internal sealed class DedupeTransformer(string storeName, TimeSpan window, Rules
         if (!mayExist)
             return null;
         block = _seen.Fetch(key, bucket);
-        if (block is null)
-            return null;
-        if (_live.Count >= LiveLimit)
+        if (block is not null)
+            Remember(key, bucket, block);
+        return block;
+    }
+
+    /// <summary>Keeps a block for the next records; past the limit all are let go (read from the store again when needed).</summary>
+    private void Remember(string key, long bucket, SeenSeqs block)
+    {
+        if (_live.Count >= LiveLimit && !_live.ContainsKey((key, bucket)))
             _live.Clear();
         _live[(key, bucket)] = block;
-        return block;
     }
 
     /// <summary>One pass over every block of the store: the highest seq per device.</summary>
