@@ -19,7 +19,7 @@ public sealed class ConfigurationTests
             ["iot.telemetry.raw", "iot.devices", "iot.events.raw", "iot.rules", "iot.shadow.requests", "iot.telemetry.enriched", "iot.rejected",
              "iot.commands", "iot.rule.rows", "iot.rule.http", "iot.telemetry.agg.1m",
              "iot.shadows", "iot.shadow.responses",
-             "rules-processor-source-offsets-iot.telemetry.raw-changelog", "rules-processor-dedupe-seen-changelog",
+             "rules-processor-source-offsets-iot.telemetry.raw-changelog", "rules-processor-dedupe-seqs-changelog",
              "rules-processor-source-offsets-iot.events.raw-changelog", "rules-processor-source-offsets-iot.shadow.requests-changelog",
              "rules-processor-window-open-changelog", "rules-processor-threshold-alert-runs-changelog",
              "rules-processor-shadow-documents-changelog"],
@@ -35,7 +35,7 @@ public sealed class ConfigurationTests
             ("Topics:TelemetryRaw", "raw-x"),
             ("Topics:TelemetryEnriched", "enriched-x")));
 
-        Assert.Equal(["raw-x", "enriched-x", "iot.rejected", "rp-test-source-offsets-raw-x-changelog", "rp-test-dedupe-seen-changelog"], topics);
+        Assert.Equal(["raw-x", "enriched-x", "iot.rejected", "rp-test-source-offsets-raw-x-changelog", "rp-test-dedupe-seqs-changelog"], topics);
     }
 
     [Fact]
@@ -44,7 +44,7 @@ public sealed class ConfigurationTests
         var topics = ListTopicsCommand.Topics(Config(("Rules:Guarantee", "AtLeastOnce"), ("Rules:Modules:0", "dedupe")));
 
         Assert.DoesNotContain("rules-processor-source-offsets-iot.telemetry.raw-changelog", topics);
-        Assert.Contains("rules-processor-dedupe-seen-changelog", topics);
+        Assert.Contains("rules-processor-dedupe-seqs-changelog", topics);
         var withShadow = ListTopicsCommand.Topics(Config(("Rules:Guarantee", "AtLeastOnce"), ("Rules:Modules:0", "shadow")));
         Assert.Contains("rules-processor-shadow-documents-changelog", withShadow);
         Assert.DoesNotContain("rules-processor-source-offsets-iot.shadow.requests-changelog", withShadow);

@@ -70,5 +70,24 @@ public sealed class DedupeModuleTests
         Assert.Equal(2, h.Metrics.DedupeHits);
     }
 
+    [Fact]
+    public void Resends_are_dropped_in_every_block_of_seqs()
+    {
+        // Pairs are stored 64 seqs to a block (one store key per device, block and bucket): resends of the first and
+        // last seq of each block, and of blocks written earlier, must all be found.
+        using var h = new TopologyHarness([TopologyHarness.Dedupe()]);
+
+        for (ulong seq = 1; seq <= 200; seq++)
+            h.Send(Of("dev-1", T0 + (long)seq, seq));
+        ulong[] resent = [1, 63, 64, 127, 128, 191, 192, 200];
+        foreach (var seq in resent)
+            h.Send(Of("dev-1", T0 + (long)seq, seq).ReceivedAt(T0 + 60_000));
+        h.Send(Of("dev-1", T0 + 201, 201));
+
+        var seqs = h.Enriched.ReadValueList().Select(e => e.Record.Seq).ToList();
+        Assert.Equal(Enumerable.Range(1, 201).Select(i => (ulong)i), seqs);
+        Assert.Equal(resent.Length, h.Metrics.DedupeHits);
+    }
+
     // A duplicate across a restart: RulesProcessor.IntegrationTests (TopologyTestDriver deletes its state on dispose).
 }

@@ -1,6 +1,9 @@
 using Microsoft.Extensions.Options;
 using Pipeline.Contracts;
+using Pipeline.RulesProcessor.Serialization;
+using Pipeline.RulesProcessor.State;
 using Pipeline.RulesProcessor.Topology;
+using Pipeline.RulesProcessor.Topology.WriteBehind;
 using Streamiz.Kafka.Net;
 using Streamiz.Kafka.Net.SerDes;
 using Streamiz.Kafka.Net.State;
@@ -14,7 +17,11 @@ namespace Pipeline.RulesProcessor.Modules.Dedupe;
 public sealed class DedupeModule(IOptions<DedupeOptions> options) : ITopologyModule
 {
     public const string ModuleName = "dedupe";
-    public const string StoreName = "dedupe-seen";
+    /// <summary>
+    /// The store of seen (device, seq) pairs, in blocks (<see cref="State.SeenSeqs"/>). Named anew when its values
+    /// changed from one pair per key ("dedupe-seen", Int64 values): a restored changelog must hold the format read.
+    /// </summary>
+    public const string StoreName = "dedupe-seqs";
 
     public string Name => ModuleName;
 
@@ -25,15 +32,15 @@ public sealed class DedupeModule(IOptions<DedupeOptions> options) : ITopologyMod
         var window = options.Value.Window;
         // Entries sit in window-long buckets (see DedupeTransformer); keep three buckets, in segments of one bucket.
         var bucket = (long)window.TotalMilliseconds;
-        var store = Stores.WindowStoreBuilder(
+        var store = WriteBehindStoreBuilder.Window(Stores.WindowStoreBuilder(
                 Stores.PersistentWindowStore(StoreName, 3 * window, window, bucket),
-                new StringSerDes(), new Int64SerDes())
-            // No caching: every (device, seq) is a new key, so a cache saves no writes, and it held the
-            // entries back until the next commit while the records themselves went on at once. After a
-            // kill -9 (at-least-once) the records since the last commit were replayed with their entries
-            // lost and stored twice (~1% of a kill test's values). Uncached, the changelog entry is sent
-            // before the record it lets through.
-            .WithLoggingEnabled(null);
+                new StringSerDes(), new StateSerDes<SeenSeqs>())
+            // No Streamiz cache: the blocks wait in the write-behind layer instead, as objects, and reach RocksDB
+            // and the changelog (one record per block changed) when Streamiz flushes the store before it commits the
+            // offsets (issue 17). A crash loses only entries of records after the last commit, which are replayed:
+            // each passes again (no entry, or its own offset), and the write-once node drops the outputs the
+            // previous run already wrote (issue 19).
+            .WithLoggingEnabled(null), StringComparer.Ordinal);
         var metrics = context.Metrics;
         context.Telemetry = context.Telemetry.Transform(
             FactoryTransformer<string, EnrichedTelemetry, string, EnrichedTelemetry>.Supplier(

@@ -3,6 +3,7 @@ using Pipeline.Contracts;
 using Pipeline.RulesProcessor.Serialization;
 using Pipeline.RulesProcessor.State;
 using Pipeline.RulesProcessor.Topology;
+using Pipeline.RulesProcessor.Topology.WriteBehind;
 using Streamiz.Kafka.Net;
 using Streamiz.Kafka.Net.SerDes;
 using Streamiz.Kafka.Net.State;
@@ -25,9 +26,13 @@ public sealed class ThresholdAlertModule(IOptions<ThresholdAlertOptions> options
     public void Build(StreamBuilder builder, ModuleContext context)
     {
         var rules = options.Value.Rules.ToList();
-        var store = Stores.KeyValueStoreBuilder(Stores.PersistentKeyValueStore(StoreName), new StringSerDes(), new StateSerDes<ThresholdRun>())
-            .WithLoggingEnabled(null)
-            .WithCachingEnabled(); // writes reach RocksDB and the changelog once per key per commit
+        // Writes wait as objects in the write-behind layer and reach RocksDB and the changelog once per key per commit,
+        // when Streamiz flushes the store before it commits the offsets: a reading above the limit costs no
+        // serialisation (issue 17). Streamiz's own cache would only do the same again, on serialised bytes.
+        var store = WriteBehindStoreBuilder.KeyValue(
+            Stores.KeyValueStoreBuilder(Stores.PersistentKeyValueStore(StoreName), new StringSerDes(), new StateSerDes<ThresholdRun>())
+                .WithLoggingEnabled(null),
+            StringComparer.Ordinal);
         var alerts = context.Telemetry.Transform(
             FactoryTransformer<string, EnrichedTelemetry, string, DeviceEvent>.Supplier(
                 () => new ThresholdTransformer(StoreName, rules), store));

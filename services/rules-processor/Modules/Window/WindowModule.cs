@@ -3,6 +3,7 @@ using Pipeline.Contracts;
 using Pipeline.RulesProcessor.Serialization;
 using Pipeline.RulesProcessor.State;
 using Pipeline.RulesProcessor.Topology;
+using Pipeline.RulesProcessor.Topology.WriteBehind;
 using Streamiz.Kafka.Net;
 using Streamiz.Kafka.Net.SerDes;
 using Streamiz.Kafka.Net.State;
@@ -28,9 +29,13 @@ public sealed class WindowModule(IOptions<WindowOptions> options) : ITopologyMod
     public void Build(StreamBuilder builder, ModuleContext context)
     {
         var o = options.Value;
-        var store = Stores.KeyValueStoreBuilder(Stores.PersistentKeyValueStore(StoreName), new StringSerDes(), new StateSerDes<DeviceWindows>())
-            .WithLoggingEnabled(null)
-            .WithCachingEnabled(); // writes reach RocksDB and the changelog once per key per commit
+        // Writes wait as objects in the write-behind layer and reach RocksDB and the changelog once per key per commit,
+        // when Streamiz flushes the store before it commits the offsets: a record costs no serialisation of the
+        // device's entry (issue 17). Streamiz's own cache would only do the same again, on serialised bytes.
+        var store = WriteBehindStoreBuilder.KeyValue(
+            Stores.KeyValueStoreBuilder(Stores.PersistentKeyValueStore(StoreName), new StringSerDes(), new StateSerDes<DeviceWindows>())
+                .WithLoggingEnabled(null),
+            StringComparer.Ordinal);
         var metrics = context.Metrics;
         // The wall-clock tick that closes quiet devices' windows: every second, not faster than commits are made.
         var tick = context.CommitInterval > TimeSpan.FromSeconds(1) ? context.CommitInterval : TimeSpan.FromSeconds(1);
