@@ -18,40 +18,12 @@ namespace Pipeline.RulesProcessor.Topology.WriteBehind;
 /// the inner store (earlier than a commit, as a cache eviction would), then read it.
 /// </remarks>
 public sealed class WriteBehindKeyValueStore<K, V>(IKeyValueStore<K, V> inner, IEqualityComparer<K>? comparer = null)
-    : IKeyValueStore<K, V> where K : notnull
+    : WriteBehindStore<K, V>(inner, comparer ?? EqualityComparer<K>.Default), IKeyValueStore<K, V> where K : notnull
 {
-    private readonly Dictionary<K, V> _pending = new(comparer);
 
-    public string Name => inner.Name;
-    public bool Persistent => inner.Persistent;
-    public bool IsLocally => inner.IsLocally;
-    public bool IsOpen => inner.IsOpen;
+    public V Get(K key) => Pending.TryGetValue(key, out var value) ? value : inner.Get(key);
 
-    /// <summary>How many keys wait for the next flush.</summary>
-    public int PendingCount => _pending.Count;
-
-    public void Init(ProcessorContext context, IStateStore root)
-    {
-        _pending.Clear();
-        inner.Init(context, root);
-    }
-
-    public void Flush()
-    {
-        Spill();
-        inner.Flush();
-    }
-
-    /// <summary>A store closed without a flush (a task lost to a crash) drops what was not flushed, like Streamiz's cache.</summary>
-    public void Close()
-    {
-        _pending.Clear();
-        inner.Close();
-    }
-
-    public V Get(K key) => _pending.TryGetValue(key, out var value) ? value : inner.Get(key);
-
-    public void Put(K key, V value) => _pending[key] = value;
+    public void Put(K key, V value) => Pending[key] = value;
 
     public V PutIfAbsent(K key, V value)
     {
@@ -70,7 +42,7 @@ public sealed class WriteBehindKeyValueStore<K, V>(IKeyValueStore<K, V> inner, I
     public V Delete(K key)
     {
         var existing = Get(key);
-        _pending.Remove(key);
+        Pending.Remove(key);
         inner.Delete(key);
         return existing;
     }
@@ -105,12 +77,5 @@ public sealed class WriteBehindKeyValueStore<K, V>(IKeyValueStore<K, V> inner, I
         return inner.ApproximateNumEntries();
     }
 
-    private void Spill()
-    {
-        if (_pending.Count == 0)
-            return;
-        foreach (var (key, value) in _pending)
-            inner.Put(key, value);
-        _pending.Clear();
-    }
+    protected override void WriteThrough(K key, V value) => inner.Put(key, value);
 }

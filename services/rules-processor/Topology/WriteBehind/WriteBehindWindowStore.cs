@@ -15,40 +15,13 @@ namespace Pipeline.RulesProcessor.Topology.WriteBehind;
 /// (at most one commit interval); the inner store then drops it as it would have at the <c>Put</c>.
 /// </remarks>
 public sealed class WriteBehindWindowStore<K, V>(IWindowStore<K, V> inner, IEqualityComparer<K>? comparer = null)
-    : IWindowStore<K, V> where K : notnull
+    : WriteBehindStore<(K Key, long Start), V>(inner, new PendingKeyComparer(comparer ?? EqualityComparer<K>.Default)), IWindowStore<K, V>
+    where K : notnull
 {
-    private readonly Dictionary<(K Key, long Start), V> _pending = new(new PendingKeyComparer(comparer ?? EqualityComparer<K>.Default));
 
-    public string Name => inner.Name;
-    public bool Persistent => inner.Persistent;
-    public bool IsLocally => inner.IsLocally;
-    public bool IsOpen => inner.IsOpen;
+    public void Put(K key, V value, long windowStartTimestamp) => Pending[(key, windowStartTimestamp)] = value;
 
-    /// <summary>How many entries wait for the next flush.</summary>
-    public int PendingCount => _pending.Count;
-
-    public void Init(ProcessorContext context, IStateStore root)
-    {
-        _pending.Clear();
-        inner.Init(context, root);
-    }
-
-    public void Flush()
-    {
-        Spill();
-        inner.Flush();
-    }
-
-    /// <summary>A store closed without a flush (a task lost to a crash) drops what was not flushed, like Streamiz's cache.</summary>
-    public void Close()
-    {
-        _pending.Clear();
-        inner.Close();
-    }
-
-    public void Put(K key, V value, long windowStartTimestamp) => _pending[(key, windowStartTimestamp)] = value;
-
-    public V Fetch(K key, long time) => _pending.TryGetValue((key, time), out var value) ? value : inner.Fetch(key, time);
+    public V Fetch(K key, long time) => Pending.TryGetValue((key, time), out var value) ? value : inner.Fetch(key, time);
 
     public IWindowStoreEnumerator<V> Fetch(K key, DateTime from, DateTime to)
     {
@@ -74,14 +47,7 @@ public sealed class WriteBehindWindowStore<K, V>(IWindowStore<K, V> inner, IEqua
         return inner.FetchAll(from, to);
     }
 
-    private void Spill()
-    {
-        if (_pending.Count == 0)
-            return;
-        foreach (var ((key, start), value) in _pending)
-            inner.Put(key, value, start);
-        _pending.Clear();
-    }
+    protected override void WriteThrough((K Key, long Start) key, V value) => inner.Put(key.Key, value, key.Start);
 
     private sealed class PendingKeyComparer(IEqualityComparer<K> keys) : IEqualityComparer<(K Key, long Start)>
     {
