@@ -40,30 +40,32 @@ public sealed class RuleEngine(RuleActionWriter actions, RuleMetrics metrics)
                 actions.Failed(invocation, null, unreadable!, subject.RawPayload(), into);
                 continue;
             }
-            Evaluate(rule, new RuleInvocation(rule, subject, source, message, context, null), into);
+            Evaluate(rule, subject, source, message, context, into);
         }
     }
 
-    private void Evaluate(PreparedRule rule, RuleInvocation invocation, List<RuleOutput> into)
+    // The invocation is only built for a rule that matched or failed: most records fail most WHEREs.
+    private void Evaluate(PreparedRule rule, RuleSubject subject, SourceRef source, SqlObject message, RuleContext context, List<RuleOutput> into)
     {
         RuleResult? result;
         try
         {
-            result = rule.Statement.Evaluate(invocation.Message, invocation.Context);
+            result = rule.Statement.Evaluate(message, context);
         }
         catch (Exception error) when (error is not OutOfMemoryException)
         {
             // The compiler checks what it can; what is left (a value out of range, a limit hit) is this record's problem, not the stream's.
             metrics.EvaluationError(rule.Name);
-            actions.Failed(invocation, null, $"evaluation failed: {error.Message}", SqlJson.ToJsonBytes(SqlValue.FromObject(invocation.Message)), into);
+            actions.Failed(new RuleInvocation(rule, subject, source, message, context, null), null, $"evaluation failed: {error.Message}",
+                SqlJson.ToJsonBytes(SqlValue.FromObject(message)), into);
             return;
         }
         if (result is null)
             return; // WHERE did not hold
         metrics.Matched(rule.Name);
-        var withResult = invocation with { Result = result };
+        var invocation = new RuleInvocation(rule, subject, source, message, context, result);
         foreach (var action in rule.Actions)
-            actions.Perform(withResult, action, into);
+            actions.Perform(invocation, action, into);
     }
 }
 
