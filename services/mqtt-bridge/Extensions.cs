@@ -79,6 +79,7 @@ public static class Extensions
         services.AddSingleton<Presence.InstanceHeartbeat>();
         services.AddSingleton<Presence.PresenceView>();
         services.AddHostedService(sp => sp.GetRequiredService<Presence.PresenceView>());
+        services.AddSingleton<CommandReadPositions>();
         services.AddSingleton<Presence.PresenceWriter>();
         services.AddHostedService<Presence.CrossInstanceTakeover>();
         services.AddSingleton<DurableSessions>();

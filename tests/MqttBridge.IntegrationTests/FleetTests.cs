@@ -147,9 +147,8 @@ public sealed class FleetTests : IAsyncLifetime
             Assert.Equal(threeId, (await FleetCommands.WaitForAsync(_one, before, "sent")).Instance);
             await three.DisposeAsync();
             threeGone = true;
-            // Sent once the survivors know instance three is gone: a command they read while their view still had it
-            // live is left to it and gets no outcome (a known defect, see the session note: not re-dispatched yet).
-            await SurvivorsSeeGoneAsync(threeId);
+            // Sent at once: the survivors may still count instance three live when they read it, leave it to three,
+            // and decide again when they read its stop record.
             var after = Guid.NewGuid().ToString("N");
             await FleetCommands.SendAsync(_one, device.DeviceId, after);
             Assert.NotEqual(threeId, (await FleetCommands.WaitForAsync(_one, after, "sent")).Instance);
@@ -179,6 +178,55 @@ public sealed class FleetTests : IAsyncLifetime
         finally
         {
             if (!threeGone)
+                await three.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Commands_sent_while_the_instance_holding_their_device_stops_get_one_outcome_each()
+    {
+        var device = await AddDeviceToBothAsync();
+        var three = await TestBridge.StartAsync(Settings, fleetOf: _one);
+        var stopping = Task.CompletedTask;
+        try
+        {
+            await three.WaitForDeviceAsync(device.DeviceId);
+            using var onThree = await ConnectSubscribedAsync(three, device, []);
+            await WaitUntilBothSeeAsync(device.DeviceId, three);
+            var threeId = InstanceOf(three);
+
+            // Before, while and after instance three stops: three sends the ones it read, the survivors answer for the
+            // rest (offline), whether they read a command before or after they learn that three stopped.
+            var commandIds = new List<string>();
+            stopping = three.DisposeAsync().AsTask();
+            var sentAfterStop = 0;
+            while (sentAfterStop < 5 && commandIds.Count < 300)
+            {
+                if (stopping.IsCompleted)
+                    sentAfterStop++;
+                var commandId = Guid.NewGuid().ToString("N");
+                await FleetCommands.SendAsync(_one, device.DeviceId, commandId);
+                commandIds.Add(commandId);
+            }
+            await stopping;
+
+            var outcomes = await Eventually.HoldsAsync(() => FleetCommands.AllAsync(_one, [.. commandIds]),
+                found => commandIds.All(id => found.Any(o => o.CommandId == id && o.Outcome is "sent" or "offline")),
+                TimeSpan.FromSeconds(45), $"each of the {commandIds.Count} commands gets an outcome");
+            foreach (var commandId in commandIds)
+            {
+                var answers = outcomes.Where(o => o.CommandId == commandId && o.Outcome != "delivered").ToList();
+                var answer = Assert.Single(answers);
+                Assert.True(answer.Outcome == "sent" ? answer.Instance == threeId : answer.Instance != threeId,
+                    $"{commandId}: {answer.Outcome} by {answer.Instance}");
+            }
+            Assert.Contains(outcomes, o => o.Outcome == "offline");
+            Assert.Contains(outcomes, o => o.Outcome == "sent");
+        }
+        finally
+        {
+            await stopping;
+            if (stopping == Task.CompletedTask)
                 await three.DisposeAsync();
         }
     }

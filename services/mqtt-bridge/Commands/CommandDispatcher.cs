@@ -26,6 +26,8 @@ namespace Pipeline.MqttBridge.Commands;
 /// Outcomes: sent, delivered (the device's PUBACK, QoS 1 only), offline, expired, unknown_device.
 /// Every instance reads every command written after it started (<see cref="CommandTail"/>), and only the one
 /// <see cref="CommandResponsibility"/> names acts on it, so each command gets one outcome whatever the instance count.
+/// The others keep it (<see cref="DeferredCommands"/>) until that instance has read it, and decide again if it stops
+/// or dies before that.
 /// </summary>
 public sealed class CommandDispatcher(
     BridgeServer bridgeServer,
@@ -40,11 +42,14 @@ public sealed class CommandDispatcher(
     DurableSessionKeeper sessions,
     DurableSessions storedSessions,
     IOptions<CommandsOptions> options,
+    CommandReadPositions readPositions,
     ILogger<CommandDispatcher> logger) : BackgroundService
 {
     public const string CommandIdProperty = "command_id";
 
+    private readonly DeferredCommands _deferred = new();
     private CommandTail? _tail;
+    private long _reportedDropped;
 
     /// <summary>True once this instance reads iot.commands from its end and knows where devices are.</summary>
     public bool IsReady => _tail is { IsPositioned: true } && presence.IsReady;
@@ -62,8 +67,27 @@ public sealed class CommandDispatcher(
 
     private Task ConsumeLoop(CancellationToken stoppingToken)
     {
-        _tail = new CommandTail(kafka, topics.Value.Commands, logger);
-        return _tail.RunAsync(presence.CommandsCatchUpFrom(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), HandleAsync, stoppingToken);
+        _tail = new CommandTail(kafka, topics.Value.Commands, readPositions, logger);
+        return _tail.RunAsync(presence.CommandsCatchUpFrom(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), HandleAsync, ActOnReleasedAsync,
+            stoppingToken);
+    }
+
+    /// <summary>Commands left to an instance that stopped or died before reading them: decided again, now without it.</summary>
+    private async Task ActOnReleasedAsync()
+    {
+        if (_deferred.Count == 0)
+            return;
+        var released = _deferred.Release(presence.InstanceRecord, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        if (released.Count > 0)
+            logger.LogInformation("Deciding again on {Count} commands left to a bridge instance that stopped or died before reading them", released.Count);
+        foreach (var command in released)
+            await HandleAsync(command).ConfigureAwait(false);
+        if (_deferred.Dropped != _reportedDropped)
+        {
+            logger.LogWarning("{Count} commands left to other instances were forgotten: more than {Capacity} waited for their heartbeat",
+                _deferred.Dropped - _reportedDropped, DeferredCommands.DefaultCapacity);
+            _reportedDropped = _deferred.Dropped;
+        }
     }
 
     private async Task HandleAsync(ConsumeResult<string?, byte[]?> result)
@@ -83,8 +107,13 @@ public sealed class CommandDispatcher(
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var connection = connected.TryGet(deviceId, out var c) ? c : null;
         var hasSession = connection is null && await HasSessionAsync(deviceId).ConfigureAwait(false);
-        if (!CommandResponsibility.IsMine(deviceId, presence, connection?.ConnectEvent?.TsMs ?? (connection is null ? null : now), hasSession, now))
-            return; // another instance holds the device, or answers for it
+        var responsible = CommandResponsibility.Responsible(deviceId, presence, connection?.ConnectEvent?.TsMs ?? (connection is null ? null : now),
+            hasSession, now);
+        if (responsible != presence.Self)
+        {
+            _deferred.Defer(responsible, result); // another instance holds the device, or answers for it
+            return;
+        }
         var expires = ExpiresAt(command, result.Message.Timestamp, options.Value.DefaultExpiry);
         if (expires <= now)
         {

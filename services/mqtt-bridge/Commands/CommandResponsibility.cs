@@ -18,12 +18,13 @@ public static class CommandResponsibility
 {
     /// <param name="localSinceMs">When the device's connection to this instance began; null when it is not connected here.</param>
     /// <param name="localSession">Whether this instance keeps a session of the device.</param>
-    public static bool IsMine(string deviceId, PresenceView view, long? localSinceMs, bool localSession, long nowMs)
+    /// <returns>The instance that acts on the command: <see cref="PresenceView.Self"/> or another live one.</returns>
+    public static string Responsible(string deviceId, PresenceView view, long? localSinceMs, bool localSession, long nowMs)
     {
         if (view.TryGet(deviceId, out var presence) && presence.HeldAt(nowMs) && view.IsLive(presence.Instance, nowMs))
-            return presence.Instance == view.Self || (localSinceMs is { } since && since > presence.SinceMs);
+            return presence.Instance == view.Self || (localSinceMs is { } since && since > presence.SinceMs) ? view.Self : presence.Instance;
         if (localSinceMs is not null || localSession)
-            return true;
-        return view.OwnerOf(deviceId, nowMs) == view.Self;
+            return view.Self;
+        return view.OwnerOf(deviceId, nowMs);
     }
 }

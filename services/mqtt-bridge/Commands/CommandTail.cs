@@ -6,21 +6,28 @@ namespace Pipeline.MqttBridge.Commands;
 
 /// <summary>
 /// Reads iot.commands from the end it had when this instance started (or, when no other instance is live, from
-/// when the last one stopped reading: <see cref="Presence.PresenceView.CommandsCatchUpFrom"/>): every partition
+/// where the last one stopped reading: <see cref="Presence.PresenceView.CommandsCatchUpFrom"/>): every partition
 /// assigned, no consumer group, nothing committed. Every instance thus sees every new command exactly once (no
 /// rebalance can hand a partition over and deliver a command again), and a new instance never replays the history.
-/// Which instance acts on a command is decided by <see cref="CommandResponsibility"/>.
+/// Which instance acts on a command is decided by <see cref="CommandResponsibility"/>. How far it got is kept in
+/// <see cref="CommandReadPositions"/>.
 /// </summary>
-public sealed class CommandTail(KafkaClientFactory kafka, string topic, ILogger logger)
+public sealed class CommandTail(KafkaClientFactory kafka, string topic, CommandReadPositions positions, ILogger logger)
 {
+    /// <summary>How often <c>between</c> runs while commands keep coming or none do.</summary>
+    private static readonly TimeSpan BetweenInterval = TimeSpan.FromMilliseconds(250);
+
     private volatile bool _positioned;
     private long _skipBeforeMs = long.MinValue;
+    private readonly HashSet<int> _positionedByTime = [];
 
     /// <summary>True once every partition is assigned at its end: a command written from now on is seen.</summary>
     public bool IsPositioned => _positioned;
 
-    /// <param name="catchUpFromMs">Read from this time instead of the end (commands written while no instance read them); null: the end.</param>
-    public async Task RunAsync(long? catchUpFromMs, Func<ConsumeResult<string?, byte[]?>, Task> handle, CancellationToken stop)
+    /// <param name="catchUp">Read from there instead of the end (commands written while no instance read them); null: the end.</param>
+    /// <param name="between">Run on this thread between commands, at least every quarter second.</param>
+    public async Task RunAsync(Presence.CommandsCatchUp? catchUp, Func<ConsumeResult<string?, byte[]?>, Task> handle, Func<Task> between,
+        CancellationToken stop)
     {
         var config = kafka.ReaderConfig("commands");
         config.FetchWaitMaxMs = kafka.Options.FetchWaitMaxMs;
@@ -29,13 +36,19 @@ public sealed class CommandTail(KafkaClientFactory kafka, string topic, ILogger 
             b => b.SetErrorHandler((_, e) => logger.LogWarning("Kafka consumer commands: {Reason}", kafka.Redact(e.Reason))));
         try
         {
-            await PositionAsync(consumer, catchUpFromMs, stop).ConfigureAwait(false);
+            await PositionAsync(consumer, catchUp, stop).ConfigureAwait(false);
+            var nextBetween = DateTime.UtcNow;
             while (!stop.IsCancellationRequested)
             {
+                if (DateTime.UtcNow >= nextBetween)
+                {
+                    await between().ConfigureAwait(false);
+                    nextBetween = DateTime.UtcNow + BetweenInterval;
+                }
                 ConsumeResult<string?, byte[]?>? result;
                 try
                 {
-                    result = consumer.Consume(stop);
+                    result = consumer.Consume(BetweenInterval);
                 }
                 catch (ConsumeException e)
                 {
@@ -44,9 +57,9 @@ public sealed class CommandTail(KafkaClientFactory kafka, string topic, ILogger 
                 }
                 if (result?.Message is null)
                     continue;
-                if (result.Message.Timestamp.Type != TimestampType.NotAvailable && result.Message.Timestamp.UnixTimestampMs < _skipBeforeMs)
-                    continue; // written before the last instance stopped reading: it was answered then
-                await handle(result).ConfigureAwait(false);
+                if (!WasAnswered(result))
+                    await handle(result).ConfigureAwait(false);
+                positions.Handled(result.Partition.Value, result.Offset.Value);
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -58,7 +71,12 @@ public sealed class CommandTail(KafkaClientFactory kafka, string topic, ILogger 
         }
     }
 
-    private async Task PositionAsync(IConsumer<string?, byte[]?> consumer, long? catchUpFromMs, CancellationToken stop)
+    /// <summary>Read again from a time (no offsets known): written before the last instance stopped reading, so answered then.</summary>
+    private bool WasAnswered(ConsumeResult<string?, byte[]?> result) =>
+        _positionedByTime.Contains(result.Partition.Value)
+        && result.Message.Timestamp.Type != TimestampType.NotAvailable && result.Message.Timestamp.UnixTimestampMs < _skipBeforeMs;
+
+    private async Task PositionAsync(IConsumer<string?, byte[]?> consumer, Presence.CommandsCatchUp? catchUp, CancellationToken stop)
     {
         using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
         var delay = TimeSpan.FromMilliseconds(100);
@@ -71,23 +89,15 @@ public sealed class CommandTail(KafkaClientFactory kafka, string topic, ILogger 
                 if (metadata.Error.Code == ErrorCode.NoError && metadata.Partitions.Count > 0)
                 {
                     var partitions = metadata.Partitions.Select(p => new TopicPartition(topic, p.PartitionId)).ToList();
-                    var ends = partitions.Select(tp => new TopicPartitionOffset(tp, consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(5)).High)).ToList();
-                    if (catchUpFromMs is { } from)
-                    {
-                        // The first command at or after that time. A broker that cannot say (Kafka: none after it; the
-                        // embedded mock cluster: no time index) has the partition read from its beginning, and the
-                        // older commands are skipped by their timestamps.
-                        var found = consumer.OffsetsForTimes(partitions.Select(tp => new TopicPartitionTimestamp(tp, new Timestamp(from, TimestampType.CreateTime))),
-                            TimeSpan.FromSeconds(5));
-                        ends = ends.Select(end => found.FirstOrDefault(f => f.TopicPartition == end.TopicPartition) is { Offset.Value: >= 0 } at
-                            && at.Offset.Value < end.Offset.Value ? at : new TopicPartitionOffset(end.TopicPartition, Offset.Beginning)).ToList();
-                        _skipBeforeMs = from;
-                        logger.LogInformation("No other bridge instance is live: reading {Topic} from {From:O}, when the last one was last known to read it",
-                            topic, DateTimeOffset.FromUnixTimeMilliseconds(from));
-                    }
-                    consumer.Assign(ends);
+                    var marks = partitions.ToDictionary(tp => tp.Partition.Value, tp => consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(5)));
+                    var starts = partitions.Select(tp => new TopicPartitionOffset(tp, marks[tp.Partition.Value].High)).ToList();
+                    if (catchUp is not null)
+                        starts = CatchUpStarts(consumer, catchUp, partitions, marks);
+                    consumer.Assign(starts);
+                    positions.Start(starts.Select(s => KeyValuePair.Create(s.Partition.Value,
+                        s.Offset == Offset.Beginning ? marks[s.Partition.Value].Low.Value : s.Offset.Value)));
                     _positioned = true;
-                    logger.LogInformation("Reading {Topic} from offsets {Offsets}", topic, string.Join(", ", ends.Select(e => $"{e.Partition.Value}:{e.Offset.Value}")));
+                    logger.LogInformation("Reading {Topic} from offsets {Offsets}", topic, string.Join(", ", starts.Select(e => $"{e.Partition.Value}:{e.Offset.Value}")));
                     return;
                 }
                 logger.LogWarning("Waiting to read {Topic}: {Reason}", topic, metadata.Error.Reason);
@@ -99,5 +109,42 @@ public sealed class CommandTail(KafkaClientFactory kafka, string topic, ILogger 
             await Task.Delay(delay, stop).ConfigureAwait(false);
             delay = TimeSpan.FromMilliseconds(Math.Min(2000, delay.TotalMilliseconds * 2));
         }
+    }
+
+    /// <summary>
+    /// From the offsets the last instance had read to; on a partition it gave none for, the first command at or
+    /// after its last sign of life. A broker that cannot say that (Kafka: none after it; the embedded mock cluster:
+    /// no time index) has the partition read from its beginning, and the older commands are skipped by their
+    /// timestamps.
+    /// </summary>
+    private List<TopicPartitionOffset> CatchUpStarts(IConsumer<string?, byte[]?> consumer, Presence.CommandsCatchUp catchUp,
+        List<TopicPartition> partitions, Dictionary<int, WatermarkOffsets> marks)
+    {
+        var starts = new List<TopicPartitionOffset>();
+        var byTime = new List<TopicPartition>();
+        foreach (var tp in partitions)
+        {
+            var mark = marks[tp.Partition.Value];
+            if (catchUp.ReadTo is not null && catchUp.ReadTo.TryGetValue(tp.Partition.Value, out var next))
+                starts.Add(new TopicPartitionOffset(tp, Math.Clamp(next, mark.Low.Value, mark.High.Value)));
+            else
+                byTime.Add(tp);
+        }
+        if (byTime.Count > 0)
+        {
+            var found = consumer.OffsetsForTimes(byTime.Select(tp => new TopicPartitionTimestamp(tp, new Timestamp(catchUp.FromMs, TimestampType.CreateTime))),
+                TimeSpan.FromSeconds(5));
+            foreach (var tp in byTime)
+            {
+                var end = marks[tp.Partition.Value].High.Value;
+                starts.Add(found.FirstOrDefault(f => f.TopicPartition == tp) is { Offset.Value: >= 0 } at && at.Offset.Value < end
+                    ? at : new TopicPartitionOffset(tp, Offset.Beginning));
+                _positionedByTime.Add(tp.Partition.Value);
+            }
+            _skipBeforeMs = catchUp.FromMs;
+        }
+        logger.LogInformation("No other bridge instance is live: reading {Topic} from where the last one got to ({From:O})",
+            topic, DateTimeOffset.FromUnixTimeMilliseconds(catchUp.FromMs));
+        return starts;
     }
 }

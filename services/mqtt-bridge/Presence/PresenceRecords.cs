@@ -23,9 +23,12 @@ public sealed record DevicePresence(
 
 /// <summary>
 /// A bridge instance's latest sign of life in iot.presence (key "instance/&lt;id&gt;"): its last heartbeat, or
-/// when it stopped.
+/// when it stopped, and how far it had read iot.commands then (<see cref="ReadTo"/>: per partition, the offset of
+/// the first command it had not yet acted on; null from an instance that was not reading yet, or an older bridge).
+/// The others use those offsets to act on the commands it left unanswered when it stops or dies.
 /// </summary>
-public sealed record InstancePresence(string Instance, long AliveMs, long HeartbeatMs, long? StoppedMs = null)
+public sealed record InstancePresence(string Instance, long AliveMs, long HeartbeatMs, long? StoppedMs = null,
+    IReadOnlyDictionary<int, long>? ReadTo = null)
 {
     /// <summary>Missed heartbeats after which an instance counts as gone (crashed or killed).</summary>
     public const int MissedHeartbeats = 3;
@@ -34,6 +37,9 @@ public sealed record InstancePresence(string Instance, long AliveMs, long Heartb
 
     /// <summary>Until when the instance read commands, as far as anyone knows.</summary>
     public long LastReadMs => StoppedMs ?? AliveMs;
+
+    /// <summary>Whether the instance had acted on the command at this offset (false when it cannot say).</summary>
+    public bool HadRead(int partition, long offset) => ReadTo is not null && ReadTo.TryGetValue(partition, out var next) && offset < next;
 }
 
 /// <summary>The JSON of iot.presence's values and the keys of instance records.</summary>

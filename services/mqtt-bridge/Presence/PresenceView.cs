@@ -41,17 +41,22 @@ public sealed class PresenceView(KafkaClientFactory kafka, IOptions<KafkaTopics>
     /// <summary>
     /// Where this instance, starting, reads iot.commands from. When another instance is live, it has been answering
     /// for every device: from the end (null). When none is (this one starts alone, after the last one stopped or
-    /// died), from when the last one was last known to read them, so commands written while no bridge ran are not
-    /// lost (null when no instance ever ran).
+    /// died), from where the last one to read them got to, so commands written while no bridge ran are not lost
+    /// (null when no instance ever ran). Its read offsets say that exactly; an older record has only the time.
     /// </summary>
-    public long? CommandsCatchUpFrom(long nowMs)
+    public CommandsCatchUp? CommandsCatchUpFrom(long nowMs)
     {
         var others = _instances.Values.Where(i => i.Instance != Self).ToList();
         if (others.Any(i => i.LiveAt(nowMs)))
             return null;
         // This instance's own heartbeats since it started say nothing of the time before.
-        return _instances.Values.Where(i => i.Instance != Self || i.LastReadMs < _startedMs).Select(i => (long?)i.LastReadMs).Max();
+        var last = _instances.Values.Where(i => i.Instance != Self || i.LastReadMs < _startedMs).MaxBy(i => i.LastReadMs);
+        return last is null ? null : new CommandsCatchUp(last.LastReadMs, last.ReadTo);
     }
+
+    /// <summary>An instance's latest record (heartbeat or stop); null when none is known, or for this instance.</summary>
+    public InstancePresence? InstanceRecord(string instance) =>
+        instance != Self && _instances.TryGetValue(instance, out var i) ? i : null;
 
     /// <summary>The last heartbeat of an instance that is not this one (null: this one, or none known).</summary>
     public long? LastAlive(string instance) =>
@@ -131,3 +136,6 @@ public sealed class PresenceView(KafkaClientFactory kafka, IOptions<KafkaTopics>
         return hash;
     }
 }
+
+/// <summary>Where a bridge starting alone reads iot.commands from: these offsets, else (partitions without one) this time.</summary>
+public sealed record CommandsCatchUp(long FromMs, IReadOnlyDictionary<int, long>? ReadTo);

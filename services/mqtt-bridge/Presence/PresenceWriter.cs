@@ -10,7 +10,8 @@ namespace Pipeline.MqttBridge.Presence;
 /// stays here until it expires; without one, a tombstone), and its own heartbeat. Like the connectivity events these
 /// records bypass the ingest buffer: they are small, and a full buffer is when routing must stay right.
 /// </summary>
-public sealed class PresenceWriter(BridgeProducer producer, PresenceView view, ILogger<PresenceWriter> logger)
+public sealed class PresenceWriter(BridgeProducer producer, PresenceView view, Commands.CommandReadPositions commandsRead,
+    ILogger<PresenceWriter> logger)
 {
     public void Connected(string deviceId, DeviceConnection connection, bool persistent, uint sessionExpirySeconds)
     {
@@ -49,13 +50,18 @@ public sealed class PresenceWriter(BridgeProducer producer, PresenceView view, I
     /// <summary>This instance is alive; others count it live for <see cref="InstancePresence.MissedHeartbeats"/> intervals.</summary>
     public void Alive(TimeSpan heartbeat) =>
         Write(PresenceCodec.InstanceKey(view.Self), PresenceCodec.Encode(new InstancePresence(view.Self,
-            DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), (long)heartbeat.TotalMilliseconds)));
+            DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), (long)heartbeat.TotalMilliseconds, ReadTo: commandsRead.Snapshot())));
 
-    /// <summary>This instance stopped: the others stop counting it at once; the next instance to start alone reads commands from here.</summary>
+    /// <summary>
+    /// This instance stopped: the others stop counting it at once, and act on the commands it had not read (its
+    /// command reader stopped before this: hosted services stop in reverse order). The next instance to start alone
+    /// reads commands from here.
+    /// </summary>
     public void Stopped(TimeSpan heartbeat)
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        Write(PresenceCodec.InstanceKey(view.Self), PresenceCodec.Encode(new InstancePresence(view.Self, now, (long)heartbeat.TotalMilliseconds, now)));
+        Write(PresenceCodec.InstanceKey(view.Self), PresenceCodec.Encode(new InstancePresence(view.Self, now, (long)heartbeat.TotalMilliseconds, now,
+            commandsRead.Snapshot())));
     }
 
     private void Write(string key, byte[]? value)

@@ -1,0 +1,78 @@
+using Confluent.Kafka;
+using Pipeline.MqttBridge.Presence;
+
+namespace Pipeline.MqttBridge.Commands;
+
+/// <summary>
+/// Commands this instance read and left to another one (<see cref="CommandResponsibility"/>), kept until that
+/// instance's heartbeat shows it has acted on them. If it stops or dies first, the ones it had not read are released
+/// to be decided again with the view that no longer counts it: a command sent as an instance stops (or shortly
+/// before it dies) still gets its one outcome. The other instance's read positions come with its heartbeats and its
+/// stop record (<see cref="InstancePresence.ReadTo"/>), so after a stop nothing is answered twice; after a crash,
+/// the commands it acted on after its last heartbeat are answered again (at least once, like any crash).
+/// </summary>
+public sealed class DeferredCommands(int capacity = DeferredCommands.DefaultCapacity)
+{
+    /// <summary>About one heartbeat interval of commands at a high command rate; beyond it the oldest are forgotten.</summary>
+    public const int DefaultCapacity = 100_000;
+
+    private readonly Dictionary<string, List<ConsumeResult<string?, byte[]?>>> _byInstance = new(StringComparer.Ordinal);
+    private readonly object _lock = new();
+    private int _count;
+
+    public int Count => _count;
+
+    /// <summary>Commands forgotten because the capacity was reached (their instance's heartbeat came too late).</summary>
+    public long Dropped { get; private set; }
+
+    public void Defer(string instance, ConsumeResult<string?, byte[]?> command)
+    {
+        lock (_lock)
+        {
+            if (!_byInstance.TryGetValue(instance, out var list))
+                _byInstance[instance] = list = [];
+            if (_count >= capacity && list.Count > 0)
+            {
+                list.RemoveAt(0);
+                _count--;
+                Dropped++;
+            }
+            if (_count >= capacity)
+                return;
+            list.Add(command);
+            _count++;
+        }
+    }
+
+    /// <summary>
+    /// Forgets the commands their instance has acted on, and takes out, in the order read, those whose instance is
+    /// gone (stopped, or its heartbeats stopped) without having read them.
+    /// </summary>
+    /// <param name="instanceRecord">The instance's latest record in iot.presence; null when none is known.</param>
+    public IReadOnlyList<ConsumeResult<string?, byte[]?>> Release(Func<string, InstancePresence?> instanceRecord, long nowMs)
+    {
+        var released = new List<ConsumeResult<string?, byte[]?>>();
+        lock (_lock)
+        {
+            foreach (var (instance, list) in _byInstance)
+            {
+                var record = instanceRecord(instance);
+                var before = list.Count;
+                list.RemoveAll(c => record is not null && record.HadRead(c.Partition.Value, c.Offset.Value));
+                if (record is null || !record.LiveAt(nowMs))
+                {
+                    // Without read positions (an older bridge), its last sign of life is the best bound there is.
+                    released.AddRange(list.Where(c => record?.ReadTo is not null || WrittenAtOrAfter(c, record?.LastReadMs)));
+                    list.Clear();
+                }
+                _count -= before - list.Count;
+            }
+            foreach (var empty in _byInstance.Where(e => e.Value.Count == 0).Select(e => e.Key).ToList())
+                _byInstance.Remove(empty);
+        }
+        return released;
+    }
+
+    private static bool WrittenAtOrAfter(ConsumeResult<string?, byte[]?> command, long? timeMs) =>
+        timeMs is not { } from || command.Message.Timestamp.Type == TimestampType.NotAvailable || command.Message.Timestamp.UnixTimestampMs >= from;
+}

@@ -1,0 +1,96 @@
+using Confluent.Kafka;
+using Pipeline.MqttBridge.Commands;
+using Pipeline.MqttBridge.Presence;
+
+namespace Pipeline.MqttBridge.UnitTests.Commands;
+
+public sealed class DeferredCommandsTests
+{
+    private const long Now = 100_000;
+
+    [Fact]
+    public void Commands_left_to_a_live_instance_are_kept_until_its_heartbeat_shows_it_read_them()
+    {
+        var deferred = new DeferredCommands();
+        deferred.Defer("b2", Command(0, 10));
+        deferred.Defer("b2", Command(0, 11));
+
+        Assert.Empty(deferred.Release(_ => Alive(readTo: null), Now));
+        Assert.Equal(2, deferred.Count);
+        Assert.Empty(deferred.Release(_ => Alive(readTo: 11), Now));
+        Assert.Equal(1, deferred.Count);
+        Assert.Empty(deferred.Release(_ => Alive(readTo: 12), Now));
+        Assert.Equal(0, deferred.Count);
+    }
+
+    [Fact]
+    public void When_the_instance_stops_the_commands_it_had_not_read_are_released_in_order_and_the_rest_forgotten()
+    {
+        var deferred = new DeferredCommands();
+        foreach (var offset in new long[] { 10, 11, 12 })
+            deferred.Defer("b2", Command(0, offset));
+        deferred.Defer("b3", Command(0, 13));
+
+        var stopped = new InstancePresence("b2", Now - 1, 1_000, Now - 1, new Dictionary<int, long> { [0] = 11 });
+        var released = deferred.Release(i => i == "b2" ? stopped : Alive(readTo: 0), Now);
+
+        Assert.Equal([11L, 12L], released.Select(c => c.Offset.Value));
+        Assert.Equal(1, deferred.Count); // b3's, still live
+        Assert.Empty(deferred.Release(i => i == "b2" ? stopped : Alive(readTo: 0), Now));
+    }
+
+    [Fact]
+    public void An_instance_whose_heartbeats_stopped_counts_as_gone()
+    {
+        var deferred = new DeferredCommands();
+        deferred.Defer("b2", Command(0, 10));
+        var lastHeartbeat = new InstancePresence("b2", Now - 3_000, 1_000, ReadTo: new Dictionary<int, long> { [0] = 5 });
+
+        Assert.Equal([10L], deferred.Release(_ => lastHeartbeat, Now).Select(c => c.Offset.Value));
+    }
+
+    [Fact]
+    public void Without_read_positions_a_gone_instance_s_last_sign_of_life_bounds_what_is_released()
+    {
+        var deferred = new DeferredCommands();
+        deferred.Defer("b2", Command(0, 10, writtenMs: Now - 5_000));
+        deferred.Defer("b2", Command(0, 11, writtenMs: Now - 500));
+        var stoppedWithoutPositions = new InstancePresence("b2", Now - 1_000, 1_000, Now - 1_000);
+
+        Assert.Equal([11L], deferred.Release(_ => stoppedWithoutPositions, Now).Select(c => c.Offset.Value));
+    }
+
+    [Fact]
+    public void Past_its_capacity_the_oldest_command_is_forgotten_and_counted()
+    {
+        var deferred = new DeferredCommands(capacity: 2);
+        foreach (var offset in new long[] { 1, 2, 3 })
+            deferred.Defer("b2", Command(0, offset));
+
+        Assert.Equal(2, deferred.Count);
+        Assert.Equal(1, deferred.Dropped);
+        Assert.Equal([2L, 3L], deferred.Release(_ => null, Now).Select(c => c.Offset.Value));
+    }
+
+    [Fact]
+    public void Read_positions_travel_in_the_instance_record()
+    {
+        var record = new InstancePresence("b2", 1_000, 1_000, 2_000, new Dictionary<int, long> { [0] = 7, [3] = 9 });
+        var decoded = PresenceCodec.DecodeInstance(PresenceCodec.Encode(record))!;
+
+        Assert.True(decoded.HadRead(0, 6));
+        Assert.False(decoded.HadRead(0, 7));
+        Assert.True(decoded.HadRead(3, 8));
+        Assert.False(decoded.HadRead(1, 0));
+        Assert.Equal(2_000, decoded.StoppedMs);
+    }
+
+    private static InstancePresence Alive(long? readTo) =>
+        new("b2", Now - 100, 1_000, ReadTo: readTo is { } next ? new Dictionary<int, long> { [0] = next } : null);
+
+    private static ConsumeResult<string?, byte[]?> Command(int partition, long offset, long writtenMs = Now) => new()
+    {
+        TopicPartitionOffset = new TopicPartitionOffset("iot.commands", partition, offset),
+        Message = new Message<string?, byte[]?> { Key = "d1", Value = [], Timestamp = new Timestamp(writtenMs, TimestampType.CreateTime) },
+    };
+}
