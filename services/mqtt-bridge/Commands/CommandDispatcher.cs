@@ -111,7 +111,7 @@ public sealed class CommandDispatcher(
             hasSession, now);
         if (responsible != presence.Self)
         {
-            _deferred.Defer(responsible, result); // another instance holds the device, or answers for it
+            _deferred.Defer(responsible, presence.InstanceRecord(responsible)?.StartedMs, result); // another instance holds the device, or answers for it
             return;
         }
         var expires = ExpiresAt(command, result.Message.Timestamp, options.Value.DefaultExpiry);

@@ -9,14 +9,16 @@ namespace Pipeline.MqttBridge.Commands;
 /// to be decided again with the view that no longer counts it: a command sent as an instance stops (or shortly
 /// before it dies) still gets its one outcome. The other instance's read positions come with its heartbeats and its
 /// stop record (<see cref="InstancePresence.ReadTo"/>), so after a stop nothing is answered twice; after a crash,
-/// the commands it acted on after its last heartbeat are answered again (at least once, like any crash).
+/// the commands it acted on after its last heartbeat are answered again (at least once, like any crash). An instance
+/// that comes back under the same id (a new <see cref="InstancePresence.StartedMs"/>) read none of what was left to
+/// its earlier run after that run's last heartbeat: those are released too.
 /// </summary>
 public sealed class DeferredCommands(int capacity = DeferredCommands.DefaultCapacity)
 {
     /// <summary>About one heartbeat interval of commands at a high command rate; beyond it the oldest are forgotten.</summary>
     public const int DefaultCapacity = 100_000;
 
-    private readonly Dictionary<string, List<ConsumeResult<string?, byte[]?>>> _byInstance = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<Deferred>> _byInstance = new(StringComparer.Ordinal);
     private readonly object _lock = new();
     private int _count;
 
@@ -25,7 +27,8 @@ public sealed class DeferredCommands(int capacity = DeferredCommands.DefaultCapa
     /// <summary>Commands forgotten because the capacity was reached (their instance's heartbeat came too late).</summary>
     public long Dropped { get; private set; }
 
-    public void Defer(string instance, ConsumeResult<string?, byte[]?> command)
+    /// <param name="run">The instance's <see cref="InstancePresence.StartedMs"/> when the command was left to it.</param>
+    public void Defer(string instance, long? run, ConsumeResult<string?, byte[]?> command)
     {
         lock (_lock)
         {
@@ -39,7 +42,7 @@ public sealed class DeferredCommands(int capacity = DeferredCommands.DefaultCapa
             }
             if (_count >= capacity)
                 return;
-            list.Add(command);
+            list.Add(new Deferred(command, run));
             _count++;
         }
     }
@@ -58,13 +61,13 @@ public sealed class DeferredCommands(int capacity = DeferredCommands.DefaultCapa
             {
                 var record = instanceRecord(instance);
                 var before = list.Count;
-                list.RemoveAll(c => record is not null && record.HadRead(c.Partition.Value, c.Offset.Value));
-                if (record is null || !record.LiveAt(nowMs))
+                list.RemoveAll(deferred =>
                 {
-                    // Without read positions (an older bridge), its last sign of life is the best bound there is.
-                    released.AddRange(list.Where(c => record?.ReadTo is not null || WrittenAtOrAfter(c, record?.LastReadMs)));
-                    list.Clear();
-                }
+                    var fate = FateOf(deferred, record, nowMs);
+                    if (fate == Fate.Release)
+                        released.Add(deferred.Command);
+                    return fate != Fate.Keep;
+                });
                 _count -= before - list.Count;
             }
             foreach (var empty in _byInstance.Where(e => e.Value.Count == 0).Select(e => e.Key).ToList())
@@ -72,6 +75,30 @@ public sealed class DeferredCommands(int capacity = DeferredCommands.DefaultCapa
         }
         return released;
     }
+
+    private static Fate FateOf(Deferred deferred, InstancePresence? record, long nowMs)
+    {
+        var (command, run) = deferred;
+        if (record is null)
+            return Fate.Release; // nothing is known of it any more
+        if (run is not null && record.StartedMs is not null && run != record.StartedMs)
+            return Fate.Release; // it came back under the same id; its earlier run's last heartbeat has been superseded
+        if (record.HadRead(command.Partition.Value, command.Offset.Value))
+            return Fate.Forget;
+        if (record.LiveAt(nowMs))
+            return Fate.Keep;
+        // Gone without having read it. Without read positions (an older bridge), its last sign of life is the best bound.
+        return record.ReadTo is not null || WrittenAtOrAfter(command, record.LastReadMs) ? Fate.Release : Fate.Forget;
+    }
+
+    private enum Fate
+    {
+        Keep,
+        Forget,
+        Release,
+    }
+
+    private readonly record struct Deferred(ConsumeResult<string?, byte[]?> Command, long? Run);
 
     private static bool WrittenAtOrAfter(ConsumeResult<string?, byte[]?> command, long? timeMs) =>
         timeMs is not { } from || command.Message.Timestamp.Type == TimestampType.NotAvailable || command.Message.Timestamp.UnixTimestampMs >= from;

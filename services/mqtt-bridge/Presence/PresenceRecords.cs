@@ -25,10 +25,11 @@ public sealed record DevicePresence(
 /// A bridge instance's latest sign of life in iot.presence (key "instance/&lt;id&gt;"): its last heartbeat, or
 /// when it stopped, and how far it had read iot.commands then (<see cref="ReadTo"/>: per partition, the offset of
 /// the first command it had not yet acted on; null from an instance that was not reading yet, or an older bridge).
-/// The others use those offsets to act on the commands it left unanswered when it stops or dies.
+/// The others use those offsets to act on the commands it left unanswered when it stops or dies. <see cref="StartedMs"/>
+/// tells one run of the instance from the next (an instance id kept across restarts, as in a compose file).
 /// </summary>
 public sealed record InstancePresence(string Instance, long AliveMs, long HeartbeatMs, long? StoppedMs = null,
-    IReadOnlyDictionary<int, long>? ReadTo = null)
+    IReadOnlyDictionary<int, long>? ReadTo = null, long? StartedMs = null)
 {
     /// <summary>Missed heartbeats after which an instance counts as gone (crashed or killed).</summary>
     public const int MissedHeartbeats = 3;

@@ -19,10 +19,12 @@ public sealed class PresenceView(KafkaClientFactory kafka, IOptions<KafkaTopics>
 {
     private readonly ConcurrentDictionary<string, DevicePresence> _devices = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, InstancePresence> _instances = new(StringComparer.Ordinal);
-    private readonly long _startedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
     private volatile bool _ready;
 
     public string Self { get; } = bridge.Value.InstanceId;
+
+    /// <summary>When this process started: tells its records from those of an earlier run with the same instance id.</summary>
+    public long StartedMs { get; } = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
     public bool IsReady => _ready;
 
@@ -50,7 +52,7 @@ public sealed class PresenceView(KafkaClientFactory kafka, IOptions<KafkaTopics>
         if (others.Any(i => i.LiveAt(nowMs)))
             return null;
         // This instance's own heartbeats since it started say nothing of the time before.
-        var last = _instances.Values.Where(i => i.Instance != Self || i.LastReadMs < _startedMs).MaxBy(i => i.LastReadMs);
+        var last = _instances.Values.Where(i => i.Instance != Self || i.LastReadMs < StartedMs).MaxBy(i => i.LastReadMs);
         return last is null ? null : new CommandsCatchUp(last.LastReadMs, last.ReadTo);
     }
 

@@ -12,8 +12,8 @@ public sealed class DeferredCommandsTests
     public void Commands_left_to_a_live_instance_are_kept_until_its_heartbeat_shows_it_read_them()
     {
         var deferred = new DeferredCommands();
-        deferred.Defer("b2", Command(0, 10));
-        deferred.Defer("b2", Command(0, 11));
+        deferred.Defer("b2", null, Command(0, 10));
+        deferred.Defer("b2", null, Command(0, 11));
 
         Assert.Empty(deferred.Release(_ => Alive(readTo: null), Now));
         Assert.Equal(2, deferred.Count);
@@ -28,8 +28,8 @@ public sealed class DeferredCommandsTests
     {
         var deferred = new DeferredCommands();
         foreach (var offset in new long[] { 10, 11, 12 })
-            deferred.Defer("b2", Command(0, offset));
-        deferred.Defer("b3", Command(0, 13));
+            deferred.Defer("b2", null, Command(0, offset));
+        deferred.Defer("b3", null, Command(0, 13));
 
         var stopped = new InstancePresence("b2", Now - 1, 1_000, Now - 1, new Dictionary<int, long> { [0] = 11 });
         var released = deferred.Release(i => i == "b2" ? stopped : Alive(readTo: 0), Now);
@@ -43,7 +43,7 @@ public sealed class DeferredCommandsTests
     public void An_instance_whose_heartbeats_stopped_counts_as_gone()
     {
         var deferred = new DeferredCommands();
-        deferred.Defer("b2", Command(0, 10));
+        deferred.Defer("b2", null, Command(0, 10));
         var lastHeartbeat = new InstancePresence("b2", Now - 3_000, 1_000, ReadTo: new Dictionary<int, long> { [0] = 5 });
 
         Assert.Equal([10L], deferred.Release(_ => lastHeartbeat, Now).Select(c => c.Offset.Value));
@@ -53,11 +53,23 @@ public sealed class DeferredCommandsTests
     public void Without_read_positions_a_gone_instance_s_last_sign_of_life_bounds_what_is_released()
     {
         var deferred = new DeferredCommands();
-        deferred.Defer("b2", Command(0, 10, writtenMs: Now - 5_000));
-        deferred.Defer("b2", Command(0, 11, writtenMs: Now - 500));
+        deferred.Defer("b2", null, Command(0, 10, writtenMs: Now - 5_000));
+        deferred.Defer("b2", null, Command(0, 11, writtenMs: Now - 500));
         var stoppedWithoutPositions = new InstancePresence("b2", Now - 1_000, 1_000, Now - 1_000);
 
         Assert.Equal([11L], deferred.Release(_ => stoppedWithoutPositions, Now).Select(c => c.Offset.Value));
+    }
+
+    [Fact]
+    public void An_instance_back_under_the_same_id_read_nothing_left_to_its_earlier_run_after_that_run_s_last_heartbeat()
+    {
+        var deferred = new DeferredCommands();
+        deferred.Defer("b2", 1_000, Command(0, 10));
+        deferred.Defer("b2", 50_000, Command(0, 11));
+        var restarted = new InstancePresence("b2", Now - 100, 1_000, ReadTo: new Dictionary<int, long> { [0] = 20 }, StartedMs: 50_000);
+
+        Assert.Equal([10L], deferred.Release(_ => restarted, Now).Select(c => c.Offset.Value));
+        Assert.Equal(0, deferred.Count); // the one left to the new run: it read past it
     }
 
     [Fact]
@@ -65,7 +77,7 @@ public sealed class DeferredCommandsTests
     {
         var deferred = new DeferredCommands(capacity: 2);
         foreach (var offset in new long[] { 1, 2, 3 })
-            deferred.Defer("b2", Command(0, offset));
+            deferred.Defer("b2", null, Command(0, offset));
 
         Assert.Equal(2, deferred.Count);
         Assert.Equal(1, deferred.Dropped);
@@ -75,7 +87,7 @@ public sealed class DeferredCommandsTests
     [Fact]
     public void Read_positions_travel_in_the_instance_record()
     {
-        var record = new InstancePresence("b2", 1_000, 1_000, 2_000, new Dictionary<int, long> { [0] = 7, [3] = 9 });
+        var record = new InstancePresence("b2", 1_000, 1_000, 2_000, new Dictionary<int, long> { [0] = 7, [3] = 9 }, 500);
         var decoded = PresenceCodec.DecodeInstance(PresenceCodec.Encode(record))!;
 
         Assert.True(decoded.HadRead(0, 6));
@@ -83,6 +95,7 @@ public sealed class DeferredCommandsTests
         Assert.True(decoded.HadRead(3, 8));
         Assert.False(decoded.HadRead(1, 0));
         Assert.Equal(2_000, decoded.StoppedMs);
+        Assert.Equal(500, decoded.StartedMs);
     }
 
     private static InstancePresence Alive(long? readTo) =>
