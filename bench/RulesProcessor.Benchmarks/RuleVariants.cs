@@ -22,21 +22,28 @@ internal static class RuleVariants
 
     public static int RuleCount(string variant) => int.Parse(variant["rules-".Length..], System.Globalization.CultureInfo.InvariantCulture);
 
-    public static IReadOnlyList<ITopologyModule> Modules(int rules, string actionTopic)
+    /// <summary>The variant's rules: even ones match the telemetry topic, odd ones filter device events.</summary>
+    public static IEnumerable<RuleDefinition> Definitions(int rules, string actionTopic)
     {
-        var book = new RuleBook(NullLogger<RuleBook>.Instance, new RuleMetrics(Metrics.WithCustomRegistry(new CollectorRegistry())));
         for (var i = 0; i < rules; i++)
         {
             var matching = i % 2 == 0;
-            book.Put(new RuleDefinition
+            yield return new RuleDefinition
             {
                 Name = $"bench-{i}",
                 Sql = matching
                     ? "SELECT temperature, humidity, clientid() AS device FROM 'devices/+/telemetry' WHERE temperature > 85"
                     : "SELECT * FROM 'devices/+/events' WHERE level = 'error'",
                 Actions = [RuleActionParser.Parse($"kafka:{actionTopic}")],
-            });
+            };
         }
+    }
+
+    public static IReadOnlyList<ITopologyModule> Modules(int rules, string actionTopic)
+    {
+        var book = new RuleBook(NullLogger<RuleBook>.Instance, new RuleMetrics(Metrics.WithCustomRegistry(new CollectorRegistry())));
+        foreach (var rule in Definitions(rules, actionTopic))
+            book.Put(rule);
         return
         [
             new ValidateModule(Options.Create(new ValidateOptions())),

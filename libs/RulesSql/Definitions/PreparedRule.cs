@@ -9,7 +9,11 @@ public sealed class PreparedRule
         Statement = statement;
         Actions = actions;
         ErrorAction = errorAction;
+        Tag = $"{definition.Name}:{definition.Version}";
     }
+
+    /// <summary>"name:version": what its outputs are labelled with (the kafka action's iot-rule header), made once.</summary>
+    public string Tag { get; }
 
     public RuleDefinition Definition { get; }
     public string Name => Definition.Name;

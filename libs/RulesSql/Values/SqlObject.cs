@@ -23,6 +23,21 @@ public sealed class SqlObject
         }
     }
 
+    /// <summary>
+    /// An object straight from arrays, for a caller that knows its names are distinct and none of its values Undefined
+    /// (a protobuf map's keys beside the envelope's own names): what <see cref="SqlObjectBuilder"/> would make, without
+    /// its lists and copies. Takes ownership of both arrays.
+    /// </summary>
+    public static SqlObject OfDistinct(string[] names, SqlValue[] values)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        ArgumentNullException.ThrowIfNull(values);
+        if (names.Length != values.Length)
+            throw new ArgumentException($"{names.Length} names for {values.Length} values", nameof(values));
+        System.Diagnostics.Debug.Assert(names.Distinct(StringComparer.Ordinal).Count() == names.Length && !values.Any(v => v.IsUndefined));
+        return names.Length == 0 ? Empty : new SqlObject(names, values);
+    }
+
     public int Count => _names.Length;
     public string NameAt(int i) => _names[i];
     public SqlValue ValueAt(int i) => _values[i];

@@ -151,6 +151,24 @@ public sealed class RulesModuleTests
     }
 
     [Fact]
+    public void A_device_topic_seen_before_a_rule_moved_its_FROM_away_and_back_is_matched_again()
+    {
+        using var h = new RulesHarness(Hot);
+        h.Topology.Register("dev-1");
+        var output = h.Topology.Json("alerts.hot");
+
+        h.Topology.Send(Of("dev-1", T0, 1, ("temperature", 35)));
+        h.Book.Put(Hot with { Sql = "SELECT temperature AS t FROM 'devices/+/events'", Version = 2 });
+        h.Topology.Send(Of("dev-1", T0 + 1, 2, ("temperature", 36)));
+        h.Book.Put(Hot with { Sql = "SELECT temperature AS t FROM 'devices/dev-1/telemetry'", Version = 3 });
+        h.Topology.Send(Of("dev-1", T0 + 2, 3, ("temperature", 37)));
+
+        var records = output.ReadKeyValueList().ToList();
+        Assert.Equal(["""{"t":35,"device":"dev-1"}""", """{"t":37}"""], records.Select(r => r.Message.Value));
+        Assert.Equal(["hot:1", "hot:3"], records.Select(r => r.Message.Headers.TryGetLastBytes("iot-rule", out var v) ? Encoding.UTF8.GetString(v) : ""));
+    }
+
+    [Fact]
     public void Clickhouse_and_http_actions_hand_an_envelope_to_their_topics()
     {
         using var h = new RulesHarness(Rule("store", "SELECT temperature FROM 'devices/+/telemetry'",

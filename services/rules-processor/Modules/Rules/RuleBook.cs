@@ -93,6 +93,27 @@ public sealed class RuleSet
 
     public int Count => _byName.Count;
 
+    /// <summary>The enabled rules whose FROM matches <paramref name="topic"/>, in evaluation order (<see cref="RuleMatchCache"/> remembers them per topic).</summary>
+    public PreparedRule[] Matching(string topic)
+    {
+        var count = 0;
+        foreach (var rule in Enabled)
+        {
+            if (rule.Statement.Matches(topic))
+                count++;
+        }
+        if (count == 0)
+            return [];
+        var matching = new PreparedRule[count];
+        count = 0;
+        foreach (var rule in Enabled)
+        {
+            if (rule.Statement.Matches(topic))
+                matching[count++] = rule;
+        }
+        return matching;
+    }
+
     public bool TryGet(string name, out PreparedRule rule) => _byName.TryGetValue(name, out rule!);
 
     internal RuleSet With(string name, PreparedRule? rule) =>

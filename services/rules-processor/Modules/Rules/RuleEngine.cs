@@ -12,15 +12,20 @@ namespace Pipeline.RulesProcessor.Modules.Rules;
 /// </summary>
 public sealed class RuleEngine(RuleActionWriter actions, RuleMetrics metrics)
 {
-    public void Run(RuleSet rules, RuleSubject subject, SourceRef source, List<RuleOutput> into)
+    public void Run(RuleSet rules, RuleSubject subject, SourceRef source, List<RuleOutput> into) =>
+        RunMatching(rules.Matching(subject.Topic), subject, source, into);
+
+    /// <summary>
+    /// Runs <paramref name="matching"/>: the enabled rules whose FROM matches the subject's topic, in order (from
+    /// <see cref="RuleSet.Matching"/> or a <see cref="RuleMatchCache"/>). With none, the record costs nothing more.
+    /// </summary>
+    public void RunMatching(PreparedRule[] matching, RuleSubject subject, SourceRef source, List<RuleOutput> into)
     {
         RuleContext? context = null;
         SqlObject? message = null;
         string? unreadable = null;
-        foreach (var rule in rules.Enabled)
+        foreach (var rule in matching)
         {
-            if (!rule.Statement.Matches(subject.Topic))
-                continue;
             context ??= new RuleContext(subject.Topic, subject.DeviceId, subject.ReceivedTsMs, subject.Attributes);
             if (message is null && unreadable is null)
             {
@@ -73,5 +78,5 @@ public sealed class RuleEngine(RuleActionWriter actions, RuleMetrics metrics)
 public sealed record RuleInvocation(PreparedRule Rule, RuleSubject Subject, SourceRef Source, SqlObject Message, RuleContext Context, RuleResult? Result)
 {
     /// <summary>"name:version", the kafka action's iot-rule header.</summary>
-    public string Tag => $"{Rule.Name}:{Rule.Version}";
+    public string Tag => Rule.Tag;
 }

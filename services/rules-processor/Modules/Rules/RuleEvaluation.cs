@@ -7,8 +7,10 @@ using Streamiz.Kafka.Net.Processors.Public;
 namespace Pipeline.RulesProcessor.Modules.Rules;
 
 /// <summary>
-/// The rules module's one evaluating node: reads the rule set in force (one volatile read per record), runs it and
-/// forwards each output. With no enabled rule a record costs that read and nothing else.
+/// The rules module's one evaluating node: reads the rule set in force (one volatile read per record), runs the rules
+/// whose FROM matches the record's topic (looked up once per topic and rule set: <see cref="RuleMatchCache"/>) and
+/// forwards each output. With no enabled rule a record costs that read and nothing else; with none matching its topic,
+/// one lookup more.
 /// </summary>
 /// <remarks>
 /// A kafka action's output carries the header <see cref="RuleHeader"/> ("name:version") and the source position
@@ -21,6 +23,7 @@ internal sealed class RuleEvaluation<TIn>(RuleBook book, RuleEngine engine, Rule
     public const string RuleHeader = "iot-rule";
 
     private readonly List<RuleOutput> _outputs = [];
+    private readonly RuleMatchCache _matches = new();
     private ProcessorContext<string, RuleOutput> _context = null!;
 
     public void Init(ProcessorContext<string, RuleOutput> context) => _context = context;
@@ -33,9 +36,12 @@ internal sealed class RuleEvaluation<TIn>(RuleBook book, RuleEngine engine, Rule
         var subject = subjectOf(record.Value);
         if (subject is null)
             return null!;
+        var matching = _matches.Matching(rules, subject.Topic);
+        if (matching.Length == 0)
+            return null!;
         var position = record.TopicPartitionOffset;
         _outputs.Clear();
-        engine.Run(rules, subject, new SourceRef(position.Topic, position.Partition.Value, position.Offset.Value), _outputs);
+        engine.RunMatching(matching, subject, new SourceRef(position.Topic, position.Partition.Value, position.Offset.Value), _outputs);
         if (_outputs.Count == 0)
             return null!;
         var original = _context.Headers;

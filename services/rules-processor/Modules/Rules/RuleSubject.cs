@@ -30,20 +30,38 @@ public sealed class TelemetrySubject(EnrichedTelemetry telemetry)
     // Doubles of an integer value read as integers, as the device's JSON "21" would in AWS IoT (and print as 21, not 21.0).
     private const double MaxExactInteger = 9_007_199_254_740_992; // 2^53
 
+    // Built straight into arrays (no SqlObjectBuilder): the names are distinct (a map's keys beside ts and seq, which a
+    // metric of the same name does not replace) and an Undefined value (a metric that is not finite) is left out, as the
+    // builder would. Once per record that some rule's FROM matches.
     public override SqlObject Message()
     {
         var record = telemetry.Record;
-        var message = new SqlObjectBuilder(record.Metrics.Count + 2);
-        message.Set("ts", SqlValue.FromInt(record.DeviceTsMs));
+        var names = new string[record.Metrics.Count + 2];
+        var values = new SqlValue[names.Length];
+        var count = 0;
+        Add(names, values, ref count, "ts", SqlValue.FromInt(record.DeviceTsMs));
         if (record.HasSeq)
-            message.Set("seq", record.Seq <= long.MaxValue ? SqlValue.FromInt((long)record.Seq) : SqlValue.FromDecimal(record.Seq));
+            Add(names, values, ref count, "seq", record.Seq <= long.MaxValue ? SqlValue.FromInt((long)record.Seq) : SqlValue.FromDecimal(record.Seq));
         foreach (var (name, value) in record.Metrics)
         {
             // ts and seq are the envelope's; they win over a metric of the same name.
             if (name is not ("ts" or "seq"))
-                message.Set(name, Number(value));
+                Add(names, values, ref count, name, Number(value));
         }
-        return message.Build();
+        if (count < names.Length)
+        {
+            Array.Resize(ref names, count);
+            Array.Resize(ref values, count);
+        }
+        return SqlObject.OfDistinct(names, values);
+    }
+
+    private static void Add(string[] names, SqlValue[] values, ref int count, string name, SqlValue value)
+    {
+        if (value.IsUndefined)
+            return;
+        names[count] = name;
+        values[count++] = value;
     }
 
     public override byte[] RawPayload() => SqlJson.ToJsonBytes(SqlValue.FromObject(Message()));
