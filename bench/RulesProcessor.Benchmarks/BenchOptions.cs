@@ -2,8 +2,8 @@ using Pipeline.RulesProcessor;
 
 namespace Pipeline.RulesProcessor.Benchmarks;
 
-/// <summary>Command line: --records N --devices D --partitions P --commit-ms C --variants a,b,...</summary>
-internal sealed record BenchOptions(int Records, int Devices, int Partitions, IReadOnlyList<string> Variants, TimeSpan CommitInterval)
+/// <summary>Command line: --records N --devices D --partitions P --commit-ms C --poll-ms M --variants a,b,...</summary>
+internal sealed record BenchOptions(int Records, int Devices, int Partitions, IReadOnlyList<string> Variants, TimeSpan CommitInterval, TimeSpan PollInterval)
 {
     public static readonly IReadOnlyList<string> AllVariants =
     [
@@ -28,6 +28,7 @@ internal sealed record BenchOptions(int Records, int Devices, int Partitions, IR
         foreach (var variant in variants.Except(AllVariants))
             throw new ArgumentException($"Unknown variant '{variant}'; known: {string.Join(", ", AllVariants)}.");
         return new BenchOptions(Int("--records", 50_000), Int("--devices", 500), Int("--partitions", 4), variants.ToList(),
-            TimeSpan.FromMilliseconds(Int("--commit-ms", (int)new RulesOptions().CommitInterval.TotalMilliseconds)));
+            TimeSpan.FromMilliseconds(Int("--commit-ms", (int)new RulesOptions().CommitInterval.TotalMilliseconds)),
+            TimeSpan.FromMilliseconds(Int("--poll-ms", (int)new RulesOptions().PollInterval.TotalMilliseconds)));
     }
 }

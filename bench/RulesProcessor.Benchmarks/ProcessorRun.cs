@@ -29,7 +29,7 @@ internal static class ProcessorRun
 
     /// <summary>Time from the first record in to the last record written to the enriched topic.</summary>
     public static TimeSpan Run(MockKafkaCluster? cluster, string bootstrap, ISchemaCatalog schemas, KafkaTopics topics,
-        IReadOnlyList<ITopologyModule> modules, ProcessingMode guarantee, int partitions, int records, TimeSpan commitInterval)
+        IReadOnlyList<ITopologyModule> modules, ProcessingMode guarantee, int partitions, int records, TimeSpan commitInterval, TimeSpan pollInterval)
     {
         var appId = $"bench-rules-{Guid.NewGuid():N}";
         var plan = new RulesTopology(modules, topics, appId, guarantee);
@@ -40,7 +40,7 @@ internal static class ProcessorRun
         cluster?.CreateTopics(MissingTopics.Find(kafka, plan.AllTopics.Concat([topics.TelemetryAgg1m, topics.EventsRaw]).Distinct().ToList()), partitions);
         var metrics = new RulesMetrics(new CollectorRegistry());
         var stateDir = Path.Combine(Path.GetTempPath(), appId);
-        var config = StreamSettings.Create(new RulesOptions { ApplicationId = appId, Guarantee = guarantee, CommitInterval = commitInterval }, kafka, stateDir);
+        var config = StreamSettings.Create(new RulesOptions { ApplicationId = appId, Guarantee = guarantee, CommitInterval = commitInterval, PollInterval = pollInterval }, kafka, stateDir);
         using var stream = new KafkaStream(plan.Build(schemas, metrics), config);
         try
         {

@@ -7,7 +7,7 @@ using Pipeline.RulesProcessor;
 using Pipeline.RulesProcessor.Benchmarks;
 using Pipeline.RulesProcessor.Serialization;
 
-// dotnet run -c Release --project bench/RulesProcessor.Benchmarks -- [--records N] [--devices D] [--partitions P] [--variants a,b]
+// dotnet run -c Release --project bench/RulesProcessor.Benchmarks -- [--records N] [--devices D] [--partitions P] [--commit-ms C] [--poll-ms M] [--variants a,b]
 // Records/s through the rules processor vs a plain Confluent.Kafka consume-and-produce passthrough of the
 // same records on the same broker (the embedded mock cluster, in this process). One run; ratios vary with
 // what else the machine is doing.
@@ -29,13 +29,13 @@ var schemaId = await new ProtobufSerializer<TelemetryRecord>(registryClient).Sch
 await new ProtobufSerializer<DeviceRecord>(registryClient).SchemaIdForAsync(devices);
 await BenchData.RegisterDevicesAsync(cluster.BootstrapServers, devices, schemaId, options.Devices);
 BenchData.ProduceTelemetry(cluster.BootstrapServers, raw, schemaId, options.Records, options.Devices);
-Console.WriteLine($"{options.Records} records of {options.Devices} devices in {raw} ({options.Partitions} partitions), commit interval {options.CommitInterval.TotalMilliseconds} ms; one run per variant after a warm-up.");
+Console.WriteLine($"{options.Records} records of {options.Devices} devices in {raw} ({options.Partitions} partitions), commit interval {options.CommitInterval.TotalMilliseconds} ms, poll {options.PollInterval.TotalMilliseconds} ms; one run per variant after a warm-up.");
 
 // Warm-up (not reported): the first run of the topology pays for JIT compilation and RocksDB's native load.
 {
     var warm = new KafkaTopics { TelemetryRaw = raw, Devices = devices, TelemetryEnriched = "bench.warm.enriched", TelemetryAgg1m = "bench.warm.agg", EventsRaw = "bench.warm.events", Rejected = "bench.warm.rejected" };
     var warmSchemas = await RegistrySchemaCatalog.CreateAsync(registryClient, [warm.TelemetryEnriched, warm.TelemetryAgg1m, warm.EventsRaw, warm.Rejected], CancellationToken.None);
-    ProcessorRun.Run(cluster, cluster.BootstrapServers, warmSchemas, warm, ProcessorRun.Modules(5), ProcessingMode.ExactlyOnce, options.Partitions, options.Records, options.CommitInterval);
+    ProcessorRun.Run(cluster, cluster.BootstrapServers, warmSchemas, warm, ProcessorRun.Modules(5), ProcessingMode.ExactlyOnce, options.Partitions, options.Records, options.CommitInterval, options.PollInterval);
     // The rules variants' own path (the rules module, its outputs' sinks) warmed too: without it the first rules-N run
     // paid the JIT of the rules code that rules-0 never runs, and the rules-10 / rules-0 ratio measured compilation.
     if (options.Variants.Any(v => v.StartsWith("rules-", StringComparison.Ordinal) && v != "rules-0"))
@@ -50,7 +50,7 @@ Console.WriteLine($"{options.Records} records of {options.Devices} devices in {r
             [rules.TelemetryEnriched, rules.TelemetryAgg1m, rules.EventsRaw, rules.Rejected, rules.Commands], CancellationToken.None);
         cluster.CreateTopics(["bench.warm-rules.rule.out", rules.Commands, rules.RuleRows, rules.RuleHttp, rules.Rules], options.Partitions);
         ProcessorRun.Run(cluster, cluster.BootstrapServers, rulesSchemas, rules, RuleVariants.Modules(10, "bench.warm-rules.rule.out"),
-            ProcessingMode.AtLeastOnce, options.Partitions, options.Records, options.CommitInterval);
+            ProcessingMode.AtLeastOnce, options.Partitions, options.Records, options.CommitInterval, options.PollInterval);
     }
 }
 
@@ -77,7 +77,7 @@ foreach (var variant in options.Variants)
         var actionTopic = $"bench.{n}.rule.out";
         cluster.CreateTopics([actionTopic, topics.Commands, topics.RuleRows, topics.RuleHttp, topics.Rules], options.Partitions);
         elapsed = ProcessorRun.Run(cluster, cluster.BootstrapServers, schemas, topics, RuleVariants.Modules(RuleVariants.RuleCount(variant), actionTopic),
-            ProcessingMode.AtLeastOnce, options.Partitions, options.Records, options.CommitInterval);
+            ProcessingMode.AtLeastOnce, options.Partitions, options.Records, options.CommitInterval, options.PollInterval);
     }
     else
     {
@@ -93,7 +93,7 @@ foreach (var variant in options.Variants)
             _ => (5, ProcessingMode.AtLeastOnce),
         };
         elapsed = ProcessorRun.Run(cluster, cluster.BootstrapServers, schemas, topics, ProcessorRun.Modules(moduleCount), guarantee,
-            options.Partitions, options.Records, options.CommitInterval);
+            options.Partitions, options.Records, options.CommitInterval, options.PollInterval);
     }
     var rate = options.Records / elapsed.TotalSeconds;
     results.Add((variant, rate));

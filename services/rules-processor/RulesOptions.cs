@@ -33,6 +33,14 @@ public sealed class RulesOptions
     public TimeSpan ProducerLinger { get; set; } = TimeSpan.FromMilliseconds(25);
 
     /// <summary>
+    /// How long the stream thread gathers input records before it processes them (Streamiz PollMs): a poll ends at this
+    /// time or at 500 records, whichever comes first. Under a steady load below 500 records per poll every poll runs to
+    /// this limit, so it is added to every record's latency (up to this much, half on average); Streamiz's default is
+    /// 100 ms. A backlog fills 500 records long before it, so throughput does not depend on it.
+    /// </summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>
     /// Kafka compression of the processor's output and changelogs (none, gzip, snappy, lz4, zstd). Smaller batches
     /// also stretch the embedded mock cluster's fixed ~5 MB per partition further.
     /// </summary>

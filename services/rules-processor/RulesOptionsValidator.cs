@@ -18,6 +18,8 @@ public sealed class RulesOptionsValidator(IEnumerable<ITopologyModule> modules) 
             errors.Add($"{s}:CommitInterval must be between 00:00:00.010 and 00:05:00 (was {o.CommitInterval}).");
         if (o.ProducerLinger < TimeSpan.Zero || o.ProducerLinger > TimeSpan.FromSeconds(5))
             errors.Add($"{s}:ProducerLinger must be between 00:00:00 and 00:00:05 (was {o.ProducerLinger}).");
+        if (o.PollInterval < TimeSpan.FromMilliseconds(1) || o.PollInterval > TimeSpan.FromSeconds(5))
+            errors.Add($"{s}:PollInterval must be between 00:00:00.001 and 00:00:05 (was {o.PollInterval}).");
         if (!new[] { "none", "gzip", "snappy", "lz4", "zstd" }.Contains(o.Compression, StringComparer.OrdinalIgnoreCase))
             errors.Add($"{s}:Compression must be one of none, gzip, snappy, lz4, zstd (was '{o.Compression}').");
         var known = modules.Select(m => m.Name).ToHashSet(StringComparer.Ordinal);

@@ -68,6 +68,7 @@ public sealed class ConfigurationTests
     [InlineData("Rules:StreamThreads", "0", "Rules:StreamThreads")]
     [InlineData("Rules:Compression", "brotli", "Rules:Compression")]
     [InlineData("Rules:ProducerLinger", "00:00:10", "Rules:ProducerLinger")]
+    [InlineData("Rules:PollInterval", "00:00:00", "Rules:PollInterval")]
     public void A_bad_module_option_is_refused_naming_the_setting(string key, string value, string named)
     {
         var settings = new List<(string, string)> { (key, value) };

@@ -57,4 +57,16 @@ public sealed class StreamSettingsTests
         Assert.Equal(10_000, config.SessionTimeoutMs);
         Assert.Equal(3_000, config.HeartbeatIntervalMs);
     }
+
+    [Fact]
+    public void The_stream_thread_gathers_input_for_Rules_PollInterval_and_not_Streamiz_default_100_ms()
+    {
+        var factory = new KafkaClientFactory(new KafkaOptions { BootstrapServers = "k:9092" }, "rules-processor");
+
+        var byDefault = StreamSettings.Create(new RulesOptions { ApplicationId = "rules-test" }, factory, Path.GetTempPath());
+        var configured = StreamSettings.Create(new RulesOptions { ApplicationId = "rules-test", PollInterval = TimeSpan.FromMilliseconds(7) }, factory, Path.GetTempPath());
+
+        Assert.Equal(20, byDefault.PollMs);
+        Assert.Equal(7, configured.PollMs);
+    }
 }

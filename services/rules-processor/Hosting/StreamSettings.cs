@@ -52,6 +52,7 @@ public static class StreamSettings
         StateDir = stateDir,
         CommitIntervalMs = (long)rules.CommitInterval.TotalMilliseconds,
         LingerMs = rules.ProducerLinger.TotalMilliseconds,
+        PollMs = (long)rules.PollInterval.TotalMilliseconds,
         // librdkafka's default (CRC32 of the key), as the bridge and every other producer of ours, instead of Streamiz's
         // Java-compatible murmur2: a device's output lands on the partition number its raw records came in on.
         Partitioner = Partitioner.ConsistentRandom,
