@@ -107,8 +107,8 @@ public sealed class CommandDispatcher(
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var connection = connected.TryGet(deviceId, out var c) ? c : null;
         var hasSession = connection is null && await HasSessionAsync(deviceId).ConfigureAwait(false);
-        var responsible = CommandResponsibility.Responsible(deviceId, presence, connection?.ConnectEvent?.TsMs ?? (connection is null ? null : now),
-            hasSession, now);
+        var responsible = CommandResponsibility.Responsible(deviceId, result.Partition.Value, result.Offset.Value, presence,
+            connection?.ConnectEvent?.TsMs ?? (connection is null ? null : now), hasSession, now);
         if (responsible != presence.Self)
         {
             _deferred.Defer(responsible, presence.InstanceRecord(responsible)?.StartedMs, result); // another instance holds the device, or answers for it

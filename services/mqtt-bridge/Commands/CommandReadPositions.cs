@@ -11,13 +11,26 @@ namespace Pipeline.MqttBridge.Commands;
 public sealed class CommandReadPositions
 {
     private readonly ConcurrentDictionary<int, long> _next = new();
+    private volatile IReadOnlyDictionary<int, long>? _from;
 
     /// <summary>Where reading starts on each partition (resolved offsets, not logical ones).</summary>
     public void Start(IEnumerable<KeyValuePair<int, long>> positions)
     {
+        var from = new Dictionary<int, long>();
         foreach (var (partition, offset) in positions)
-            _next[partition] = offset;
+            _next[partition] = from[partition] = offset;
+        _from = from;
+        Started?.Invoke();
     }
+
+    /// <summary>Reading started: the others should learn where at once (<see cref="Presence.InstanceHeartbeat"/>).</summary>
+    public event Action? Started;
+
+    /// <summary>
+    /// Where this run started reading (null until it has): it never sees a command before these offsets, so the
+    /// others never leave such a command to it.
+    /// </summary>
+    public IReadOnlyDictionary<int, long>? From => _from;
 
     public void Handled(int partition, long offset) => _next[partition] = offset + 1;
 

@@ -81,10 +81,15 @@ public sealed class DeferredCommands(int capacity = DeferredCommands.DefaultCapa
         var (command, run) = deferred;
         if (record is null)
             return Fate.Release; // nothing is known of it any more
-        if (run is not null && record.StartedMs is not null && run != record.StartedMs)
-            return Fate.Release; // it came back under the same id; its earlier run's last heartbeat has been superseded
-        if (record.HadRead(command.Partition.Value, command.Offset.Value))
+        var sameRun = run is null || record.StartedMs is null || run == record.StartedMs;
+        // A later run that says where it started reading has read it only if it started at or before it (a lone
+        // starter catching up); one that does not say cannot be trusted with its earlier run's commands.
+        if ((sameRun || record.ReadFrom is not null) && record.HadRead(command.Partition.Value, command.Offset.Value))
             return Fate.Forget;
+        if (!sameRun)
+            return Fate.Release; // it came back under the same id; its earlier run's last heartbeat has been superseded
+        if (record.NeverReads(command.Partition.Value, command.Offset.Value))
+            return Fate.Release; // left to it before it said where it started reading, which was after the command
         if (record.LiveAt(nowMs))
             return Fate.Keep;
         // Gone without having read it. Without read positions (an older bridge), its last sign of life is the best bound.

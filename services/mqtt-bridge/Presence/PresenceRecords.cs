@@ -26,10 +26,12 @@ public sealed record DevicePresence(
 /// when it stopped, and how far it had read iot.commands then (<see cref="ReadTo"/>: per partition, the offset of
 /// the first command it had not yet acted on; null from an instance that was not reading yet, or an older bridge).
 /// The others use those offsets to act on the commands it left unanswered when it stops or dies. <see cref="StartedMs"/>
-/// tells one run of the instance from the next (an instance id kept across restarts, as in a compose file).
+/// tells one run of the instance from the next (an instance id kept across restarts, as in a compose file), and
+/// <see cref="ReadFrom"/> where that run started reading: a run restarted after a command was written never sees it,
+/// so it is never left to that run.
 /// </summary>
 public sealed record InstancePresence(string Instance, long AliveMs, long HeartbeatMs, long? StoppedMs = null,
-    IReadOnlyDictionary<int, long>? ReadTo = null, long? StartedMs = null)
+    IReadOnlyDictionary<int, long>? ReadTo = null, long? StartedMs = null, IReadOnlyDictionary<int, long>? ReadFrom = null)
 {
     /// <summary>Missed heartbeats after which an instance counts as gone (crashed or killed).</summary>
     public const int MissedHeartbeats = 3;
@@ -39,8 +41,23 @@ public sealed record InstancePresence(string Instance, long AliveMs, long Heartb
     /// <summary>Until when the instance read commands, as far as anyone knows.</summary>
     public long LastReadMs => StoppedMs ?? AliveMs;
 
-    /// <summary>Whether the instance had acted on the command at this offset (false when it cannot say).</summary>
-    public bool HadRead(int partition, long offset) => ReadTo is not null && ReadTo.TryGetValue(partition, out var next) && offset < next;
+    /// <summary>
+    /// Whether this run reads (or may yet read) the command at this offset: false only when it says it started
+    /// reading after it. A run not reading yet, or an older bridge that does not say, may: whoever leaves it a
+    /// command keeps it until its positions show it read it, or that it never will (<see cref="NeverReads"/>).
+    /// </summary>
+    public bool Reads(int partition, long offset) => !NeverReads(partition, offset);
+
+    /// <summary>This run started reading the partition after this offset (or does not read the partition at all).</summary>
+    public bool NeverReads(int partition, long offset) =>
+        ReadFrom is not null && (!ReadFrom.TryGetValue(partition, out var from) || offset < from);
+
+    /// <summary>Whether this run had acted on the command at this offset (false when it cannot say).</summary>
+    public bool HadRead(int partition, long offset) =>
+        !NeverReads(partition, offset) && ReadTo is not null && ReadTo.TryGetValue(partition, out var next) && offset < next;
+
+    /// <summary>Whether a device record written when the device connected at <paramref name="sinceMs"/> is this run's (not an earlier one's).</summary>
+    public bool RunHolds(long sinceMs) => StartedMs is not { } started || sinceMs >= started;
 }
 
 /// <summary>The JSON of iot.presence's values and the keys of instance records.</summary>

@@ -68,12 +68,29 @@ public sealed class PresenceView(KafkaClientFactory kafka, IOptions<KafkaTopics>
         instance == Self || (_instances.TryGetValue(instance, out var i) && i.LiveAt(nowMs));
 
     /// <summary>
-    /// The live instance that answers for a device nobody holds (records its commands as offline): the one with the
-    /// highest hash of (instance, device), so every instance with the same view picks the same one, and an instance
-    /// joining or leaving moves only its share of the devices.
+    /// Whether an instance can act on the command at this iot.commands offset: this one (it is reading it), or
+    /// another live one whose current run reads it or may yet (<see cref="InstancePresence.Reads"/>). A run that
+    /// started reading after the command (an instance restarted since) never sees it.
     /// </summary>
-    public string OwnerOf(string deviceId, long nowMs) =>
-        LiveInstances(nowMs).MaxBy(instance => Fnv1a(instance + "\n" + deviceId))!;
+    public bool CanAct(string instance, int partition, long offset, long nowMs) =>
+        instance == Self || (_instances.TryGetValue(instance, out var i) && i.LiveAt(nowMs) && i.Reads(partition, offset));
+
+    /// <summary>
+    /// Whether the instance a device record names still holds the device: false when the record was written by an
+    /// earlier run of that instance id (the device connected before the instance last started), whose connections
+    /// and in-memory sessions died with it.
+    /// </summary>
+    public bool HeldByCurrentRun(DevicePresence presence) =>
+        presence.Instance == Self ? presence.SinceMs >= StartedMs
+            : !_instances.TryGetValue(presence.Instance, out var i) || i.RunHolds(presence.SinceMs);
+
+    /// <summary>
+    /// The live instance that answers for a device nobody holds (records its commands as offline): of those that
+    /// can act on the command, the one with the highest hash of (instance, device), so every instance with the same
+    /// view picks the same one, and an instance joining or leaving moves only its share of the devices.
+    /// </summary>
+    public string OwnerOf(string deviceId, long nowMs, Func<string, bool> canAct) =>
+        LiveInstances(nowMs).Where(canAct).DefaultIfEmpty(Self).MaxBy(instance => Fnv1a(instance + "\n" + deviceId))!;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -90,7 +107,7 @@ public sealed class PresenceView(KafkaClientFactory kafka, IOptions<KafkaTopics>
         }, stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
-    private void Apply(ConsumeResult<string?, byte[]?> result)
+    internal void Apply(ConsumeResult<string?, byte[]?> result)
     {
         if (result.Message.Key is not { Length: > 0 } key)
             return;

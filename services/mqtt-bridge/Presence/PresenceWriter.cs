@@ -50,7 +50,8 @@ public sealed class PresenceWriter(BridgeProducer producer, PresenceView view, C
     /// <summary>This instance is alive; others count it live for <see cref="InstancePresence.MissedHeartbeats"/> intervals.</summary>
     public void Alive(TimeSpan heartbeat) =>
         Write(PresenceCodec.InstanceKey(view.Self), PresenceCodec.Encode(new InstancePresence(view.Self,
-            DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), (long)heartbeat.TotalMilliseconds, ReadTo: commandsRead.Snapshot(), StartedMs: view.StartedMs)));
+            DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), (long)heartbeat.TotalMilliseconds, ReadTo: commandsRead.Snapshot(), StartedMs: view.StartedMs,
+            ReadFrom: commandsRead.From)));
 
     /// <summary>
     /// This instance stopped: the others stop counting it at once, and act on the commands it had not read (its
@@ -61,7 +62,7 @@ public sealed class PresenceWriter(BridgeProducer producer, PresenceView view, C
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         Write(PresenceCodec.InstanceKey(view.Self), PresenceCodec.Encode(new InstancePresence(view.Self, now, (long)heartbeat.TotalMilliseconds, now,
-            commandsRead.Snapshot(), view.StartedMs)));
+            commandsRead.Snapshot(), view.StartedMs, commandsRead.From)));
     }
 
     private void Write(string key, byte[]? value)

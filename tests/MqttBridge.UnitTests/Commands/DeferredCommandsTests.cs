@@ -73,6 +73,41 @@ public sealed class DeferredCommandsTests
     }
 
     [Fact]
+    public void A_run_restarted_after_the_command_was_written_has_not_read_it_even_though_it_reads_past_it()
+    {
+        var deferred = new DeferredCommands();
+        deferred.Defer("b2", 1_000, Command(0, 10));
+        var restartedAtTheEnd = new InstancePresence("b2", Now - 100, 1_000, ReadTo: new Dictionary<int, long> { [0] = 20 }, StartedMs: 50_000,
+            ReadFrom: new Dictionary<int, long> { [0] = 15 });
+
+        Assert.Equal([10L], deferred.Release(_ => restartedAtTheEnd, Now).Select(c => c.Offset.Value));
+    }
+
+    [Fact]
+    public void A_command_left_to_a_run_before_it_said_where_it_started_is_released_once_it_says_it_started_after()
+    {
+        var deferred = new DeferredCommands();
+        deferred.Defer("b2", 50_000, Command(0, 10));
+        var notReadingYet = new InstancePresence("b2", Now - 100, 1_000, StartedMs: 50_000);
+        var startedAfter = notReadingYet with { ReadTo = new Dictionary<int, long> { [0] = 12 }, ReadFrom = new Dictionary<int, long> { [0] = 12 } };
+
+        Assert.Empty(deferred.Release(_ => notReadingYet, Now));
+        Assert.Equal([10L], deferred.Release(_ => startedAfter, Now).Select(c => c.Offset.Value));
+    }
+
+    [Fact]
+    public void A_run_that_caught_up_from_before_the_command_has_read_it()
+    {
+        var deferred = new DeferredCommands();
+        deferred.Defer("b2", 1_000, Command(0, 10));
+        var caughtUp = new InstancePresence("b2", Now - 100, 1_000, ReadTo: new Dictionary<int, long> { [0] = 20 }, StartedMs: 50_000,
+            ReadFrom: new Dictionary<int, long> { [0] = 8 });
+
+        Assert.Empty(deferred.Release(_ => caughtUp, Now));
+        Assert.Equal(0, deferred.Count);
+    }
+
+    [Fact]
     public void Past_its_capacity_the_oldest_command_is_forgotten_and_counted()
     {
         var deferred = new DeferredCommands(capacity: 2);
@@ -87,9 +122,12 @@ public sealed class DeferredCommandsTests
     [Fact]
     public void Read_positions_travel_in_the_instance_record()
     {
-        var record = new InstancePresence("b2", 1_000, 1_000, 2_000, new Dictionary<int, long> { [0] = 7, [3] = 9 }, 500);
+        var record = new InstancePresence("b2", 1_000, 1_000, 2_000, new Dictionary<int, long> { [0] = 7, [3] = 9 }, 500,
+            new Dictionary<int, long> { [0] = 2, [3] = 0 });
         var decoded = PresenceCodec.DecodeInstance(PresenceCodec.Encode(record))!;
 
+        Assert.False(decoded.HadRead(0, 1)); // before this run started reading
+        Assert.True(decoded.HadRead(0, 2));
         Assert.True(decoded.HadRead(0, 6));
         Assert.False(decoded.HadRead(0, 7));
         Assert.True(decoded.HadRead(3, 8));

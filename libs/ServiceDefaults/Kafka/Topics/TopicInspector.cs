@@ -20,7 +20,7 @@ public static class TopicInspector
             .Where(t => t.Error.Code == ErrorCode.NoError)
             .ToDictionary(t => t.Topic, t => t.Partitions.Count, StringComparer.Ordinal);
         var present = names.Where(existing.ContainsKey).Distinct(StringComparer.Ordinal).ToList();
-        var configs = await UnsupportedAdminApi(admin, metadata.OriginatingBrokerId, timeout).ConfigureAwait(false) is { } unsupported
+        var configs = await UnsupportedAdminApi(admin, AnsweringBroker(metadata), timeout).ConfigureAwait(false) is { } unsupported
             ? present.ToDictionary(t => t, _ => (Entries: Empty, Error: (Error?)unsupported), StringComparer.Ordinal)
             : await DescribeAsync(admin, present, timeout).ConfigureAwait(false);
         return names.Select(name => existing.TryGetValue(name, out var partitions)
@@ -28,6 +28,13 @@ public static class TopicInspector
                 : new TopicState(name, false, 0, Empty, null))
             .ToList();
     }
+
+    /// <summary>
+    /// A broker id the metadata names. The answering broker's id is -1 while librdkafka knows it only as a bootstrap
+    /// address, and a request to broker -1 waits for a broker that never appears, until the timeout.
+    /// </summary>
+    public static int AnsweringBroker(Metadata metadata) =>
+        metadata.OriginatingBrokerId >= 0 || metadata.Brokers.Count == 0 ? metadata.OriginatingBrokerId : metadata.Brokers[0].BrokerId;
 
     /// <summary>
     /// Null when the broker has the configuration admin API; otherwise why not. Asked for a broker's configuration,

@@ -32,7 +32,7 @@ public static class TopicProvisioner
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(progress);
         using var admin = kafka.CreateAdmin(kafka.AdminConfig("topics-provision"));
-        var broker = admin.GetMetadata(timeout).OriginatingBrokerId;
+        var broker = TopicInspector.AnsweringBroker(admin.GetMetadata(timeout));
         if (await TopicInspector.UnsupportedAdminApi(admin, broker, timeout).ConfigureAwait(false) is { } unsupported)
             throw new KafkaTopicsException($"Kafka ({kafka.Options.BootstrapServers}) does not offer the admin API that creates and describes topics "
                 + $"({kafka.Redact(unsupported.Reason)}). librdkafka's mock cluster, the embedded Kafka of ./pipeline up, is such a broker: "

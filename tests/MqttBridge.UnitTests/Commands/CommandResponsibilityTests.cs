@@ -1,0 +1,107 @@
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging.Abstractions;
+using Pipeline.Contracts;
+using Pipeline.MqttBridge.Commands;
+using Pipeline.MqttBridge.Options;
+using Pipeline.MqttBridge.Presence;
+using Pipeline.ServiceDefaults;
+using Pipeline.ServiceDefaults.Kafka;
+using MsOptions = Microsoft.Extensions.Options.Options;
+
+namespace Pipeline.MqttBridge.UnitTests.Commands;
+
+/// <summary>
+/// Who acts on a command, as seen by instance "a" while instance "b" is live. The cases are those of a bridge
+/// killed and restarted at once (under the same id or a new one): the restarted run started reading iot.commands
+/// after the commands left to its earlier run, so it must never be left one of them.
+/// </summary>
+public sealed class CommandResponsibilityTests
+{
+    private const long Now = 1_000_000;
+    private const int Partition = 0;
+
+    [Fact]
+    public void A_device_held_by_a_live_instance_that_reads_the_command_is_left_to_it()
+    {
+        var view = View(Instance("b", startedMs: 500_000, readFrom: 10));
+        Apply(view, Device("d1", "b", sinceMs: 600_000));
+
+        Assert.Equal("b", CommandResponsibility.Responsible("d1", Partition, 10, view, null, false, Now));
+    }
+
+    [Fact]
+    public void A_command_written_before_the_holder_started_reading_is_not_left_to_it()
+    {
+        var view = View(Instance("b", startedMs: 500_000, readFrom: 10));
+        Apply(view, Device("d1", "b", sinceMs: 600_000));
+
+        Assert.Equal("a", CommandResponsibility.Responsible("d1", Partition, 9, view, null, false, Now));
+    }
+
+    [Fact]
+    public void A_device_record_from_an_earlier_run_of_the_instance_does_not_count_as_held()
+    {
+        var view = View(Instance("b", startedMs: 500_000, readFrom: 10));
+        Apply(view, Device("d1", "b", sinceMs: 400_000)); // connected to the run that was killed
+
+        var owner = CommandResponsibility.Responsible("d1", Partition, 20, view, null, false, Now);
+
+        Assert.Equal(view.OwnerOf("d1", Now, _ => true), owner); // as for a device nobody holds
+    }
+
+    [Fact]
+    public void A_device_nobody_holds_is_never_owned_by_an_instance_that_started_reading_after_the_command()
+    {
+        var view = View(Instance("b", startedMs: 500_000, readFrom: 10));
+        // Devices whose hash picks "b" among both instances: before b's start, "a" answers for all of them.
+        var ownedByB = Enumerable.Range(0, 200).Select(i => $"d{i}").Where(d => view.OwnerOf(d, Now, _ => true) == "b").ToList();
+        Assert.NotEmpty(ownedByB);
+
+        Assert.All(ownedByB, d => Assert.Equal("a", CommandResponsibility.Responsible(d, Partition, 9, view, null, false, Now)));
+        Assert.All(ownedByB, d => Assert.Equal("b", CommandResponsibility.Responsible(d, Partition, 10, view, null, false, Now)));
+    }
+
+    [Fact]
+    public void An_instance_not_reading_yet_may_still_read_the_command_and_holds_its_device()
+    {
+        // As it sees itself: every instance must agree, or a command gets two outcomes. Whoever leaves it the command
+        // keeps it until its positions show whether it read it (DeferredCommandsTests).
+        var view = View(new InstancePresence("b", Now - 100, 1_000, StartedMs: 500_000));
+        Apply(view, Device("d1", "b", sinceMs: 600_000));
+
+        Assert.Equal("b", CommandResponsibility.Responsible("d1", Partition, 1_000, view, null, false, Now));
+    }
+
+    [Fact]
+    public void A_record_without_start_positions_from_an_older_bridge_is_trusted_with_what_follows_its_read_positions()
+    {
+        var view = View(new InstancePresence("b", Now - 100, 1_000, ReadTo: new Dictionary<int, long> { [Partition] = 10 }));
+        Apply(view, Device("d1", "b", sinceMs: 600_000));
+
+        Assert.Equal("b", CommandResponsibility.Responsible("d1", Partition, 5, view, null, false, Now));
+    }
+
+    private static InstancePresence Instance(string id, long startedMs, long readFrom) =>
+        new(id, Now - 100, 1_000, ReadTo: new Dictionary<int, long> { [Partition] = readFrom }, StartedMs: startedMs,
+            ReadFrom: new Dictionary<int, long> { [Partition] = readFrom });
+
+    private static DevicePresence Device(string deviceId, string instance, long sinceMs) =>
+        new(instance, $"{deviceId}-connection", sinceMs, true, false, 0, null);
+
+    private static PresenceView View(InstancePresence other)
+    {
+        var view = new PresenceView(new KafkaClientFactory(new KafkaOptions { BootstrapServers = "127.0.0.1:1" }, "test"),
+            MsOptions.Create(new KafkaTopics()), MsOptions.Create(new BridgeOptions { InstanceId = "a" }), NullLogger<PresenceView>.Instance);
+        view.Apply(Record(PresenceCodec.InstanceKey(other.Instance), PresenceCodec.Encode(other)));
+        return view;
+    }
+
+    private static void Apply(PresenceView view, DevicePresence device) =>
+        view.Apply(Record(device.ConnectionId.Split('-')[0], PresenceCodec.Encode(device)));
+
+    private static ConsumeResult<string?, byte[]?> Record(string key, byte[] value) => new()
+    {
+        TopicPartitionOffset = new TopicPartitionOffset("iot.presence", 0, 0),
+        Message = new Message<string?, byte[]?> { Key = key, Value = value },
+    };
+}
