@@ -1,3 +1,4 @@
+using Confluent.Kafka;
 using Microsoft.Extensions.DependencyInjection;
 using Pipeline.MqttBridge.IntegrationTests.Support;
 using Pipeline.MqttBridge.Presence;
@@ -6,8 +7,9 @@ using Pipeline.TestSupport.Fixtures;
 namespace Pipeline.MqttBridge.IntegrationTests;
 
 /// <summary>
-/// The only bridge stops; a command is written while none runs; the next bridge to start (alone) answers for it,
-/// because it reads iot.commands from when the last instance stopped reading instead of from the end.
+/// The only bridge stops; a command is written while none runs; the next bridge to start answers for it, because it
+/// reads iot.commands from where the last instance stopped reading instead of from the end: also when another
+/// instance still looks live, having died moments before without a stop record.
 /// </summary>
 public sealed class CommandCatchUpTests
 {
@@ -25,5 +27,44 @@ public sealed class CommandCatchUpTests
         await using var next = await TestBridge.StartAsync(settings, fleetOf: first);
         var outcome = await FleetCommands.WaitForAsync(next, whileDown, "offline");
         Assert.Equal(next.Services.GetRequiredService<PresenceView>().Self, outcome.Instance);
+    }
+
+    [Fact]
+    public async Task A_command_written_after_the_other_instance_died_unseen_is_answered_by_one_starting_while_it_looks_live()
+    {
+        var settings = new Dictionary<string, string> { ["Bridge:PresenceHeartbeat"] = "00:00:01" };
+        var first = await TestBridge.StartAsync(settings, createTopics: names => KafkaFixture.Shared.CreateTopics(names, partitions: 1));
+        var device = await first.AddDeviceAsync();
+        await first.DisposeAsync();
+
+        // Another instance killed a moment ago: its last heartbeat (every 4 s) is recent, so it counts as live for
+        // 12 s more, and it had read every command written so far.
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var readTo = new Dictionary<int, long> { [0] = EndOf(first, first.Topics.Commands) };
+        await WritePresenceAsync(first, new InstancePresence("killed-unseen", now, 4_000, ReadTo: readTo, StartedMs: now - 60_000,
+            ReadFrom: new Dictionary<int, long> { [0] = 0 }));
+        var whileDown = Guid.NewGuid().ToString("N");
+        await FleetCommands.SendAsync(first, device.DeviceId, whileDown);
+
+        await using var next = await TestBridge.StartAsync(settings, fleetOf: first);
+        var outcome = await FleetCommands.WaitForAsync(next, whileDown, "offline");
+        Assert.Equal(next.Services.GetRequiredService<PresenceView>().Self, outcome.Instance);
+        Assert.Single(await FleetCommands.AllAsync(next, whileDown));
+    }
+
+    private static long EndOf(TestBridge bridge, string topic)
+    {
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = bridge.BootstrapServers, GroupId = "end-of" }).Build();
+        return consumer.QueryWatermarkOffsets(new TopicPartition(topic, 0), TimeSpan.FromSeconds(10)).High.Value;
+    }
+
+    private static async Task WritePresenceAsync(TestBridge bridge, InstancePresence instance)
+    {
+        using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = bridge.BootstrapServers }).Build();
+        await producer.ProduceAsync(bridge.Topics.Presence, new Message<string, byte[]>
+        {
+            Key = PresenceCodec.InstanceKey(instance.Instance),
+            Value = PresenceCodec.Encode(instance),
+        });
     }
 }

@@ -105,10 +105,16 @@ public sealed class CommandDispatcher(
         }
         var deviceId = string.IsNullOrEmpty(command.DeviceId) ? result.Message.Key ?? "" : command.DeviceId;
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var (partition, offset) = (result.Partition.Value, result.Offset.Value);
+        var catchUp = readPositions.IsCatchUp(partition, offset);
+        if (catchUp && presence.ReadByAnotherRun(partition, offset))
+            return; // answered by the run that read it (or it left it to one that did)
         var connection = connected.TryGet(deviceId, out var c) ? c : null;
         var hasSession = connection is null && await HasSessionAsync(deviceId).ConfigureAwait(false);
-        var responsible = CommandResponsibility.Responsible(deviceId, result.Partition.Value, result.Offset.Value, presence,
-            connection?.ConnectEvent?.TsMs ?? (connection is null ? null : now), hasSession, now);
+        var responsible = catchUp
+            ? CommandResponsibility.ForCatchUp(partition, offset, presence, now)
+            : CommandResponsibility.Responsible(deviceId, partition, offset, presence, connection?.ConnectEvent?.TsMs ?? (connection is null ? null : now),
+                hasSession, now);
         if (responsible != presence.Self)
         {
             _deferred.Defer(responsible, presence.InstanceRecord(responsible)?.StartedMs, result); // another instance holds the device, or answers for it

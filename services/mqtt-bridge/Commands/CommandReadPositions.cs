@@ -13,13 +13,13 @@ public sealed class CommandReadPositions
     private readonly ConcurrentDictionary<int, long> _next = new();
     private volatile IReadOnlyDictionary<int, long>? _from;
 
-    /// <summary>Where reading starts on each partition (resolved offsets, not logical ones).</summary>
-    public void Start(IEnumerable<KeyValuePair<int, long>> positions)
+    /// <param name="ends">Each partition's end when reading started: <see cref="From"/>.</param>
+    /// <param name="starts">Where reading starts (resolved offsets, not logical ones); before the end while catching up.</param>
+    public void Start(IEnumerable<KeyValuePair<int, long>> ends, IEnumerable<KeyValuePair<int, long>> starts)
     {
-        var from = new Dictionary<int, long>();
-        foreach (var (partition, offset) in positions)
-            _next[partition] = from[partition] = offset;
-        _from = from;
+        foreach (var (partition, offset) in starts)
+            _next[partition] = offset;
+        _from = new Dictionary<int, long>(ends);
         Started?.Invoke();
     }
 
@@ -27,10 +27,14 @@ public sealed class CommandReadPositions
     public event Action? Started;
 
     /// <summary>
-    /// Where this run started reading (null until it has): it never sees a command before these offsets, so the
-    /// others never leave such a command to it.
+    /// The end of each partition when this run started reading (null until it has), published as its readFrom.
+    /// The others never leave a command before it to this run, and this run acts on one it reads while catching up
+    /// only when no other run read it or reads it (<see cref="CommandDispatcher"/>).
     /// </summary>
     public IReadOnlyDictionary<int, long>? From => _from;
+
+    /// <summary>Whether a command this run read was written before it started: read while catching up.</summary>
+    public bool IsCatchUp(int partition, long offset) => _from is { } from && (!from.TryGetValue(partition, out var end) || offset < end);
 
     public void Handled(int partition, long offset) => _next[partition] = offset + 1;
 

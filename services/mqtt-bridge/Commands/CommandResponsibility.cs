@@ -33,4 +33,13 @@ public static class CommandResponsibility
             return view.Self;
         return view.OwnerOf(deviceId, nowMs, CanAct);
     }
+
+    /// <summary>
+    /// For a command written before this instance started reading (read while catching up, and read by no run
+    /// yet): a live instance whose run reads it decides it (the others never count this one for it); only when none
+    /// does, this one. An instance that looks live but died unseen is waited for, and once its heartbeats are missed
+    /// the command is decided again (<see cref="DeferredCommands"/>) and falls to this one.
+    /// </summary>
+    public static string ForCatchUp(int partition, long offset, PresenceView view, long nowMs) =>
+        view.LiveInstances(nowMs).FirstOrDefault(i => i != view.Self && view.CanAct(i, partition, offset, nowMs)) ?? view.Self;
 }

@@ -5,12 +5,12 @@ using Pipeline.ServiceDefaults.Kafka;
 namespace Pipeline.MqttBridge.Commands;
 
 /// <summary>
-/// Reads iot.commands from the end it had when this instance started (or, when no other instance is live, from
-/// where the last one stopped reading: <see cref="Presence.PresenceView.CommandsCatchUpFrom"/>): every partition
-/// assigned, no consumer group, nothing committed. Every instance thus sees every new command exactly once (no
-/// rebalance can hand a partition over and deliver a command again), and a new instance never replays the history.
-/// Which instance acts on a command is decided by <see cref="CommandResponsibility"/>. How far it got is kept in
-/// <see cref="CommandReadPositions"/>.
+/// Reads iot.commands from the end it had when this instance started, or from further back when another run may
+/// have left commands unread (<see cref="Presence.PresenceView.CommandsCatchUpFrom"/>: no other instance is live, or
+/// one that looks live may have died unseen): every partition assigned, no consumer group, nothing committed. Every
+/// instance thus sees every new command exactly once (no rebalance can hand a partition over and deliver a command
+/// again), and a new instance never replays the history. Which instance acts on a command is decided by
+/// <see cref="CommandResponsibility"/>. How far it got is kept in <see cref="CommandReadPositions"/>.
 /// </summary>
 public sealed class CommandTail(KafkaClientFactory kafka, string topic, CommandReadPositions positions, ILogger logger)
 {
@@ -94,8 +94,9 @@ public sealed class CommandTail(KafkaClientFactory kafka, string topic, CommandR
                     if (catchUp is not null)
                         starts = CatchUpStarts(consumer, catchUp, partitions, marks);
                     consumer.Assign(starts);
-                    positions.Start(starts.Select(s => KeyValuePair.Create(s.Partition.Value,
-                        s.Offset == Offset.Beginning ? marks[s.Partition.Value].Low.Value : s.Offset.Value)));
+                    positions.Start(marks.Select(m => KeyValuePair.Create(m.Key, m.Value.High.Value)),
+                        starts.Select(s => KeyValuePair.Create(s.Partition.Value,
+                            s.Offset == Offset.Beginning ? marks[s.Partition.Value].Low.Value : s.Offset.Value)));
                     _positioned = true;
                     logger.LogInformation("Reading {Topic} from offsets {Offsets}", topic, string.Join(", ", starts.Select(e => $"{e.Partition.Value}:{e.Offset.Value}")));
                     return;
@@ -113,9 +114,9 @@ public sealed class CommandTail(KafkaClientFactory kafka, string topic, CommandR
 
     /// <summary>
     /// From the offsets the last instance had read to; on a partition it gave none for, the first command at or
-    /// after its last sign of life. A broker that cannot say that (Kafka: none after it; the embedded mock cluster:
-    /// no time index) has the partition read from its beginning, and the older commands are skipped by their
-    /// timestamps.
+    /// after its last sign of life (or the end, when the catch-up has no time). A broker that cannot say that (Kafka:
+    /// none after it; the embedded mock cluster: no time index) has the partition read from its beginning, and the
+    /// older commands are skipped by their timestamps.
     /// </summary>
     private List<TopicPartitionOffset> CatchUpStarts(IConsumer<string?, byte[]?> consumer, Presence.CommandsCatchUp catchUp,
         List<TopicPartition> partitions, Dictionary<int, WatermarkOffsets> marks)
@@ -127,12 +128,14 @@ public sealed class CommandTail(KafkaClientFactory kafka, string topic, CommandR
             var mark = marks[tp.Partition.Value];
             if (catchUp.ReadTo is not null && catchUp.ReadTo.TryGetValue(tp.Partition.Value, out var next))
                 starts.Add(new TopicPartitionOffset(tp, Math.Clamp(next, mark.Low.Value, mark.High.Value)));
+            else if (catchUp.FromMs is null)
+                starts.Add(new TopicPartitionOffset(tp, mark.High));
             else
                 byTime.Add(tp);
         }
-        if (byTime.Count > 0)
+        if (byTime.Count > 0 && catchUp.FromMs is { } fromMs)
         {
-            var found = consumer.OffsetsForTimes(byTime.Select(tp => new TopicPartitionTimestamp(tp, new Timestamp(catchUp.FromMs, TimestampType.CreateTime))),
+            var found = consumer.OffsetsForTimes(byTime.Select(tp => new TopicPartitionTimestamp(tp, new Timestamp(fromMs, TimestampType.CreateTime))),
                 TimeSpan.FromSeconds(5));
             foreach (var tp in byTime)
             {
@@ -141,10 +144,10 @@ public sealed class CommandTail(KafkaClientFactory kafka, string topic, CommandR
                     ? at : new TopicPartitionOffset(tp, Offset.Beginning));
                 _positionedByTime.Add(tp.Partition.Value);
             }
-            _skipBeforeMs = catchUp.FromMs;
+            _skipBeforeMs = fromMs;
         }
-        logger.LogInformation("No other bridge instance is live: reading {Topic} from where the last one got to ({From:O})",
-            topic, DateTimeOffset.FromUnixTimeMilliseconds(catchUp.FromMs));
+        logger.LogInformation("Reading {Topic} from where the other instances got to (no other live, or one may have died unseen): {Offsets}",
+            topic, string.Join(", ", starts.Select(e => $"{e.Partition.Value}:{e.Offset.Value}")));
         return starts;
     }
 }

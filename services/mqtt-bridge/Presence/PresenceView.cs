@@ -19,6 +19,7 @@ public sealed class PresenceView(KafkaClientFactory kafka, IOptions<KafkaTopics>
 {
     private readonly ConcurrentDictionary<string, DevicePresence> _devices = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, InstancePresence> _instances = new(StringComparer.Ordinal);
+    private volatile InstancePresence? _earlierRun;
     private volatile bool _ready;
 
     public string Self { get; } = bridge.Value.InstanceId;
@@ -41,20 +42,36 @@ public sealed class PresenceView(KafkaClientFactory kafka, IOptions<KafkaTopics>
             .Order(StringComparer.Ordinal).ToList();
 
     /// <summary>
-    /// Where this instance, starting, reads iot.commands from. When another instance is live, it has been answering
-    /// for every device: from the end (null). When none is (this one starts alone, after the last one stopped or
-    /// died), from where the last one to read them got to, so commands written while no bridge ran are not lost
-    /// (null when no instance ever ran). Its read offsets say that exactly; an older record has only the time.
+    /// Where this instance, starting, reads iot.commands from (null: the end). When other instances look live, from
+    /// the least far any of them (or this instance's earlier run, killed moments ago) has read: one may have died
+    /// moments before this start, its heartbeats not yet missed, while no other read after it. What a live one
+    /// reads is left to it (<see cref="Commands.CommandDispatcher"/>). When none is live (this one starts alone,
+    /// after the last one stopped or died), from where the last one to read them got to, so commands written while
+    /// no bridge ran are not lost (null when no instance ever ran). Read offsets say that exactly; an older record
+    /// has only the time.
     /// </summary>
     public CommandsCatchUp? CommandsCatchUpFrom(long nowMs)
     {
         var others = _instances.Values.Where(i => i.Instance != Self).ToList();
-        if (others.Any(i => i.LiveAt(nowMs)))
-            return null;
+        var liveLooking = others.Append(_earlierRun).OfType<InstancePresence>().Where(i => i.LiveAt(nowMs)).ToList();
+        if (liveLooking.Count > 0)
+        {
+            var least = liveLooking.Where(i => i.ReadTo is not null).SelectMany(i => i.ReadTo!)
+                .GroupBy(e => e.Key).ToDictionary(g => g.Key, g => g.Min(e => e.Value));
+            return least.Count == 0 ? null : new CommandsCatchUp(null, least);
+        }
         // This instance's own heartbeats since it started say nothing of the time before.
         var last = _instances.Values.Where(i => i.Instance != Self || i.LastReadMs < StartedMs).MaxBy(i => i.LastReadMs);
         return last is null ? null : new CommandsCatchUp(last.LastReadMs, last.ReadTo);
     }
+
+    /// <summary>
+    /// Whether another run (another instance's latest, or this instance's earlier one) had read the command at this
+    /// offset: it acted on it, or left it to an instance that did. A command this instance reads while catching up
+    /// is then not answered again.
+    /// </summary>
+    public bool ReadByAnotherRun(int partition, long offset) =>
+        _instances.Values.Any(i => i.Instance != Self && i.HadRead(partition, offset)) || _earlierRun?.HadRead(partition, offset) == true;
 
     /// <summary>An instance's latest record (heartbeat or stop); null when none is known, or for this instance.</summary>
     public InstancePresence? InstanceRecord(string instance) =>
@@ -117,7 +134,11 @@ public sealed class PresenceView(KafkaClientFactory kafka, IOptions<KafkaTopics>
             if (result.Message.Value is null)
                 _instances.TryRemove(instance, out _);
             else if (PresenceCodec.DecodeInstance(result.Message.Value) is { } alive)
+            {
                 _instances[instance] = alive;
+                if (instance == Self && alive.StartedMs != StartedMs)
+                    _earlierRun = alive; // overwritten by this run's own heartbeats in _instances, kept here
+            }
             return;
         }
         DevicePresence? presence = null;
@@ -156,5 +177,8 @@ public sealed class PresenceView(KafkaClientFactory kafka, IOptions<KafkaTopics>
     }
 }
 
-/// <summary>Where a bridge starting alone reads iot.commands from: these offsets, else (partitions without one) this time.</summary>
-public sealed record CommandsCatchUp(long FromMs, IReadOnlyDictionary<int, long>? ReadTo);
+/// <summary>
+/// Where a starting bridge reads iot.commands from: these offsets, else (partitions without one) this time, or the
+/// end when <see cref="FromMs"/> is null.
+/// </summary>
+public sealed record CommandsCatchUp(long? FromMs, IReadOnlyDictionary<int, long>? ReadTo);

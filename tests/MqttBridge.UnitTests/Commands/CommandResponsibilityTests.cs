@@ -81,6 +81,30 @@ public sealed class CommandResponsibilityTests
         Assert.Equal("b", CommandResponsibility.Responsible("d1", Partition, 5, view, null, false, Now));
     }
 
+    [Fact]
+    public void A_command_read_while_catching_up_is_left_to_a_live_instance_that_reads_it_and_else_taken()
+    {
+        var view = View(Instance("b", startedMs: 500_000, readFrom: 10));
+
+        Assert.Equal("b", CommandResponsibility.ForCatchUp(Partition, 10, view, Now));
+        Assert.Equal("a", CommandResponsibility.ForCatchUp(Partition, 9, view, Now));
+        Assert.Equal("a", CommandResponsibility.ForCatchUp(Partition, 10, view, Now + 3_000)); // b's heartbeats missed
+    }
+
+    [Fact]
+    public void Starting_while_another_instance_looks_live_reads_from_the_least_far_it_got_and_skips_what_it_read()
+    {
+        var view = View(new InstancePresence("b", Now - 100, 1_000, ReadTo: new Dictionary<int, long> { [0] = 7, [1] = 3 }, StartedMs: 500_000,
+            ReadFrom: new Dictionary<int, long> { [0] = 2, [1] = 0 }));
+
+        var catchUp = view.CommandsCatchUpFrom(Now)!;
+        Assert.Equal(new Dictionary<int, long> { [0] = 7, [1] = 3 }, catchUp.ReadTo);
+        Assert.Null(catchUp.FromMs); // partitions it gave no position for: from the end
+        Assert.True(view.ReadByAnotherRun(0, 6));
+        Assert.False(view.ReadByAnotherRun(0, 7));
+        Assert.Equal(Now - 100, view.CommandsCatchUpFrom(Now + 3_000)!.FromMs); // gone: from its last sign of life, as a lone starter
+    }
+
     private static InstancePresence Instance(string id, long startedMs, long readFrom) =>
         new(id, Now - 100, 1_000, ReadTo: new Dictionary<int, long> { [Partition] = readFrom }, StartedMs: startedMs,
             ReadFrom: new Dictionary<int, long> { [Partition] = readFrom });
