@@ -22,6 +22,8 @@ public sealed class DeviceRegistryView : IDisposable
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stop = new();
     private readonly CompactedTopicFollower _follower;
+    private readonly object _roundLock = new();
+    private CatchUpRound? _round;
     private readonly ILogger _logger;
     private Thread? _thread;
 
@@ -55,6 +57,41 @@ public sealed class DeviceRegistryView : IDisposable
         await _ready.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
 
     public bool TryGet(string deviceId, out DeviceRecord record) => _devices.TryGetValue(deviceId, out record!);
+
+    /// <summary>
+    /// Waits until this view has read every record written to the registry before the call: a device registered
+    /// (or given a new token) a moment ago, whose CONNECT came faster than the record reached this view. False
+    /// when that did not happen within <paramref name="timeout"/>. Callers arriving while a round has not asked
+    /// Kafka for the ends yet share it, so a burst of refused connects costs one request.
+    /// </summary>
+    public Task<bool> CatchUpAsync(TimeSpan timeout)
+    {
+        lock (_roundLock)
+        {
+            if (_round is { Asked: false } pending)
+                return pending.Done.Task;
+            var round = _round = new CatchUpRound();
+            _ = Task.Run(() => RunRoundAsync(round, timeout));
+            return round.Done.Task;
+        }
+    }
+
+    private async Task RunRoundAsync(CatchUpRound round, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        lock (_roundLock)
+            round.Asked = true;
+        var ends = _follower.EndsNow(timeout);
+        while (ends is not null && !_follower.HasRead(ends) && DateTime.UtcNow < deadline)
+            await Task.Delay(5).ConfigureAwait(false);
+        round.Done.TrySetResult(ends is not null && _follower.HasRead(ends));
+    }
+
+    private sealed class CatchUpRound
+    {
+        public bool Asked;
+        public readonly TaskCompletionSource<bool> Done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 
     public IReadOnlyList<DeviceRecord> Snapshot() => _devices.Values.OrderBy(d => d.DeviceId, StringComparer.Ordinal).ToList();
 

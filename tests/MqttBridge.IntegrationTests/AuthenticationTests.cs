@@ -23,6 +23,21 @@ public sealed class AuthenticationTests(BridgeFixture fixture) : IClassFixture<B
     }
 
     [Fact]
+    public async Task A_device_connecting_the_moment_its_registration_is_written_is_accepted()
+    {
+        // A provisioning script registers and connects at once: the CONNECT can reach the bridge before the record
+        // reaches its registry view. Ten in a row, none given time to propagate.
+        for (var i = 0; i < 10; i++)
+        {
+            var id = $"fresh-{Guid.NewGuid():N}"[..20];
+            var added = await Bridge.Registry.AddAsync(id, new Dictionary<string, string>(), false, CancellationToken.None);
+            var (client, result, error) = await DeviceClients.ConnectAsync(DeviceClients.Tcp(Bridge.Endpoints, id).WithToken(id, added.Token).Build());
+            using (client)
+                Assert.True(result?.ResultCode == MqttClientConnectResultCode.Success, $"{id}: {result?.ResultCode} {result?.ReasonString} {error?.Message}");
+        }
+    }
+
+    [Fact]
     public async Task An_unknown_device_gets_the_same_answer_as_a_wrong_token()
     {
         var (client, result, _) = await DeviceClients.ConnectAsync(

@@ -18,6 +18,32 @@ public sealed class CompactedTopicFollower(KafkaClientFactory kafka, string topi
     /// <summary>Where the follower is (waiting for the topic, catching up, a Kafka error), for /healthz and error messages.</summary>
     public string Status { get; private set; } = "not started";
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, long> _next = new();
+    private volatile IConsumer<string?, byte[]?>? _consumer;
+
+    /// <summary>
+    /// Each partition's end now, as Kafka says: every record written before this call lies before it (null when not
+    /// following yet, or Kafka did not answer in time). With <see cref="HasRead"/>: read-your-writes for a reader
+    /// that knows a record was written a moment ago.
+    /// </summary>
+    public IReadOnlyDictionary<int, long>? EndsNow(TimeSpan timeout)
+    {
+        if (_consumer is not { } consumer || _next.IsEmpty)
+            return null;
+        try
+        {
+            // librdkafka answers this on its own broker threads: safe beside the follower thread's Consume.
+            return _next.Keys.ToDictionary(p => p, p => consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), timeout).High.Value);
+        }
+        catch (Exception e) when (e is KafkaException or ObjectDisposedException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Whether this follower has read every partition up to these offsets.</summary>
+    public bool HasRead(IReadOnlyDictionary<int, long> ends) => ends.All(e => _next.TryGetValue(e.Key, out var next) && next >= e.Value);
+
     /// <summary>
     /// Follows the topic on the calling thread until <paramref name="stop"/> fires. <paramref name="onRecord"/> gets
     /// every record (tombstones too); <paramref name="onCaughtUp"/> is called once, when every partition reached the
@@ -35,6 +61,9 @@ public sealed class CompactedTopicFollower(KafkaClientFactory kafka, string topi
         try
         {
             var pending = AssignAllPartitions(consumer, stop);
+            foreach (var partition in pending)
+                _next[partition] = 0;
+            _consumer = consumer;
             while (!stop.IsCancellationRequested)
             {
                 ConsumeResult<string?, byte[]?>? result;
@@ -52,11 +81,13 @@ public sealed class CompactedTopicFollower(KafkaClientFactory kafka, string topi
                     continue;
                 if (result.IsPartitionEOF)
                 {
+                    _next[result.Partition.Value] = result.Offset.Value;
                     if (pending.Remove(result.Partition.Value) && pending.Count == 0)
                         Status = onCaughtUp();
                     continue;
                 }
                 onRecord(result);
+                _next[result.Partition.Value] = result.Offset.Value + 1;
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -69,6 +100,7 @@ public sealed class CompactedTopicFollower(KafkaClientFactory kafka, string topi
         }
         finally
         {
+            _consumer = null;
             consumer.Close();
         }
     }

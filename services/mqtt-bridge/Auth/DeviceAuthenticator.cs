@@ -17,7 +17,10 @@ public sealed record ConnectAttempt(string? ClientId, string? UserName, string? 
 /// </summary>
 public sealed class DeviceAuthenticator(DeviceRegistryView registry, ConnectThrottle throttle, TokenVerificationCache tokens, Func<bool>? kafkaReady = null)
 {
-    public ConnectDecision Authenticate(ConnectAttempt attempt)
+    /// <summary>How long a CONNECT whose device or token this instance does not know waits for the registry to catch up.</summary>
+    public static readonly TimeSpan RegistryCatchUp = TimeSpan.FromSeconds(2);
+
+    public async ValueTask<ConnectDecision> AuthenticateAsync(ConnectAttempt attempt)
     {
         // A device proven by its fleet certificate (checked at the TLS handshake) is not held back by other
         // clients' failures from the same address.
@@ -25,6 +28,11 @@ public sealed class DeviceAuthenticator(DeviceRegistryView registry, ConnectThro
             return ConnectDecision.Refuse(MqttConnectReasonCode.ConnectionRateExceeded,
                 "too many refused connects from this address; try again later", "throttled");
         var decision = Decide(attempt);
+        // `devices add` returns once iot.devices has the record; this instance reads it a moment later. A device
+        // connecting at once (a provisioning script) would be refused as a stranger: first read the registry up
+        // to what was written before this CONNECT, then decide again. A stranger's refusal waits that long too.
+        if (decision.MetricLabel is "bad_credentials" or "unknown_device" && await registry.CatchUpAsync(RegistryCatchUp).ConfigureAwait(false))
+            decision = Decide(attempt);
         // "Server unavailable" is the bridge's own state (starting, Kafka away), not a client's guess: a fleet
         // reconnecting to a restarted bridge must not lock its shared (NAT) address out by being early.
         if (!decision.Accepted && decision.Code != MqttConnectReasonCode.ServerUnavailable)

@@ -42,7 +42,7 @@ public sealed class MqttServerEvents(
 
     private async Task OnValidatingConnection(ValidatingConnectionEventArgs e)
     {
-        if (Validate(e) is { } accepted)
+        if (await ValidateAsync(e).ConfigureAwait(false) is { } accepted)
         {
             // MQTTnet's session look-up throws for an id it does not hold (most first connects): asked only when
             // iot.sessions holds a session of the device, the one case where the answer matters.
@@ -79,12 +79,12 @@ public sealed class MqttServerEvents(
         }
     }
 
-    private (string DeviceId, DeviceConnection Connection, TimeSpan Expiry)? Validate(ValidatingConnectionEventArgs e)
+    private async Task<(string DeviceId, DeviceConnection Connection, TimeSpan Expiry)?> ValidateAsync(ValidatingConnectionEventArgs e)
     {
         var connection = e.ChannelAdapter as DeviceConnection;
         var remote = e.RemoteEndPoint as IPEndPoint;
-        var decision = authenticator.Authenticate(new ConnectAttempt(
-            e.ClientId, e.UserName, e.Password, connection?.CertificateDeviceId, remote?.Address));
+        var decision = await authenticator.AuthenticateAsync(new ConnectAttempt(
+            e.ClientId, e.UserName, e.Password, connection?.CertificateDeviceId, remote?.Address)).ConfigureAwait(false);
         if (!decision.Accepted || connection is null)
         {
             e.ReasonCode = decision.Accepted ? MqttConnectReasonCode.ImplementationSpecificError : decision.Code;
