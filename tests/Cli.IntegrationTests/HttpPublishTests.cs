@@ -31,6 +31,18 @@ public sealed class HttpPublishTests(HttpPublishTests.Pipeline pipeline) : IClas
     }
 
     [Fact]
+    public async Task A_device_publishing_the_moment_devices_add_returns_is_accepted()
+    {
+        await using var add = await CliProcess.RunAsync(pipeline.Home, ["devices", "add", "http-fresh", "--json"]);
+        Assert.True(add.ExitCode == 0, add.Stderr);
+        var token = JsonDocument.Parse(add.Stdout).RootElement.GetProperty("token").GetString()!;
+
+        var first = await pipeline.CurlAsync("devices/http-fresh/telemetry?qos=1", """{"seq":1,"temperature":20}""", ["-H", $"Authorization: Bearer {token}"]);
+
+        Assert.True(first.Status == 200, $"{first.Status}: {first.Message}");
+    }
+
+    [Fact]
     public async Task A_certificate_from_another_ca_is_refused_with_403_even_with_the_device_id_as_its_name()
     {
         await pipeline.AddDeviceAsync("http-forged");

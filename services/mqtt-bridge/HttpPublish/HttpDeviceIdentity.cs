@@ -9,10 +9,12 @@ using Pipeline.MqttBridge.Options;
 namespace Pipeline.MqttBridge.HttpPublish;
 
 /// <summary>Who an HTTP publish comes from, or why it is refused (HTTP status and a reason for the caller).</summary>
-public sealed record HttpIdentity(string? DeviceId, int Status, string? Failure)
+/// <param name="RegistryMiss">Refused because this instance's registry view does not know the device or its token (yet).</param>
+public sealed record HttpIdentity(string? DeviceId, int Status, string? Failure, bool RegistryMiss = false)
 {
     public static HttpIdentity Device(string deviceId) => new(deviceId, StatusCodes.Status200OK, null);
     public static HttpIdentity Refused(int status, string failure) => new(null, status, failure);
+    public static HttpIdentity Unknown(int status, string failure) => new(null, status, failure, RegistryMiss: true);
 }
 
 /// <summary>
@@ -24,11 +26,14 @@ public sealed record HttpIdentity(string? DeviceId, int Status, string? Failure)
 public sealed class HttpDeviceIdentity(DeviceRegistryView registry, TokenVerificationCache tokens, ConnectThrottle throttle,
     TlsMaterialProvider tls, IOptions<ListenersOptions> listeners)
 {
-    public HttpIdentity Identify(X509Certificate2? certificate, string authorization, string topic, IPAddress? remote)
+    public async ValueTask<HttpIdentity> IdentifyAsync(X509Certificate2? certificate, string authorization, string topic, IPAddress? remote)
     {
         if (certificate is null && throttle.IsThrottled(remote))
             return HttpIdentity.Refused(StatusCodes.Status429TooManyRequests, "too many refused requests from this address; try again later");
         var identity = Decide(certificate, authorization, topic);
+        // As for a CONNECT (DeviceAuthenticator): a device registered a moment ago is not refused as a stranger.
+        if (identity.RegistryMiss && await registry.CatchUpAsync(DeviceAuthenticator.RegistryCatchUp).ConfigureAwait(false))
+            identity = Decide(certificate, authorization, topic);
         if (identity.DeviceId is null)
             throttle.RecordFailure(remote);
         return identity;
@@ -42,7 +47,7 @@ public sealed class HttpDeviceIdentity(DeviceRegistryView registry, TokenVerific
             if (!check.IsValid)
                 return HttpIdentity.Refused(StatusCodes.Status403Forbidden, $"client certificate refused: {check.Failure}");
             if (!registry.TryGet(check.DeviceId!, out var record))
-                return HttpIdentity.Refused(StatusCodes.Status403Forbidden, "the certificate's device is not registered");
+                return HttpIdentity.Unknown(StatusCodes.Status403Forbidden, "the certificate's device is not registered");
             return record.Revoked
                 ? HttpIdentity.Refused(StatusCodes.Status403Forbidden, "this device is revoked")
                 : HttpIdentity.Device(check.DeviceId!);
@@ -60,7 +65,7 @@ public sealed class HttpDeviceIdentity(DeviceRegistryView registry, TokenVerific
         var deviceId = parts.Length >= 3 && parts[0] == "devices" ? parts[1] : "";
         var token = authorization[scheme.Length..].Trim();
         if (!DeviceIds.IsValid(deviceId) || !registry.TryGet(deviceId, out var device) || !tokens.Verify(device, token))
-            return HttpIdentity.Refused(StatusCodes.Status401Unauthorized, "bad device id or token (the device id is the topic's second level)");
+            return HttpIdentity.Unknown(StatusCodes.Status401Unauthorized, "bad device id or token (the device id is the topic's second level)");
         return device.Revoked
             ? HttpIdentity.Refused(StatusCodes.Status403Forbidden, "this device is revoked")
             : HttpIdentity.Device(deviceId);

@@ -45,7 +45,7 @@ public sealed class HttpPublishHandler(HttpDeviceIdentity identity, PublishInges
             return Error(StatusCodes.Status503ServiceUnavailable, "the bridge is not ready (Kafka or the device registry); retry");
 
         var certificate = await http.Connection.GetClientCertificateAsync(http.RequestAborted);
-        var who = identity.Identify(certificate, http.Request.Headers.Authorization.ToString(), topic, http.Connection.RemoteIpAddress);
+        var who = await identity.IdentifyAsync(certificate, http.Request.Headers.Authorization.ToString(), topic, http.Connection.RemoteIpAddress);
         if (who.DeviceId is not { } deviceId)
             return Error(who.Status, who.Failure!);
 
