@@ -60,8 +60,8 @@ public sealed class PresenceView(KafkaClientFactory kafka, IOptions<KafkaTopics>
                 .GroupBy(e => e.Key).ToDictionary(g => g.Key, g => g.Min(e => e.Value));
             return least.Count == 0 ? null : new CommandsCatchUp(null, least);
         }
-        // This instance's own heartbeats since it started say nothing of the time before.
-        var last = _instances.Values.Where(i => i.Instance != Self || i.LastReadMs < StartedMs).MaxBy(i => i.LastReadMs);
+        // This instance's own heartbeats since it started say nothing of the time before; its earlier run's last record does.
+        var last = others.Append(_earlierRun).OfType<InstancePresence>().MaxBy(i => i.LastReadMs);
         return last is null ? null : new CommandsCatchUp(last.LastReadMs, last.ReadTo);
     }
 

@@ -7,6 +7,7 @@ using Pipeline.RulesProcessor.Topology;
 using Pipeline.ServiceDefaults;
 using Pipeline.ServiceDefaults.Kafka;
 using Streamiz.Kafka.Net;
+using Streamiz.Kafka.Net.Errors;
 using Streamiz.Kafka.Net.SerDes;
 
 namespace Pipeline.RulesProcessor.Hosting;
@@ -51,22 +52,44 @@ public sealed class RulesStreamService(
                 + "with the same configuration (Rules:Modules) first", string.Join(", ", missing));
         var config = StreamSettings.Create(rules, kafkaClients, stateDir, loggerFactory);
         var ledgers = new KafkaOutputLedgerSource(kafkaClients, log);
-        _stream = new KafkaStream(topology.Build(schemas, metrics, ledgers), config);
-        _stream.StateChanged += (_, now) =>
-        {
-            status.Set(now);
-            log.LogInformation("Stream state {State}", now);
-            if (now == KafkaStream.State.ERROR && !_failed)
-            {
-                _failed = true;
-                log.LogCritical("Every stream thread has died; stopping with exit code {ExitCode} so the supervisor starts the processor again", StreamFailedExitCode);
-                Environment.ExitCode = StreamFailedExitCode;
-                lifetime.StopApplication();
-            }
-        };
         log.LogInformation("Starting modules [{Modules}] as {ApplicationId} ({Guarantee}, {Threads} thread(s), state in {StateDir})",
             string.Join(", ", topology.Modules.Select(m => m.Name)), rules.ApplicationId, rules.Guarantee, rules.StreamThreads, config.StateDir);
-        await _stream.StartAsync(cancellationToken);
+        for (var attempt = 1; ; attempt++)
+        {
+            _stream = new KafkaStream(topology.Build(schemas, metrics, ledgers), config);
+            _stream.StateChanged += OnStateChanged;
+            try
+            {
+                await _stream.StartAsync(cancellationToken);
+                return;
+            }
+            // Streamiz 1.8's global store reader seeks its partitions right after assigning them, which librdkafka
+            // sometimes refuses ("Erroneous state": the partition is not fetchable yet). Nothing was read: a new
+            // stream starts cleanly. Found by CI, where the processor then failed to start.
+            catch (StreamsException e) when (attempt < MaxStartAttempts && e.InnerException is KafkaException { Error.Code: ErrorCode.Local_State })
+            {
+                log.LogWarning("The stream's global store reader could not position itself ({Reason}); starting the stream again ({Attempt}/{Max})",
+                    e.InnerException.Message, attempt + 1, MaxStartAttempts);
+                _stream.StateChanged -= OnStateChanged;
+                _stream.Dispose();
+                _stream = null;
+            }
+        }
+    }
+
+    private const int MaxStartAttempts = 3;
+
+    private void OnStateChanged(KafkaStream.State old, KafkaStream.State now)
+    {
+        status.Set(now);
+        log.LogInformation("Stream state {State}", now);
+        if (now == KafkaStream.State.ERROR && !_failed)
+        {
+            _failed = true;
+            log.LogCritical("Every stream thread has died; stopping with exit code {ExitCode} so the supervisor starts the processor again", StreamFailedExitCode);
+            Environment.ExitCode = StreamFailedExitCode;
+            lifetime.StopApplication();
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

@@ -105,6 +105,22 @@ public sealed class CommandResponsibilityTests
         Assert.Equal(Now - 100, view.CommandsCatchUpFrom(Now + 3_000)!.FromMs); // gone: from its last sign of life, as a lone starter
     }
 
+    [Fact]
+    public void Starting_alone_after_this_instance_s_own_earlier_run_reads_from_where_that_run_got_to()
+    {
+        var view = View(new InstancePresence("b", Now - 60_000, 1_000, ReadTo: new Dictionary<int, long> { [0] = 4 }));
+        var earlierRun = new InstancePresence("a", Now - 10_000, 1_000, ReadTo: new Dictionary<int, long> { [0] = 9 }, StartedMs: 1,
+            ReadFrom: new Dictionary<int, long> { [0] = 4 });
+        view.Apply(Record(PresenceCodec.InstanceKey("a"), PresenceCodec.Encode(earlierRun)));
+        // This run's own first heartbeat replaces the earlier run's record under the same key.
+        view.Apply(Record(PresenceCodec.InstanceKey("a"), PresenceCodec.Encode(new InstancePresence("a", Now, 1_000, StartedMs: view.StartedMs))));
+
+        var catchUp = view.CommandsCatchUpFrom(Now)!;
+
+        Assert.Equal(9, catchUp.ReadTo![0]);
+        Assert.True(view.ReadByAnotherRun(0, 8));
+    }
+
     private static InstancePresence Instance(string id, long startedMs, long readFrom) =>
         new(id, Now - 100, 1_000, ReadTo: new Dictionary<int, long> { [Partition] = readFrom }, StartedMs: startedMs,
             ReadFrom: new Dictionary<int, long> { [Partition] = readFrom });
