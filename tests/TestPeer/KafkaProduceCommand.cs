@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Confluent.Kafka;
 
 namespace Pipeline.TestPeer;
@@ -5,9 +6,14 @@ namespace Pipeline.TestPeer;
 /// <summary>
 /// kafka-produce &lt;bootstrap&gt; &lt;topic&gt; &lt;count&gt; &lt;keyPrefix&gt;: produces records key = "&lt;keyPrefix&gt;-i",
 /// value = "value-i" (i = 0..count-1) with acks=all, waits for every delivery report, prints "produced &lt;n&gt;".
+/// Each step and librdkafka's own warnings go to stderr with the time since start, so a caller that gives up
+/// on this process can say where it stood (CI once saw it run past 90 s with nothing to show why).
 /// </summary>
 public sealed class KafkaProduceCommand : IPeerCommand
 {
+    private static readonly TimeSpan DeliveryDeadline = TimeSpan.FromSeconds(45);
+    private readonly Stopwatch _sinceStart = Stopwatch.StartNew();
+
     public string Name => "kafka-produce";
 
     public async Task<int> RunAsync(string[] args)
@@ -25,21 +31,39 @@ public sealed class KafkaProduceCommand : IPeerCommand
             EnableIdempotence = true,
             MessageTimeoutMs = 20_000,
         };
-        using var producer = new ProducerBuilder<string, string>(config).Build();
+        Step("building the producer");
+        using var producer = new ProducerBuilder<string, string>(config)
+            .SetLogHandler((_, m) => { if (m.Level <= SyslogLevel.Warning) Step($"librdkafka {m.Level} {m.Facility}: {m.Message}"); })
+            .Build();
+        var delivered = 0;
         var deliveries = Enumerable.Range(0, count)
-            .Select(i => producer.ProduceAsync(topic, new Message<string, string> { Key = $"{keyPrefix}-{i}", Value = $"value-{i}" }))
+            .Select(async i =>
+            {
+                var result = await producer.ProduceAsync(topic, new Message<string, string> { Key = $"{keyPrefix}-{i}", Value = $"value-{i}" });
+                Interlocked.Increment(ref delivered);
+                return result;
+            })
             .ToList();
+        Step($"{count} records handed to the producer");
         try
         {
-            var results = await Task.WhenAll(deliveries);
-            var persisted = results.Count(r => r.Status == PersistenceStatus.Persisted);
+            var all = Task.WhenAll(deliveries);
+            if (await Task.WhenAny(all, Task.Delay(DeliveryDeadline)) != all)
+            {
+                Step($"only {Volatile.Read(ref delivered)} of {count} delivered after {DeliveryDeadline.TotalSeconds:0} s");
+                return 1;
+            }
+            var persisted = (await all).Count(r => r.Status == PersistenceStatus.Persisted);
+            Step($"{persisted} of {count} persisted; closing the producer");
             Console.WriteLine($"produced {persisted}");
             return persisted == count ? 0 : 1;
         }
         catch (ProduceException<string, string> e)
         {
-            Console.Error.WriteLine($"produce failed: {e.Error.Code} {e.Error.Reason}");
+            Step($"produce failed: {e.Error.Code} {e.Error.Reason}");
             return 1;
         }
     }
+
+    private void Step(string what) => Console.Error.WriteLine($"[{_sinceStart.Elapsed.TotalSeconds,6:0.0}s] {what}");
 }

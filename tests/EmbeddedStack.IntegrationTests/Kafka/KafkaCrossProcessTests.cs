@@ -15,12 +15,13 @@ public sealed class KafkaCrossProcessTests
         var topic = _kafka.CreateUniqueTopic("cross-process");
 
         // Bounds, not timings: a peer is a fresh .NET process, slow to start when the machine is busy.
-        var produce = await PeerProcess.RunAsync(TimeSpan.FromSeconds(90),
+        // The producer gives up by itself after 45 s of waiting for deliveries and says where it stood on stderr.
+        var produce = await PeerProcess.RunAsync(TimeSpan.FromSeconds(150),
             "kafka-produce", _kafka.BootstrapServers, topic, count.ToString(), "device");
         Assert.True(produce.ExitCode == 0, $"producer peer failed: {produce.Stderr}");
         Assert.Contains($"produced {count}", produce.Stdout);
 
-        var consume = await PeerProcess.RunAsync(TimeSpan.FromSeconds(90),
+        var consume = await PeerProcess.RunAsync(TimeSpan.FromSeconds(150),
             "kafka-consume", _kafka.BootstrapServers, topic, KafkaFixture.UniqueName("peer-group"), count.ToString(), "20");
         Assert.True(consume.ExitCode == 0, $"consumer peer failed: {consume.Stderr}");
 
