@@ -74,20 +74,47 @@ internal sealed class SinkVsDriverBenchmark(BenchmarkSettings settings, string c
         Console.WriteLine($"sink / driver per round: {string.Join(", ", results.Select(r => (r.Sink.RowsPerSecond / r.Driver.RowsPerSecond).ToString("0.00")))}; " +
                           $"median {ratios[ratios.Count / 2]:0.00} (goal: at least 0.80)");
         Console.WriteLine("rows/s: all of a round's rows over the whole round. The sink is one warm process for all rounds (after an unmeasured warm-up round);");
-        Console.WriteLine("its round runs from the first record produced to Kafka to its last row stored, so it includes consuming while the records arrive.");
-        Console.WriteLine("CPU s: CPU time of this process (client, endpoint, chDB and its merges; the producer for the sink) during the round, plus the sink process's for the sink.");
+        Console.WriteLine(settings.Feed == SinkFeed.Backlog
+            ? "Fed as a backlog: its round runs from the commit of the Kafka transaction that holds the round's records to its last row stored."
+            : "Fed live: its round runs from the first record produced to Kafka to its last row stored, so it includes consuming while the records arrive.");
+        Console.WriteLine($"CPU s: CPU time of this process (client, endpoint, chDB and its merges{(settings.Feed == SinkFeed.Live ? "; the producer for the sink" : "")}) during the round, plus the sink process's for the sink.");
         Console.WriteLine("µs/row: the sink process's own CPU per row (consume, decode, map, batch, serialise and send the insert, commit).");
         Console.WriteLine($"Decoding and mapping the records (the sink's work on top of the driver's) took {decoding.Elapsed.TotalMilliseconds:0} ms here: {settings.Rows / decoding.Elapsed.TotalSeconds:N0} rows/s on one core.");
         Console.WriteLine($"The sink's log: {SinkPath.LogFile}");
         return 0;
     }
 
-    /// <summary>Produces one round's records (already encoded) and waits until the sink has stored all their rows.</summary>
+    /// <summary>
+    /// Feeds one round's records (already encoded) and waits until the sink has stored all their rows. As a backlog
+    /// (the default), the records are produced in one Kafka transaction and the round starts when it commits: the sink
+    /// (read-committed) sees them all at once and drains them, and neither the producing nor its CPU is the sink's.
+    /// Live, the round starts with the first record produced, so the sink consumes while this process produces them
+    /// on the same cores.
+    /// </summary>
     private async Task<PathResult> SinkRoundAsync(SinkPath sink, IProducer<string, byte[]> producer, List<byte[]> values, string name, CancellationToken ct)
     {
+        var backlog = settings.Feed == SinkFeed.Backlog;
+        if (backlog)
+        {
+            producer.BeginTransaction();
+            Produce(producer, values);
+            producer.Flush(ct);
+        }
         var sinkCpuBefore = sink.Cpu;
         var cpuBefore = sinkCpuBefore + Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
+        if (backlog)
+            producer.CommitTransaction();
+        else
+        {
+            Produce(producer, values);
+            producer.Flush(ct);
+        }
+        return await sink.WaitForRoundAsync(name, settings.Rows, settings.Batch, clock, cpuBefore, sinkCpuBefore, ct);
+    }
+
+    private void Produce(IProducer<string, byte[]> producer, List<byte[]> values)
+    {
         for (var i = 0; i < values.Count; i++)
         {
             var partition = new TopicPartition(Topic, i % settings.Partitions);
@@ -104,17 +131,23 @@ internal sealed class SinkVsDriverBenchmark(BenchmarkSettings settings, string c
                 }
             }
         }
-        producer.Flush(ct);
-        return await sink.WaitForRoundAsync(name, settings.Rows, settings.Batch, clock, cpuBefore, sinkCpuBefore, ct);
     }
 
-    private static IProducer<string, byte[]> CreateProducer(BenchStack stack) => new ProducerBuilder<string, byte[]>(new ProducerConfig
+    private IProducer<string, byte[]> CreateProducer(BenchStack stack)
     {
-        BootstrapServers = stack.Kafka.BootstrapServers,
-        Acks = Acks.All,
-        // Large batches, as a busy processor writes them: the embedded Kafka hands out one batch per partition per fetch.
-        LingerMs = 20,
-    }).Build();
+        var backlog = settings.Feed == SinkFeed.Backlog;
+        var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig
+        {
+            BootstrapServers = stack.Kafka.BootstrapServers,
+            Acks = Acks.All,
+            // Large batches, as a busy processor writes them: the embedded Kafka hands out one batch per partition per fetch.
+            LingerMs = 20,
+            TransactionalId = backlog ? $"sink-bench-{Guid.NewGuid():N}" : null,
+        }).Build();
+        if (backlog)
+            producer.InitTransactions(TimeSpan.FromSeconds(30));
+        return producer;
+    }
 
     private static string LoadAverage()
     {
