@@ -26,7 +26,7 @@ internal static partial class ServiceBenchmarks
         if (exit != 0 || sinks.Count == 0 || drivers.Count == 0 || median is null)
             return [BenchResult.Failed(name, goal, $"sink-vs-driver exited {exit} (or printed no rounds); see its output above")];
         return [new BenchResult(name, $"{sinks.Average():N0} rows/s", $"{drivers.Average():N0} rows/s (ClickHouse.Driver inserts, same endpoint)", median, goal,
-            $"bench/SinkWriter.Benchmarks sink-vs-driver: the sink process against ClickHouse.Driver inserting the same rows from memory in batches of the same size, {sinks.Count} alternating rounds; ratio = median of the per-round ratios.")];
+            $"bench/SinkWriter.Benchmarks sink-vs-driver: the sink process draining each round's records (committed to Kafka in one transaction when the round starts) against ClickHouse.Driver inserting the same rows from memory in batches of the same size, {sinks.Count} alternating rounds; ratio = median of the per-round ratios.")];
     }
 
     public static async Task<IReadOnlyList<BenchResult>> ProcessorAsync(bool quick)
