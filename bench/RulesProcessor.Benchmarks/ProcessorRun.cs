@@ -49,8 +49,17 @@ internal static class ProcessorRun
             while (metrics.InCount(RulesTopology.SourceModule) == 0)
                 Wait(deadline, "the first record");
             var clock = Stopwatch.StartNew();
-            while (metrics.OutCount(RulesTopology.SourceModule) < records)
-                Wait(deadline, $"{records} records out (have {metrics.OutCount(RulesTopology.SourceModule)})");
+            var (seen, lastProgress) = (0.0, Stopwatch.StartNew());
+            while (metrics.OutCount(RulesTopology.SourceModule) is var done && done < records)
+            {
+                if (done != seen)
+                    (seen, lastProgress) = (done, Stopwatch.StartNew());
+                else if (lastProgress.Elapsed > StallLimit)
+                    throw new TimeoutException($"{done} of {records} records out, and none more in {StallLimit.TotalSeconds:0} s: the embedded Kafka keeps " +
+                        $"only about 5 MiB per partition and drops older records, so a run with more records per partition never sees them all; " +
+                        $"use more --partitions ({partitions} now) or fewer --records.");
+                Wait(deadline, $"{records} records out (have {done})");
+            }
             return clock.Elapsed;
         }
         finally
@@ -60,6 +69,9 @@ internal static class ProcessorRun
                 Directory.Delete(stateDir, recursive: true);
         }
     }
+
+    /// <summary>How long a run may go without one more record out before it is taken as stuck (a processor that runs goes far faster).</summary>
+    private static readonly TimeSpan StallLimit = TimeSpan.FromSeconds(60);
 
     private static void Wait(DateTime deadline, string what)
     {
