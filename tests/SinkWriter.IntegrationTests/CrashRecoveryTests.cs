@@ -94,7 +94,7 @@ public class CrashRecoveryTests
                 // Two at a time: CI once ran 60 chunks with one at a time and no refusal reached the sink (why is not
                 // known; more refused commits only make the test harder for the sink).
                 cluster.PushRequestErrors(offsetCommitApi, ErrorCode.RebalanceInProgress, ErrorCode.RebalanceInProgress);
-                await Task.Delay(TimeSpan.FromMilliseconds(300));
+                await Task.Delay(TimeSpan.FromMilliseconds(300)); // the window in which the sink's next commit meets the errors (pacing, not a wait for a state)
             }
         }
         finally
