@@ -97,6 +97,59 @@ public sealed class FleetTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Commands_sent_the_moment_devices_connect_to_the_other_instance_get_one_set_of_outcomes_each()
+    {
+        // Neither instance has read where the device is when the command arrives; half the devices are owned (by hash)
+        // by instance one, which must not answer "offline" for a device instance two has just accepted.
+        var commands = new List<(string DeviceId, string CommandId, List<string> Received, IMqttClient Client)>();
+        try
+        {
+            for (var i = 0; i < 8; i++)
+            {
+                var device = await AddDeviceToBothAsync();
+                var received = new List<string>();
+                var client = await ConnectSubscribedAsync(_two, device, received);
+                var commandId = Guid.NewGuid().ToString("N");
+                await FleetCommands.SendAsync(_one, device.DeviceId, commandId);
+                commands.Add((device.DeviceId, commandId, received, client));
+            }
+            await AssertOneSetOfOutcomesEachAsync(commands.Select(c => (c.CommandId, c.Received)).ToList(), _two);
+        }
+        finally
+        {
+            foreach (var command in commands)
+                command.Client.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Commands_sent_the_moment_devices_are_taken_over_by_the_other_instance_get_one_set_of_outcomes_each()
+    {
+        var clients = new List<IMqttClient>();
+        var commands = new List<(string CommandId, List<string> Received)>();
+        try
+        {
+            for (var i = 0; i < 6; i++)
+            {
+                var device = await AddDeviceToBothAsync();
+                clients.Add(await ConnectSubscribedAsync(_one, device, []));
+                await WaitUntilBothSeeAsync(device.DeviceId, _one);
+                var received = new List<string>();
+                clients.Add(await ConnectSubscribedAsync(_two, device, received));
+                var commandId = Guid.NewGuid().ToString("N");
+                await FleetCommands.SendAsync(_one, device.DeviceId, commandId);
+                commands.Add((commandId, received));
+            }
+            await AssertOneSetOfOutcomesEachAsync(commands, _two);
+        }
+        finally
+        {
+            foreach (var client in clients)
+                client.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task A_new_instance_records_nothing_for_commands_written_before_it_started()
     {
         var device = await AddDeviceToBothAsync();
@@ -195,9 +248,12 @@ public sealed class FleetTests : IAsyncLifetime
             await WaitUntilBothSeeAsync(device.DeviceId, three);
             var threeId = InstanceOf(three);
 
-            // Before, while and after instance three stops: three sends the ones it read, the survivors answer for the
+            // Before, while and after instance three stops: three sends the ones it decided, the survivors answer for the
             // rest (offline), whether they read a command before or after they learn that three stopped.
-            var commandIds = new List<string>();
+            var before = Guid.NewGuid().ToString("N");
+            await FleetCommands.SendAsync(_one, device.DeviceId, before);
+            await FleetCommands.WaitForAsync(_one, before, "sent");
+            var commandIds = new List<string> { before };
             stopping = three.DisposeAsync().AsTask();
             var sentAfterStop = 0;
             while (sentAfterStop < 5 && commandIds.Count < 300)
@@ -268,6 +324,35 @@ public sealed class FleetTests : IAsyncLifetime
         {
             if (!threeGone)
                 await three.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// Each command was delivered once by <paramref name="holder"/>: one "sent", one "delivered", nothing from the
+    /// other instance, also once both instances read past it (a later command each has answered).
+    /// </summary>
+    private async Task AssertOneSetOfOutcomesEachAsync(IReadOnlyList<(string CommandId, List<string> Received)> commands, TestBridge holder)
+    {
+        foreach (var (commandId, _) in commands)
+            await FleetCommands.WaitForAsync(_one, commandId, "delivered");
+        foreach (var bridge in new[] { _one, _two })
+        {
+            var marker = await AddDeviceToBothAsync();
+            using var client = await ConnectSubscribedAsync(bridge, marker, []);
+            await WaitUntilBothSeeAsync(marker.DeviceId, bridge);
+            var markerCommand = Guid.NewGuid().ToString("N");
+            await FleetCommands.SendAsync(_one, marker.DeviceId, markerCommand);
+            await FleetCommands.WaitForAsync(_one, markerCommand, "sent");
+        }
+        var outcomes = await FleetCommands.AllAsync(_one, [.. commands.Select(c => c.CommandId)]);
+        foreach (var (commandId, received) in commands)
+        {
+            var mine = outcomes.Where(o => o.CommandId == commandId).ToList();
+            Assert.True(mine.Select(o => o.Outcome).Order(StringComparer.Ordinal).SequenceEqual(["delivered", "sent"])
+                && mine.All(o => o.Instance == InstanceOf(holder)),
+                $"{commandId}: {string.Join(", ", mine.Select(o => $"{o.Outcome} by {o.Instance}"))}");
+            lock (received)
+                Assert.Equal([commandId], received);
         }
     }
 

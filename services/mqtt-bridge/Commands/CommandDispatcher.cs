@@ -48,8 +48,12 @@ public sealed class CommandDispatcher(
     public const string CommandIdProperty = "command_id";
 
     private readonly DeferredCommands _deferred = new();
+    /// <summary>The longest a settle waits for Kafka before the command is decided on what this instance has read.</summary>
+    private static readonly TimeSpan SettleLimit = TimeSpan.FromSeconds(10);
+
     private CommandTail? _tail;
     private long _reportedDropped;
+    private CancellationToken _stopping;
 
     /// <summary>True once this instance reads iot.commands from its end and knows where devices are.</summary>
     public bool IsReady => _tail is { IsPositioned: true } && presence.IsReady;
@@ -67,6 +71,7 @@ public sealed class CommandDispatcher(
 
     private Task ConsumeLoop(CancellationToken stoppingToken)
     {
+        _stopping = stoppingToken;
         _tail = new CommandTail(kafka, topics.Value.Commands, readPositions, logger);
         return _tail.RunAsync(presence.CommandsCatchUpFrom(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), HandleAsync, ActOnReleasedAsync,
             stoppingToken);
@@ -109,12 +114,15 @@ public sealed class CommandDispatcher(
         var catchUp = readPositions.IsCatchUp(partition, offset);
         if (catchUp && presence.ReadByAnotherRun(partition, offset))
             return; // answered by the run that read it (or it left it to one that did)
+        var writtenMs = result.Message.Timestamp.Type == TimestampType.NotAvailable ? now : result.Message.Timestamp.UnixTimestampMs;
+        if (!catchUp)
+            now = await SettleAsync(deviceId, writtenMs, now).ConfigureAwait(false);
         var connection = connected.TryGet(deviceId, out var c) ? c : null;
         var hasSession = connection is null && await HasSessionAsync(deviceId).ConfigureAwait(false);
         var responsible = catchUp
             ? CommandResponsibility.ForCatchUp(partition, offset, presence, now)
             : CommandResponsibility.Responsible(deviceId, partition, offset, presence, connection?.ConnectEvent?.TsMs ?? (connection is null ? null : now),
-                hasSession, now);
+                hasSession, writtenMs, now);
         if (responsible != presence.Self)
         {
             _deferred.Defer(responsible, presence.InstanceRecord(responsible)?.StartedMs, result); // another instance holds the device, or answers for it
@@ -156,6 +164,25 @@ public sealed class CommandDispatcher(
         await bridgeServer.Server.InjectApplicationMessage(new InjectedMqttApplicationMessage(
             CommandMessages.Build(deviceId, command.CommandId, payload, qos, contentType, expires, now))).ConfigureAwait(false);
         outcomes.Record(deviceId, command.CommandId, "sent", detail);
+    }
+
+    /// <summary>
+    /// With other instances live, waits until this one has read every presence record written before the command
+    /// (<see cref="CommandsOptions.PresenceSettle"/>), so that all of them decide on the same holder.
+    /// </summary>
+    /// <returns>The time after the wait.</returns>
+    private async Task<long> SettleAsync(string deviceId, long writtenMs, long nowMs)
+    {
+        var settle = options.Value.PresenceSettle;
+        if (settle <= TimeSpan.Zero || !presence.OthersLive(nowMs))
+            return nowMs;
+        if (!await presence.SettleAsync(writtenMs, settle, SettleLimit, _stopping).ConfigureAwait(false))
+        {
+            BridgeMetrics.Commands.WithLabels("unsettled").Inc();
+            logger.LogWarning("Deciding the command for {DeviceId} without knowing that every presence record before it was read: Kafka did not answer within {Limit}",
+                deviceId, SettleLimit);
+        }
+        return DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
     }
 
     /// <summary>

@@ -22,14 +22,17 @@ public static class CommandResponsibility
     /// <param name="offset">The command's offset there.</param>
     /// <param name="localSinceMs">When the device's connection to this instance began; null when it is not connected here.</param>
     /// <param name="localSession">Whether this instance keeps a session of the device.</param>
+    /// <param name="writtenMs">When the command was written: where the device was then decides, the same for every
+    /// instance (<see cref="PresenceView.AsOf"/>); a connection accepted after it counts as not there yet.</param>
     /// <returns>The instance that acts on the command: <see cref="PresenceView.Self"/> or another live one.</returns>
     public static string Responsible(string deviceId, int partition, long offset, PresenceView view, long? localSinceMs, bool localSession,
-        long nowMs)
+        long writtenMs, long nowMs)
     {
         bool CanAct(string instance) => view.CanAct(instance, partition, offset, nowMs);
-        if (view.TryGet(deviceId, out var presence) && presence.HeldAt(nowMs) && view.HeldByCurrentRun(presence) && CanAct(presence.Instance))
-            return presence.Instance == view.Self || (localSinceMs is { } since && since > presence.SinceMs) ? view.Self : presence.Instance;
-        if (localSinceMs is not null || localSession)
+        var local = localSinceMs <= writtenMs ? localSinceMs : null;
+        if (view.AsOf(deviceId, writtenMs) is { } presence && presence.HeldAt(writtenMs) && view.HeldByCurrentRun(presence) && CanAct(presence.Instance))
+            return presence.Instance == view.Self || (local is { } since && since > presence.SinceMs) ? view.Self : presence.Instance;
+        if (local is not null || localSession)
             return view.Self;
         return view.OwnerOf(deviceId, nowMs, CanAct);
     }

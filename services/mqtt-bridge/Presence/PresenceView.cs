@@ -19,8 +19,11 @@ public sealed class PresenceView(KafkaClientFactory kafka, IOptions<KafkaTopics>
 {
     private readonly ConcurrentDictionary<string, DevicePresence> _devices = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, InstancePresence> _instances = new(StringComparer.Ordinal);
+    private readonly PresenceHistory _history = new();
+    private CompactedTopicFollower? _follower;
     private volatile InstancePresence? _earlierRun;
     private volatile bool _ready;
+    private long _completeThroughMs = long.MinValue;
 
     public string Self { get; } = bridge.Value.InstanceId;
 
@@ -35,6 +38,65 @@ public sealed class PresenceView(KafkaClientFactory kafka, IOptions<KafkaTopics>
     public event Action<string, DevicePresence?>? DeviceChanged;
 
     public bool TryGet(string deviceId, out DevicePresence presence) => _devices.TryGetValue(deviceId, out presence!);
+
+    /// <summary>
+    /// The device's record in force at <paramref name="asOfMs"/> (null: nobody held it then), as far as this view has
+    /// read: after <see cref="SettleAsync"/> for that time, every instance gets the same answer.
+    /// </summary>
+    public DevicePresence? AsOf(string deviceId, long asOfMs) =>
+        _history.TryGetAsOf(deviceId, asOfMs, out var then) ? then : _devices.TryGetValue(deviceId, out var now) ? now : null;
+
+    /// <summary>Whether an instance other than this one looks live.</summary>
+    public bool OthersLive(long nowMs) => _instances.Values.Any(i => i.Instance != Self && i.LiveAt(nowMs));
+
+    /// <summary>
+    /// Waits until this view holds every device record of an event at or before <paramref name="asOfMs"/>: until
+    /// <paramref name="writeAllowance"/> (the longest a bridge takes to write a record) has passed since then, and
+    /// this view has read iot.presence up to where it ended at that moment. False when Kafka did not let it say so
+    /// within <paramref name="limit"/>; the caller then decides on what it has.
+    /// </summary>
+    public async Task<bool> SettleAsync(long asOfMs, TimeSpan writeAllowance, TimeSpan limit, CancellationToken stop)
+    {
+        var allowanceMs = (long)writeAllowance.TotalMilliseconds;
+        var deadline = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + (long)limit.TotalMilliseconds;
+        while (Volatile.Read(ref _completeThroughMs) < asOfMs)
+        {
+            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            if (now >= deadline)
+                return false;
+            // A little past the command's own moment, so that one look at Kafka settles the commands right behind it too.
+            var wait = asOfMs + allowanceMs + SettleBatchMs - now;
+            if (wait > 0)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(wait), stop).ConfigureAwait(false);
+                continue;
+            }
+            if (_follower?.EndsNow(TimeSpan.FromSeconds(2)) is not { } ends)
+            {
+                await Task.Delay(100, stop).ConfigureAwait(false);
+                continue;
+            }
+            while (!_follower.HasRead(ends) && DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() < deadline)
+                await Task.Delay(5, stop).ConfigureAwait(false);
+            if (_follower.HasRead(ends))
+                InterlockedMax(ref _completeThroughMs, now - allowanceMs);
+        }
+        return true;
+    }
+
+    private const long SettleBatchMs = 20;
+
+    private static void InterlockedMax(ref long target, long value)
+    {
+        var current = Volatile.Read(ref target);
+        while (value > current)
+        {
+            var seen = Interlocked.CompareExchange(ref target, value, current);
+            if (seen == current)
+                return;
+            current = seen;
+        }
+    }
 
     /// <summary>This instance, and every other one whose heartbeat in iot.presence is recent enough.</summary>
     public IReadOnlyList<string> LiveInstances(long nowMs) =>
@@ -111,18 +173,21 @@ public sealed class PresenceView(KafkaClientFactory kafka, IOptions<KafkaTopics>
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var follower = new CompactedTopicFollower(kafka, topics.Value.Presence, "presence", logger);
+        var follower = _follower = new CompactedTopicFollower(kafka, topics.Value.Presence, "presence", logger);
         return Task.Factory.StartNew(() =>
         {
             follower.Run(Apply, () =>
             {
-                _ready = true;
+                CaughtUp();
                 return Status = $"following {topics.Value.Presence}";
             }, stoppingToken);
             if (!_ready)
                 Status = follower.Status;
         }, stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
+
+    /// <summary>The view has read iot.presence to the end it had when it started: routing can use it, and changes are kept from now on.</summary>
+    internal void CaughtUp() => _ready = true;
 
     internal void Apply(ConsumeResult<string?, byte[]?> result)
     {
@@ -142,18 +207,28 @@ public sealed class PresenceView(KafkaClientFactory kafka, IOptions<KafkaTopics>
             return;
         }
         DevicePresence? presence = null;
+        DevicePresence? previous;
         if (result.Message.Value is null)
         {
-            _devices.TryRemove(key, out _);
+            _devices.TryRemove(key, out previous);
         }
         else if ((presence = PresenceCodec.DecodeDevice(result.Message.Value)) is not null)
         {
+            _devices.TryGetValue(key, out previous);
             _devices[key] = presence;
         }
         else
         {
             logger.LogWarning("Presence record of {DeviceId} at {Offset} is unreadable; ignored", key, result.TopicPartitionOffset);
             return;
+        }
+        // Only changes read while following: commands are decided once the view caught up, and keeping the replay of
+        // a whole fleet's records would cost memory in proportion to the fleet.
+        if (_ready)
+        {
+            var nowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            var writtenMs = result.Message.Timestamp.Type == TimestampType.NotAvailable ? nowMs : result.Message.Timestamp.UnixTimestampMs;
+            _history.Changed(key, previous, presence, PresenceHistory.EventTimeOf(presence, writtenMs), nowMs);
         }
         try
         {

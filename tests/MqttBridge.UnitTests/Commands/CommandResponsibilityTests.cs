@@ -26,7 +26,7 @@ public sealed class CommandResponsibilityTests
         var view = View(Instance("b", startedMs: 500_000, readFrom: 10));
         Apply(view, Device("d1", "b", sinceMs: 600_000));
 
-        Assert.Equal("b", CommandResponsibility.Responsible("d1", Partition, 10, view, null, false, Now));
+        Assert.Equal("b", CommandResponsibility.Responsible("d1", Partition, 10, view, null, false, Now, Now));
     }
 
     [Fact]
@@ -35,7 +35,7 @@ public sealed class CommandResponsibilityTests
         var view = View(Instance("b", startedMs: 500_000, readFrom: 10));
         Apply(view, Device("d1", "b", sinceMs: 600_000));
 
-        Assert.Equal("a", CommandResponsibility.Responsible("d1", Partition, 9, view, null, false, Now));
+        Assert.Equal("a", CommandResponsibility.Responsible("d1", Partition, 9, view, null, false, Now, Now));
     }
 
     [Fact]
@@ -44,7 +44,7 @@ public sealed class CommandResponsibilityTests
         var view = View(Instance("b", startedMs: 500_000, readFrom: 10));
         Apply(view, Device("d1", "b", sinceMs: 400_000)); // connected to the run that was killed
 
-        var owner = CommandResponsibility.Responsible("d1", Partition, 20, view, null, false, Now);
+        var owner = CommandResponsibility.Responsible("d1", Partition, 20, view, null, false, Now, Now);
 
         Assert.Equal(view.OwnerOf("d1", Now, _ => true), owner); // as for a device nobody holds
     }
@@ -57,8 +57,8 @@ public sealed class CommandResponsibilityTests
         var ownedByB = Enumerable.Range(0, 200).Select(i => $"d{i}").Where(d => view.OwnerOf(d, Now, _ => true) == "b").ToList();
         Assert.NotEmpty(ownedByB);
 
-        Assert.All(ownedByB, d => Assert.Equal("a", CommandResponsibility.Responsible(d, Partition, 9, view, null, false, Now)));
-        Assert.All(ownedByB, d => Assert.Equal("b", CommandResponsibility.Responsible(d, Partition, 10, view, null, false, Now)));
+        Assert.All(ownedByB, d => Assert.Equal("a", CommandResponsibility.Responsible(d, Partition, 9, view, null, false, Now, Now)));
+        Assert.All(ownedByB, d => Assert.Equal("b", CommandResponsibility.Responsible(d, Partition, 10, view, null, false, Now, Now)));
     }
 
     [Fact]
@@ -69,7 +69,7 @@ public sealed class CommandResponsibilityTests
         var view = View(new InstancePresence("b", Now - 100, 1_000, StartedMs: 500_000));
         Apply(view, Device("d1", "b", sinceMs: 600_000));
 
-        Assert.Equal("b", CommandResponsibility.Responsible("d1", Partition, 1_000, view, null, false, Now));
+        Assert.Equal("b", CommandResponsibility.Responsible("d1", Partition, 1_000, view, null, false, Now, Now));
     }
 
     [Fact]
@@ -78,7 +78,7 @@ public sealed class CommandResponsibilityTests
         var view = View(new InstancePresence("b", Now - 100, 1_000, ReadTo: new Dictionary<int, long> { [Partition] = 10 }));
         Apply(view, Device("d1", "b", sinceMs: 600_000));
 
-        Assert.Equal("b", CommandResponsibility.Responsible("d1", Partition, 5, view, null, false, Now));
+        Assert.Equal("b", CommandResponsibility.Responsible("d1", Partition, 5, view, null, false, Now, Now));
     }
 
     [Fact]
@@ -119,6 +119,54 @@ public sealed class CommandResponsibilityTests
 
         Assert.Equal(9, catchUp.ReadTo![0]);
         Assert.True(view.ReadByAnotherRun(0, 8));
+    }
+
+    [Fact]
+    public void A_device_taken_over_just_before_the_command_was_written_is_left_to_the_new_holder_by_the_one_with_its_old_connection()
+    {
+        var view = View(Instance("b", startedMs: 500_000, readFrom: 10));
+        view.CaughtUp();
+        Apply(view, Device("d1", "a", sinceMs: 600_000));
+        Apply(view, Device("d1", "b", sinceMs: Now - 50));
+
+        // Instance a still has the old connection (accepted at 600,000) when it decides, after the settle.
+        Assert.Equal("b", CommandResponsibility.Responsible("d1", Partition, 10, view, 600_000, false, Now, Now + 600));
+    }
+
+    [Fact]
+    public void A_connection_accepted_after_the_command_was_written_does_not_hold_the_device_for_it()
+    {
+        var view = View(Instance("b", startedMs: 500_000, readFrom: 10));
+        view.CaughtUp();
+        Apply(view, Device("d1", "b", sinceMs: 600_000));
+        Apply(view, Device("d1", "a", sinceMs: Now + 100));
+
+        // Taken over by this instance after the command: b, which held it when the command was written, answers.
+        Assert.Equal("b", CommandResponsibility.Responsible("d1", Partition, 10, view, Now + 100, false, Now, Now + 600));
+    }
+
+    [Fact]
+    public void A_device_that_connected_only_after_the_command_was_written_is_answered_for_by_its_owner_by_hash()
+    {
+        var view = View(Instance("b", startedMs: 500_000, readFrom: 10));
+        view.CaughtUp();
+        var devices = Enumerable.Range(0, 20).Select(i => $"d{i}").ToList();
+        foreach (var device in devices)
+            Apply(view, Device(device, "b", sinceMs: Now + 100));
+
+        foreach (var device in devices)
+            Assert.Equal(view.OwnerOf(device, Now + 600, _ => true),
+                CommandResponsibility.Responsible(device, Partition, 10, view, null, false, Now, Now + 600));
+        Assert.Contains(devices, d => view.OwnerOf(d, Now + 600, _ => true) == "a");
+    }
+
+    [Fact]
+    public void Without_the_history_of_a_change_the_current_record_decides()
+    {
+        var view = View(Instance("b", startedMs: 500_000, readFrom: 10));
+        Apply(view, Device("d1", "b", sinceMs: Now + 100)); // read while catching up: no history kept
+
+        Assert.Equal("b", CommandResponsibility.Responsible("d1", Partition, 10, view, null, false, Now, Now + 600));
     }
 
     private static InstancePresence Instance(string id, long startedMs, long readFrom) =>
