@@ -85,6 +85,7 @@ public static class Extensions
         services.AddSingleton<DurableSessions>();
         services.AddHostedService(sp => sp.GetRequiredService<DurableSessions>());
         services.AddSingleton<DurableSessionKeeper>();
+        services.AddSingleton<LateQueuedCommands>();
         services.AddSingleton<BridgeEndpoints>();
         services.AddSingleton<BridgeServer>();
         services.AddHostedService(sp => sp.GetRequiredService<BridgeServer>());

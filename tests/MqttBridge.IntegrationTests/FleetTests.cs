@@ -150,6 +150,49 @@ public sealed class FleetTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_command_for_a_device_that_resumes_its_session_at_the_other_instance_a_moment_later_reaches_it_there_once()
+    {
+        // Away from instance one with a session when the command is written, so instance one answers for it and
+        // queues it in the stored session; the device is back at instance two by then, which delivers it.
+        var device = await AddDeviceToBothAsync();
+        var first = await DeviceClients.ConnectOrThrowAsync(Persistent(_one, device));
+        await first.SubscribeAsync($"devices/{device.DeviceId}/commands", MqttQualityOfServiceLevel.AtLeastOnce);
+        await first.DisconnectAsync();
+        first.Dispose();
+        var oneId = InstanceOf(_one);
+        foreach (var bridge in new[] { _one, _two })
+        {
+            var view = bridge.Services.GetRequiredService<PresenceView>();
+            await Eventually.HoldsAsync(() => view.TryGet(device.DeviceId, out var p) && p.Instance == oneId && !p.Connected,
+                TimeSpan.FromSeconds(20), $"{InstanceOf(bridge)} sees {device.DeviceId} away from {oneId} with a session");
+        }
+
+        var received = new List<string>();
+        using var again = new MqttClientFactory().CreateMqttClient();
+        again.ApplicationMessageReceivedAsync += e =>
+        {
+            lock (received)
+                received.Add(e.ApplicationMessage.ConvertPayloadToString());
+            return Task.CompletedTask;
+        };
+        var commandId = Guid.NewGuid().ToString("N");
+        await FleetCommands.SendAsync(_one, device.DeviceId, commandId);
+        var connack = await again.ConnectAsync(Persistent(_two, device));
+        Assert.True(connack.IsSessionPresent, "the session is resumed at instance two");
+
+        Assert.Equal(InstanceOf(_two), (await FleetCommands.WaitForAsync(_one, commandId, "delivered")).Instance);
+        await Eventually.HoldsAsync(() => { lock (received) return received.Count >= 1; }, TimeSpan.FromSeconds(10), "the command arrives");
+        // A later command to the device (connected at two): once it is delivered, every instance read past the first.
+        var later = Guid.NewGuid().ToString("N");
+        await FleetCommands.SendAsync(_one, device.DeviceId, later);
+        await FleetCommands.WaitForAsync(_one, later, "delivered");
+        var outcomes = await FleetCommands.AllAsync(_one, commandId);
+        Assert.Equal(["delivered", "sent"], outcomes.Select(o => o.Outcome).Order(StringComparer.Ordinal));
+        lock (received)
+            Assert.Equal([commandId, later], received);
+    }
+
+    [Fact]
     public async Task A_new_instance_records_nothing_for_commands_written_before_it_started()
     {
         var device = await AddDeviceToBothAsync();

@@ -41,6 +41,7 @@ public sealed class CommandDispatcher(
     Presence.PresenceView presence,
     DurableSessionKeeper sessions,
     DurableSessions storedSessions,
+    LateQueuedCommands lateQueued,
     IOptions<CommandsOptions> options,
     CommandReadPositions readPositions,
     ILogger<CommandDispatcher> logger) : BackgroundService
@@ -65,6 +66,7 @@ public sealed class CommandDispatcher(
         while (!producer.IsReady || !registry.IsReady || !presence.IsReady || !storedSessions.IsReady)
             await Task.Delay(100, stoppingToken).ConfigureAwait(false);
         bridgeServer.Server.ClientAcknowledgedPublishPacketAsync += OnAcknowledged;
+        storedSessions.SessionRead += OnSessionRead;
         await Task.Factory.StartNew(() => ConsumeLoop(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default)
             .Unwrap().ConfigureAwait(false);
     }
@@ -197,6 +199,38 @@ public sealed class CommandDispatcher(
             : kafkaTimestamp.Type != TimestampType.NotAvailable ? kafkaTimestamp.UnixTimestampMs
             : DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         return created + (long)defaultExpiry.TotalMilliseconds;
+    }
+
+    /// <summary>
+    /// Another instance queued commands in the stored session of a device that is connected here with a persistent
+    /// session (<see cref="LateQueuedCommands"/>): delivered now, and the stored queue emptied.
+    /// </summary>
+    private void OnSessionRead(string deviceId, DurableSession session)
+    {
+        if (session.Queued.Count == 0 || !connected.TryGet(deviceId, out var connection) || !connection.PresencePersistent)
+            return;
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var late = lateQueued.Take(deviceId, session, now);
+        if (late.Count == 0)
+            return;
+        storedSessions.Save(deviceId, session with { Instance = presence.Self, DisconnectedAtMs = null, Queued = [] });
+        logger.LogInformation("Delivering {Count} commands queued in the stored session of {DeviceId} after it connected here", late.Count, deviceId);
+        _ = DeliverLateAsync(deviceId, late, now);
+    }
+
+    private async Task DeliverLateAsync(string deviceId, IReadOnlyList<QueuedCommand> late, long nowMs)
+    {
+        try
+        {
+            foreach (var queued in late)
+                await bridgeServer.Server.InjectApplicationMessage(new InjectedMqttApplicationMessage(
+                    CommandMessages.Build(deviceId, queued.CommandId, queued.Payload, queued.Qos, queued.ContentType, queued.ExpiresAtMs, nowMs)))
+                    .ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Delivering commands queued late for {DeviceId} failed", deviceId);
+        }
     }
 
     private async Task<bool> HasSessionAsync(string deviceId)

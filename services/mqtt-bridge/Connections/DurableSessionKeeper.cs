@@ -14,7 +14,7 @@ namespace Pipeline.MqttBridge.Connections;
 /// from there: session present in CONNACK, its subscriptions, and the queued commands that have not expired.
 /// MQTTnet's in-memory session still serves a device that comes back to the same instance.
 /// </summary>
-public sealed class DurableSessionKeeper(DurableSessions sessions, PresenceView presence, ILogger<DurableSessionKeeper> logger)
+public sealed class DurableSessionKeeper(DurableSessions sessions, PresenceView presence, LateQueuedCommands late, ILogger<DurableSessionKeeper> logger)
 {
     /// <summary>
     /// An accepted CONNECT. Returns the stored session the bridge must restore (null: none to resume, or MQTTnet
@@ -31,6 +31,7 @@ public sealed class DurableSessionKeeper(DurableSessions sessions, PresenceView 
             return null;
         }
         // The queue is handed over now, by MQTTnet (its own copy) or by RestoreAsync.
+        late.HandedOver(deviceId, stored.Queued.Select(q => q.CommandId), now);
         sessions.Save(deviceId, stored with { Instance = presence.Self, ExpirySeconds = (uint)expiry.TotalSeconds, DisconnectedAtMs = null, Queued = [] });
         return sessionInMemory ? null : stored;
     }

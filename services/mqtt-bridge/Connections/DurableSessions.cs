@@ -24,6 +24,9 @@ public sealed class DurableSessions(BridgeProducer producer, KafkaClientFactory 
 
     public string Status { get; private set; } = "not started";
 
+    /// <summary>A session record read from iot.sessions once caught up (any instance's, this one's echoes too).</summary>
+    public event Action<string, DurableSession>? SessionRead;
+
     public bool TryGet(string deviceId, out DurableSession session) => _sessions.TryGetValue(deviceId, out session!);
 
     public void Save(string deviceId, DurableSession session)
@@ -50,7 +53,11 @@ public sealed class DurableSessions(BridgeProducer producer, KafkaClientFactory 
                 if (result.Message.Value is null)
                     _sessions.TryRemove(deviceId, out _);
                 else if (DurableSession.Decode(result.Message.Value) is { } session)
+                {
                     _sessions[deviceId] = session;
+                    if (_ready)
+                        Notify(deviceId, session);
+                }
                 else
                     logger.LogWarning("Session of {DeviceId} at {Offset} is unreadable; ignored", deviceId, result.TopicPartitionOffset);
             }, () =>
@@ -61,6 +68,18 @@ public sealed class DurableSessions(BridgeProducer producer, KafkaClientFactory 
             if (!_ready)
                 Status = follower.Status;
         }, stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    }
+
+    private void Notify(string deviceId, DurableSession session)
+    {
+        try
+        {
+            SessionRead?.Invoke(deviceId, session);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Acting on the stored session of {DeviceId} failed", deviceId);
+        }
     }
 
     private void Write(string deviceId, byte[]? value)
