@@ -223,10 +223,11 @@ public sealed class PresenceView(KafkaClientFactory kafka, IOptions<KafkaTopics>
             return;
         }
         // Only changes read while following: commands are decided once the view caught up, and keeping the replay of
-        // a whole fleet's records would cost memory in proportion to the fleet.
-        if (_ready)
+        // a whole fleet's records would cost memory in proportion to the fleet. Only while other instances are live:
+        // an instance alone decides on its own connections (and a fleet's reconnect storm costs it nothing here).
+        var nowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        if (_ready && OthersLive(nowMs))
         {
-            var nowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             var writtenMs = result.Message.Timestamp.Type == TimestampType.NotAvailable ? nowMs : result.Message.Timestamp.UnixTimestampMs;
             _history.Changed(key, previous, presence, PresenceHistory.EventTimeOf(presence, writtenMs), nowMs);
         }

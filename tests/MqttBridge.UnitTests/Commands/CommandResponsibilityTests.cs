@@ -124,7 +124,7 @@ public sealed class CommandResponsibilityTests
     [Fact]
     public void A_device_taken_over_just_before_the_command_was_written_is_left_to_the_new_holder_by_the_one_with_its_old_connection()
     {
-        var view = View(Instance("b", startedMs: 500_000, readFrom: 10));
+        var view = View(Instance("b", startedMs: 500_000, readFrom: 10) with { AliveMs = RealNow });
         view.CaughtUp();
         Apply(view, Device("d1", "a", sinceMs: 600_000));
         Apply(view, Device("d1", "b", sinceMs: Now - 50));
@@ -136,7 +136,7 @@ public sealed class CommandResponsibilityTests
     [Fact]
     public void A_connection_accepted_after_the_command_was_written_does_not_hold_the_device_for_it()
     {
-        var view = View(Instance("b", startedMs: 500_000, readFrom: 10));
+        var view = View(Instance("b", startedMs: 500_000, readFrom: 10) with { AliveMs = RealNow });
         view.CaughtUp();
         Apply(view, Device("d1", "b", sinceMs: 600_000));
         Apply(view, Device("d1", "a", sinceMs: Now + 100));
@@ -148,7 +148,7 @@ public sealed class CommandResponsibilityTests
     [Fact]
     public void A_device_that_connected_only_after_the_command_was_written_is_answered_for_by_its_owner_by_hash()
     {
-        var view = View(Instance("b", startedMs: 500_000, readFrom: 10));
+        var view = View(Instance("b", startedMs: 500_000, readFrom: 10) with { AliveMs = RealNow });
         view.CaughtUp();
         var devices = Enumerable.Range(0, 20).Select(i => $"d{i}").ToList();
         foreach (var device in devices)
@@ -168,6 +168,9 @@ public sealed class CommandResponsibilityTests
 
         Assert.Equal("b", CommandResponsibility.Responsible("d1", Partition, 10, view, null, false, Now, Now + 600));
     }
+
+    // The view keeps a device's changes only while another instance is live by the clock.
+    private static long RealNow => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
     private static InstancePresence Instance(string id, long startedMs, long readFrom) =>
         new(id, Now - 100, 1_000, ReadTo: new Dictionary<int, long> { [Partition] = readFrom }, StartedMs: startedMs,
