@@ -155,17 +155,7 @@ public sealed class FleetTests : IAsyncLifetime
         // Away from instance one with a session when the command is written, so instance one answers for it and
         // queues it in the stored session; the device is back at instance two by then, which delivers it.
         var device = await AddDeviceToBothAsync();
-        var first = await DeviceClients.ConnectOrThrowAsync(Persistent(_one, device));
-        await first.SubscribeAsync($"devices/{device.DeviceId}/commands", MqttQualityOfServiceLevel.AtLeastOnce);
-        await first.DisconnectAsync();
-        first.Dispose();
-        var oneId = InstanceOf(_one);
-        foreach (var bridge in new[] { _one, _two })
-        {
-            var view = bridge.Services.GetRequiredService<PresenceView>();
-            await Eventually.HoldsAsync(() => view.TryGet(device.DeviceId, out var p) && p.Instance == oneId && !p.Connected,
-                TimeSpan.FromSeconds(20), $"{InstanceOf(bridge)} sees {device.DeviceId} away from {oneId} with a session");
-        }
+        await LeaveWithSessionAsync(_one, device);
 
         var received = new List<string>();
         using var again = new MqttClientFactory().CreateMqttClient();
@@ -225,17 +215,8 @@ public sealed class FleetTests : IAsyncLifetime
         try
         {
             await three.WaitForDeviceAsync(device.DeviceId);
-            var first = await DeviceClients.ConnectOrThrowAsync(Persistent(three, device));
-            await first.SubscribeAsync($"devices/{device.DeviceId}/commands", MqttQualityOfServiceLevel.AtLeastOnce);
-            await first.DisconnectAsync();
-            first.Dispose();
+            await LeaveWithSessionAsync(three, device);
             var threeId = InstanceOf(three);
-            foreach (var bridge in new[] { _one, _two })
-            {
-                var view = bridge.Services.GetRequiredService<PresenceView>();
-                await Eventually.HoldsAsync(() => view.TryGet(device.DeviceId, out var p) && p.Instance == threeId && !p.Connected && p.Persistent,
-                    TimeSpan.FromSeconds(20), $"{InstanceOf(bridge)} sees {device.DeviceId} away from {threeId} with a session");
-            }
 
             // Queued while its instance lives, then that instance goes, then another command is queued by the survivors.
             var before = Guid.NewGuid().ToString("N");
@@ -396,6 +377,22 @@ public sealed class FleetTests : IAsyncLifetime
                 $"{commandId}: {string.Join(", ", mine.Select(o => $"{o.Outcome} by {o.Instance}"))}");
             lock (received)
                 Assert.Equal([commandId], received);
+        }
+    }
+
+    /// <summary>The device subscribes at <paramref name="bridge"/> with a persistent session and leaves; instances one and two see it away there.</summary>
+    private async Task LeaveWithSessionAsync(TestBridge bridge, DeviceRegistry.DeviceAdded device)
+    {
+        var first = await DeviceClients.ConnectOrThrowAsync(Persistent(bridge, device));
+        await first.SubscribeAsync($"devices/{device.DeviceId}/commands", MqttQualityOfServiceLevel.AtLeastOnce);
+        await first.DisconnectAsync();
+        first.Dispose();
+        var holder = InstanceOf(bridge);
+        foreach (var reader in new[] { _one, _two })
+        {
+            var view = reader.Services.GetRequiredService<PresenceView>();
+            await Eventually.HoldsAsync(() => view.TryGet(device.DeviceId, out var p) && p.Instance == holder && !p.Connected && p.Persistent,
+                TimeSpan.FromSeconds(20), $"{InstanceOf(reader)} sees {device.DeviceId} away from {holder} with a session");
         }
     }
 

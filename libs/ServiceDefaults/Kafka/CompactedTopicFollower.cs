@@ -44,6 +44,42 @@ public sealed class CompactedTopicFollower(KafkaClientFactory kafka, string topi
     /// <summary>Whether this follower has read every partition up to these offsets.</summary>
     public bool HasRead(IReadOnlyDictionary<int, long> ends) => ends.All(e => _next.TryGetValue(e.Key, out var next) && next >= e.Value);
 
+    private long _readAllTakenBeforeMs = long.MinValue;
+
+    /// <summary>Whether <see cref="ReadAllTakenBeforeAsync"/> already got this far.</summary>
+    public bool HasReadAllTakenBefore(long timeMs) => Volatile.Read(ref _readAllTakenBeforeMs) >= timeMs;
+
+    /// <summary>
+    /// Waits until this follower has read every record Kafka had taken before <paramref name="timeMs"/>, a moment
+    /// that has passed: asks where each partition ends now and reads up to there. One look serves every caller whose
+    /// moment it covers, so a stream of callers costs a few looks per second. False when Kafka did not answer, or
+    /// the reading did not get there, within <paramref name="limit"/>.
+    /// </summary>
+    public async Task<bool> ReadAllTakenBeforeAsync(long timeMs, TimeSpan limit, CancellationToken stop)
+    {
+        if (HasReadAllTakenBefore(timeMs))
+            return true;
+        var deadline = DateTime.UtcNow + limit;
+        var askedAtMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        if (EndsNow(limit) is not { } ends)
+            return false;
+        while (!HasRead(ends))
+        {
+            if (DateTime.UtcNow >= deadline)
+                return false;
+            await Task.Delay(5, stop).ConfigureAwait(false);
+        }
+        var current = Volatile.Read(ref _readAllTakenBeforeMs);
+        while (askedAtMs > current)
+        {
+            var seen = Interlocked.CompareExchange(ref _readAllTakenBeforeMs, askedAtMs, current);
+            if (seen == current)
+                break;
+            current = seen;
+        }
+        return true;
+    }
+
     /// <summary>
     /// Follows the topic on the calling thread until <paramref name="stop"/> fires. <paramref name="onRecord"/> gets
     /// every record (tombstones too); <paramref name="onCaughtUp"/> is called once, when every partition reached the

@@ -149,7 +149,12 @@ public sealed class CommandDispatcher(
         if (!connected.TryGet(deviceId, out _))
         {
             // Away with a persistent session: queued in iot.sessions, so it survives this instance and follows the
-            // device to whichever instance it resumes at; and in MQTTnet's own session when it is kept here.
+            // device to whichever instance it resumes at; and in MQTTnet's own session when it is kept here. With other
+            // instances live, the session's last writes may be another instance's (it queued a command just before it
+            // stopped): read them first, so that this change keeps them.
+            if (qos == 1 && presence.OthersLive(now) && !await storedSessions.CatchUpAsync(SettleLimit, _stopping).ConfigureAwait(false))
+                logger.LogWarning("Queuing the command for {DeviceId} without knowing that every write of its stored session was read: Kafka did not answer within {Limit}",
+                    deviceId, SettleLimit);
             var stored = qos == 1 && sessions.Queue(deviceId, new QueuedCommand(command.CommandId, payload, qos, contentType, expires));
             if (!stored && !hasSession)
             {

@@ -19,6 +19,7 @@ public sealed class DurableSessions(BridgeProducer producer, KafkaClientFactory 
 {
     private readonly ConcurrentDictionary<string, DurableSession> _sessions = new(StringComparer.Ordinal);
     private volatile bool _ready;
+    private CompactedTopicFollower? _follower;
 
     public bool IsReady => _ready;
 
@@ -28,6 +29,14 @@ public sealed class DurableSessions(BridgeProducer producer, KafkaClientFactory 
     public event Action<string, DurableSession>? SessionRead;
 
     public bool TryGet(string deviceId, out DurableSession session) => _sessions.TryGetValue(deviceId, out session!);
+
+    /// <summary>
+    /// Reads iot.sessions up to where it ends now, so that a change made next starts from every session write Kafka
+    /// had taken by this moment: another instance's, made just before it stopped or handed the device over. False
+    /// when Kafka did not let it say so within <paramref name="limit"/>.
+    /// </summary>
+    public Task<bool> CatchUpAsync(TimeSpan limit, CancellationToken stop) =>
+        _follower?.ReadAllTakenBeforeAsync(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), limit, stop) ?? Task.FromResult(false);
 
     public void Save(string deviceId, DurableSession session)
     {
@@ -43,7 +52,7 @@ public sealed class DurableSessions(BridgeProducer producer, KafkaClientFactory 
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var follower = new CompactedTopicFollower(kafka, topics.Value.Sessions, "sessions", logger);
+        var follower = _follower = new CompactedTopicFollower(kafka, topics.Value.Sessions, "sessions", logger);
         return Task.Factory.StartNew(() =>
         {
             follower.Run(result =>

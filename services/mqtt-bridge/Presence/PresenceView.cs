@@ -23,7 +23,6 @@ public sealed class PresenceView(KafkaClientFactory kafka, IOptions<KafkaTopics>
     private CompactedTopicFollower? _follower;
     private volatile InstancePresence? _earlierRun;
     private volatile bool _ready;
-    private long _completeThroughMs = long.MinValue;
 
     public string Self { get; } = bridge.Value.InstanceId;
 
@@ -57,46 +56,19 @@ public sealed class PresenceView(KafkaClientFactory kafka, IOptions<KafkaTopics>
     /// </summary>
     public async Task<bool> SettleAsync(long asOfMs, TimeSpan writeAllowance, TimeSpan limit, CancellationToken stop)
     {
-        var allowanceMs = (long)writeAllowance.TotalMilliseconds;
-        var deadline = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + (long)limit.TotalMilliseconds;
-        while (Volatile.Read(ref _completeThroughMs) < asOfMs)
-        {
-            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            if (now >= deadline)
-                return false;
-            // A little past the command's own moment, so that one look at Kafka settles the commands right behind it too.
-            var wait = asOfMs + allowanceMs + SettleBatchMs - now;
-            if (wait > 0)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(wait), stop).ConfigureAwait(false);
-                continue;
-            }
-            if (_follower?.EndsNow(TimeSpan.FromSeconds(2)) is not { } ends)
-            {
-                await Task.Delay(100, stop).ConfigureAwait(false);
-                continue;
-            }
-            while (!_follower.HasRead(ends) && DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() < deadline)
-                await Task.Delay(5, stop).ConfigureAwait(false);
-            if (_follower.HasRead(ends))
-                InterlockedMax(ref _completeThroughMs, now - allowanceMs);
-        }
-        return true;
+        if (_follower is not { } follower)
+            return false;
+        var takenBy = asOfMs + (long)writeAllowance.TotalMilliseconds;
+        if (follower.HasReadAllTakenBefore(takenBy))
+            return true;
+        // A little past that moment, so that one look at Kafka settles the commands written right after this one too.
+        var wait = takenBy + SettleBatchMs - DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        if (wait > 0)
+            await Task.Delay(TimeSpan.FromMilliseconds(wait), stop).ConfigureAwait(false);
+        return await follower.ReadAllTakenBeforeAsync(takenBy, limit, stop).ConfigureAwait(false);
     }
 
     private const long SettleBatchMs = 20;
-
-    private static void InterlockedMax(ref long target, long value)
-    {
-        var current = Volatile.Read(ref target);
-        while (value > current)
-        {
-            var seen = Interlocked.CompareExchange(ref target, value, current);
-            if (seen == current)
-                return;
-            current = seen;
-        }
-    }
 
     /// <summary>This instance, and every other one whose heartbeat in iot.presence is recent enough.</summary>
     public IReadOnlyList<string> LiveInstances(long nowMs) =>
