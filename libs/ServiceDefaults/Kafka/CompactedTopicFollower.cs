@@ -28,12 +28,14 @@ public sealed class CompactedTopicFollower(KafkaClientFactory kafka, string topi
     /// </summary>
     public IReadOnlyDictionary<int, long>? EndsNow(TimeSpan timeout)
     {
-        if (_consumer is not { } consumer || _next.IsEmpty)
+        if (_consumer is null || _next.IsEmpty)
             return null;
         try
         {
-            // librdkafka answers this on its own broker threads: safe beside the follower thread's Consume.
-            return _next.Keys.ToDictionary(p => p, p => consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), timeout).High.Value);
+            // Asked on a client of its own: a broker answers one request per connection at a time, so asking on the
+            // follower's connection would wait behind its long-polling fetch, and hold up the fetch after it.
+            var ends = EndsClient();
+            return _next.Keys.ToDictionary(p => p, p => ends.QueryWatermarkOffsets(new TopicPartition(topic, p), timeout).High.Value);
         }
         catch (Exception e) when (e is KafkaException or ObjectDisposedException)
         {
@@ -45,8 +47,16 @@ public sealed class CompactedTopicFollower(KafkaClientFactory kafka, string topi
     public bool HasRead(IReadOnlyDictionary<int, long> ends) => ends.All(e => _next.TryGetValue(e.Key, out var next) && next >= e.Value);
 
     private long _readAllTakenBeforeMs = long.MinValue;
+    private readonly object _endsLock = new();
+    private IConsumer<Ignore, Ignore>? _endsClient;
 
-    /// <summary>Whether <see cref="ReadAllTakenBeforeAsync"/> already got this far.</summary>
+    private IConsumer<Ignore, Ignore> EndsClient()
+    {
+        lock (_endsLock)
+            return _endsClient ??= kafka.CreateConsumer<Ignore, Ignore>(kafka.ReaderConfig(role + "-ends"));
+    }
+
+    /// <summary>Whether <see cref="ReadAllTakenBefore"/> already got this far.</summary>
     public bool HasReadAllTakenBefore(long timeMs) => Volatile.Read(ref _readAllTakenBeforeMs) >= timeMs;
 
     /// <summary>
@@ -55,7 +65,8 @@ public sealed class CompactedTopicFollower(KafkaClientFactory kafka, string topi
     /// moment it covers, so a stream of callers costs a few looks per second. False when Kafka did not answer, or
     /// the reading did not get there, within <paramref name="limit"/>.
     /// </summary>
-    public async Task<bool> ReadAllTakenBeforeAsync(long timeMs, TimeSpan limit, CancellationToken stop)
+    /// <remarks>Blocks the calling thread (a reader's own, which waits for this anyway), never a thread-pool one.</remarks>
+    public bool ReadAllTakenBefore(long timeMs, TimeSpan limit, CancellationToken stop)
     {
         if (HasReadAllTakenBefore(timeMs))
             return true;
@@ -67,7 +78,8 @@ public sealed class CompactedTopicFollower(KafkaClientFactory kafka, string topi
         {
             if (DateTime.UtcNow >= deadline)
                 return false;
-            await Task.Delay(5, stop).ConfigureAwait(false);
+            if (stop.WaitHandle.WaitOne(5))
+                stop.ThrowIfCancellationRequested();
         }
         var current = Volatile.Read(ref _readAllTakenBeforeMs);
         while (askedAtMs > current)
@@ -138,6 +150,11 @@ public sealed class CompactedTopicFollower(KafkaClientFactory kafka, string topi
         {
             _consumer = null;
             consumer.Close();
+            lock (_endsLock)
+            {
+                _endsClient?.Dispose();
+                _endsClient = null;
+            }
         }
     }
 

@@ -118,7 +118,7 @@ public sealed class CommandDispatcher(
             return; // answered by the run that read it (or it left it to one that did)
         var writtenMs = result.Message.Timestamp.Type == TimestampType.NotAvailable ? now : result.Message.Timestamp.UnixTimestampMs;
         if (!catchUp)
-            now = await SettleAsync(deviceId, writtenMs, now).ConfigureAwait(false);
+            now = Settle(deviceId, writtenMs, now);
         var connection = connected.TryGet(deviceId, out var c) ? c : null;
         var hasSession = connection is null && await HasSessionAsync(deviceId).ConfigureAwait(false);
         var responsible = catchUp
@@ -152,7 +152,7 @@ public sealed class CommandDispatcher(
             // device to whichever instance it resumes at; and in MQTTnet's own session when it is kept here. With other
             // instances live, the session's last writes may be another instance's (it queued a command just before it
             // stopped): read them first, so that this change keeps them.
-            if (qos == 1 && presence.OthersLive(now) && !await storedSessions.CatchUpAsync(SettleLimit, _stopping).ConfigureAwait(false))
+            if (qos == 1 && presence.OthersLive(now) && !storedSessions.CatchUp(SettleLimit, _stopping))
                 logger.LogWarning("Queuing the command for {DeviceId} without knowing that every write of its stored session was read: Kafka did not answer within {Limit}",
                     deviceId, SettleLimit);
             var stored = qos == 1 && sessions.Queue(deviceId, new QueuedCommand(command.CommandId, payload, qos, contentType, expires));
@@ -175,15 +175,17 @@ public sealed class CommandDispatcher(
 
     /// <summary>
     /// With other instances live, waits until this one has read every presence record written before the command
-    /// (<see cref="CommandsOptions.PresenceSettle"/>), so that all of them decide on the same holder.
+    /// (<see cref="CommandsOptions.PresenceSettle"/>), so that all of them decide on the same holder. It blocks the
+    /// command reader's own thread, which waits for this command anyway: awaiting would move the reader, which blocks
+    /// in Kafka's consume, onto the shared thread pool, and a starved pool delays the heartbeats the others count on.
     /// </summary>
     /// <returns>The time after the wait.</returns>
-    private async Task<long> SettleAsync(string deviceId, long writtenMs, long nowMs)
+    private long Settle(string deviceId, long writtenMs, long nowMs)
     {
         var settle = options.Value.PresenceSettle;
         if (settle <= TimeSpan.Zero || !presence.OthersLive(nowMs))
             return nowMs;
-        if (!await presence.SettleAsync(writtenMs, settle, SettleLimit, _stopping).ConfigureAwait(false))
+        if (!presence.Settle(writtenMs, settle, SettleLimit, _stopping))
         {
             BridgeMetrics.Commands.WithLabels("unsettled").Inc();
             logger.LogWarning("Deciding the command for {DeviceId} without knowing that every presence record before it was read: Kafka did not answer within {Limit}",

@@ -35,8 +35,8 @@ public sealed class DurableSessions(BridgeProducer producer, KafkaClientFactory 
     /// had taken by this moment: another instance's, made just before it stopped or handed the device over. False
     /// when Kafka did not let it say so within <paramref name="limit"/>.
     /// </summary>
-    public Task<bool> CatchUpAsync(TimeSpan limit, CancellationToken stop) =>
-        _follower?.ReadAllTakenBeforeAsync(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), limit, stop) ?? Task.FromResult(false);
+    public bool CatchUp(TimeSpan limit, CancellationToken stop) =>
+        _follower?.ReadAllTakenBefore(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), limit, stop) ?? false;
 
     public void Save(string deviceId, DurableSession session)
     {

@@ -40,7 +40,7 @@ public sealed class PresenceView(KafkaClientFactory kafka, IOptions<KafkaTopics>
 
     /// <summary>
     /// The device's record in force at <paramref name="asOfMs"/> (null: nobody held it then), as far as this view has
-    /// read: after <see cref="SettleAsync"/> for that time, every instance gets the same answer.
+    /// read: after <see cref="Settle"/> for that time, every instance gets the same answer.
     /// </summary>
     public DevicePresence? AsOf(string deviceId, long asOfMs) =>
         _history.TryGetAsOf(deviceId, asOfMs, out var then) ? then : _devices.TryGetValue(deviceId, out var now) ? now : null;
@@ -54,7 +54,7 @@ public sealed class PresenceView(KafkaClientFactory kafka, IOptions<KafkaTopics>
     /// this view has read iot.presence up to where it ended at that moment. False when Kafka did not let it say so
     /// within <paramref name="limit"/>; the caller then decides on what it has.
     /// </summary>
-    public async Task<bool> SettleAsync(long asOfMs, TimeSpan writeAllowance, TimeSpan limit, CancellationToken stop)
+    public bool Settle(long asOfMs, TimeSpan writeAllowance, TimeSpan limit, CancellationToken stop)
     {
         if (_follower is not { } follower)
             return false;
@@ -63,12 +63,12 @@ public sealed class PresenceView(KafkaClientFactory kafka, IOptions<KafkaTopics>
             return true;
         // A little past that moment, so that one look at Kafka settles the commands written right after this one too.
         var wait = takenBy + SettleBatchMs - DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        if (wait > 0)
-            await Task.Delay(TimeSpan.FromMilliseconds(wait), stop).ConfigureAwait(false);
-        return await follower.ReadAllTakenBeforeAsync(takenBy, limit, stop).ConfigureAwait(false);
+        if (wait > 0 && stop.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(wait)))
+            stop.ThrowIfCancellationRequested();
+        return follower.ReadAllTakenBefore(takenBy, limit, stop);
     }
 
-    private const long SettleBatchMs = 20;
+    private const long SettleBatchMs = 100;
 
     /// <summary>This instance, and every other one whose heartbeat in iot.presence is recent enough.</summary>
     public IReadOnlyList<string> LiveInstances(long nowMs) =>
