@@ -28,14 +28,12 @@ public sealed class CompactedTopicFollower(KafkaClientFactory kafka, string topi
     /// </summary>
     public IReadOnlyDictionary<int, long>? EndsNow(TimeSpan timeout)
     {
-        if (_consumer is null || _next.IsEmpty)
+        if (_consumer is not { } consumer || _next.IsEmpty)
             return null;
         try
         {
-            // Asked on a client of its own: a broker answers one request per connection at a time, so asking on the
-            // follower's connection would wait behind its long-polling fetch, and hold up the fetch after it.
-            var ends = EndsClient();
-            return _next.Keys.ToDictionary(p => p, p => ends.QueryWatermarkOffsets(new TopicPartition(topic, p), timeout).High.Value);
+            // librdkafka answers this on its own broker threads: safe beside the follower thread's Consume.
+            return _next.Keys.ToDictionary(p => p, p => consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), timeout).High.Value);
         }
         catch (Exception e) when (e is KafkaException or ObjectDisposedException)
         {
@@ -47,14 +45,6 @@ public sealed class CompactedTopicFollower(KafkaClientFactory kafka, string topi
     public bool HasRead(IReadOnlyDictionary<int, long> ends) => ends.All(e => _next.TryGetValue(e.Key, out var next) && next >= e.Value);
 
     private long _readAllTakenBeforeMs = long.MinValue;
-    private readonly object _endsLock = new();
-    private IConsumer<Ignore, Ignore>? _endsClient;
-
-    private IConsumer<Ignore, Ignore> EndsClient()
-    {
-        lock (_endsLock)
-            return _endsClient ??= kafka.CreateConsumer<Ignore, Ignore>(kafka.ReaderConfig(role + "-ends"));
-    }
 
     /// <summary>Whether <see cref="ReadAllTakenBefore"/> already got this far.</summary>
     public bool HasReadAllTakenBefore(long timeMs) => Volatile.Read(ref _readAllTakenBeforeMs) >= timeMs;
@@ -150,11 +140,6 @@ public sealed class CompactedTopicFollower(KafkaClientFactory kafka, string topi
         {
             _consumer = null;
             consumer.Close();
-            lock (_endsLock)
-            {
-                _endsClient?.Dispose();
-                _endsClient = null;
-            }
         }
     }
 
