@@ -1,0 +1,19 @@
+using System.Runtime.CompilerServices;
+
+namespace Pipeline.MqttBridge.IntegrationTests.Support;
+
+/// <summary>
+/// The bridge process runs socket continuations on the socket engine's threads (services/mqtt-bridge/Program.cs).
+/// The bridges these tests host in-process do not run that Program, so the same switch is set here, before the
+/// first socket: the tests then check the receive path in the mode production runs it, where a blocking call on it
+/// would stall every connection of its engine.
+/// </summary>
+internal static class InlineSocketCompletions
+{
+    [ModuleInitializer]
+    internal static void RunInline()
+    {
+        if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
+            Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+    }
+}
