@@ -40,6 +40,18 @@ public sealed class KafkaOptions
     public int SessionTimeoutMs { get; set; } = 10_000;
 
     /// <summary>
+    /// How long every client waits for a broker to answer one request before it gives the connection up and
+    /// reconnects (librdkafka's socket.timeout.ms, default 60 s; Kafka's Java clients wait 30 s). A broker that
+    /// goes away without closing its connections (a network partition, a frozen VM, and the embedded mock cluster
+    /// after an outage) leaves requests unanswered: with 60 s, the pipeline stood still for up to 40 s after a
+    /// 20 s Kafka outage had ended, and each later request that met such a connection (the sink's committed
+    /// offsets) cost another 60 s. A failed request is retried (the producer is idempotent), so a shorter wait
+    /// costs nothing on a healthy broker, which answers in milliseconds.
+    /// </summary>
+    [Range(1000, 300000, ErrorMessage = "Kafka:SocketTimeoutMs must be between 1000 and 300000.")]
+    public int SocketTimeoutMs { get; set; } = 10_000;
+
+    /// <summary>
     /// Names the life of the cluster's logs: offsets remembered under one value are not applied under
     /// another. Empty for a real Kafka, whose logs persist. `./pipeline up` sets a new value at every run,
     /// because its embedded Kafka starts empty and hands out offset 0 again.

@@ -71,11 +71,27 @@ internal sealed class ResendingFleet
         catch (TimeoutException e)
         {
             var missing = _acknowledged.Keys.Except(await StoredAsync(pipeline)).Order().Take(30);
-            throw new TimeoutException($"{e.Message}\nMissing (first 30): {string.Join(", ", missing)}\nup's log (tail):\n{Tail(pipeline.Up.Stdout, 150)}", e);
+            throw new TimeoutException($"{e.Message}\n{await StageCountsAsync(pipeline)}\nMissing (first 30): {string.Join(", ", missing)}\n"
+                + $"up's log (tail):\n{Tail(pipeline.Up.Stdout, 150)}", e);
         }
         var stored = await StoredAsync(pipeline);
         Assert.Equal(stored.Count, stored.Distinct().Count());
         Assert.Empty(_acknowledged.Keys.Except(stored));
+    }
+
+    /// <summary>
+    /// Where the fleet's records are, per device: acknowledged, in the bridge's output topic, in the processor's
+    /// output topic, stored. A shortfall names the stage that holds them back (or lost them), read with kcat.
+    /// </summary>
+    private async Task<string> StageCountsAsync(RunningPipeline pipeline)
+    {
+        var raw = await pipeline.RecordsPerKeyAsync("iot.telemetry.raw");
+        var enriched = await pipeline.RecordsPerKeyAsync("iot.telemetry.enriched");
+        var stored = (await StoredAsync(pipeline)).GroupBy(r => r.Device).ToDictionary(g => g.Key, g => g.Count());
+        var lines = _acknowledged.Keys.GroupBy(k => k.Device).OrderBy(g => g.Key).Select(g =>
+            $"{g.Key}: acknowledged {g.Count()} (highest seq {g.Max(k => k.Seq)}), records in iot.telemetry.raw {raw.GetValueOrDefault(g.Key)}, "
+            + $"in iot.telemetry.enriched {enriched.GetValueOrDefault(g.Key)}, stored {stored.GetValueOrDefault(g.Key)}");
+        return "Per device (raw and enriched count resends too): " + string.Join("; ", lines);
     }
 
     private static async Task<List<(string Device, ulong Seq)>> StoredAsync(RunningPipeline pipeline) =>

@@ -89,6 +89,16 @@ public sealed class RunningPipeline : IAsyncDisposable
         }
     }
 
+    /// <summary>How many records each key has in a topic, read from the beginning with kcat (for failure reports).</summary>
+    public async Task<IReadOnlyDictionary<string, int>> RecordsPerKeyAsync(string topic)
+    {
+        var kafka = JsonDocument.Parse(File.ReadAllText(Home.EndpointsFile)).RootElement.GetProperty("kafka").GetString()!;
+        var (exit, stdout, stderr) = await Pipeline.Cli.IntegrationTests.ExternalTool.TryRunAsync("kcat", ["-C", "-b", kafka, "-t", topic, "-e", "-q", "-f", "%k\n"]);
+        if (exit != 0)
+            return new Dictionary<string, int> { [$"(kcat exited {exit}: {stderr.Trim()})"] = 0 };
+        return stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).GroupBy(k => k, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+    }
+
     public int MqttPort => int.Parse(Home.Environment["PIPELINE__Listeners__TcpPort"], CultureInfo.InvariantCulture);
 
     /// <summary>

@@ -20,6 +20,7 @@ public sealed class StreamSettingsTests
             {
                 BootstrapServers = "k1:9093", SecurityProtocol = SecurityProtocol.SaslSsl, SaslMechanism = KafkaSaslMechanism.ScramSha512,
                 SaslUsername = "processor", SaslPassword = Password, SslCaLocation = ca, ClientId = "rp-1", SessionTimeoutMs = 12_000,
+                SocketTimeoutMs = 15_000,
             }, "rules-processor");
             var config = StreamSettings.Create(new RulesOptions { ApplicationId = "rules-test" }, factory, Path.GetTempPath());
 
@@ -32,6 +33,7 @@ public sealed class StreamSettingsTests
                 Assert.Equal("processor", client.SaslUsername);
                 Assert.Equal(Password, client.SaslPassword);
                 Assert.Equal(ca, client.SslCaLocation);
+                Assert.Equal(15_000, client.SocketTimeoutMs);
             }
             Assert.Equal("rp-1.streams", config.ClientId);
             Assert.Equal(12_000, config.SessionTimeoutMs);

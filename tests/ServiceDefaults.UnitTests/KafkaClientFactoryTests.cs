@@ -87,6 +87,20 @@ public sealed class KafkaClientFactoryTests : IDisposable
     }
 
     [Fact]
+    public void Every_client_waits_Kafka_SocketTimeoutMs_for_an_answer_10_s_by_default_instead_of_librdkafkas_60()
+    {
+        var defaults = new KafkaClientFactory(new KafkaOptions(), "sink-writer");
+        Assert.Equal(10_000, defaults.ProducerConfig("p").SocketTimeoutMs);
+        var factory = new KafkaClientFactory(new KafkaOptions { SocketTimeoutMs = 25_000 }, "sink-writer");
+        Assert.Equal(25_000, factory.ProducerConfig("p").SocketTimeoutMs);
+        Assert.Equal(25_000, factory.GroupConsumerConfig("c", "g").SocketTimeoutMs);
+        Assert.Equal(25_000, factory.ReaderConfig("r").SocketTimeoutMs);
+        Assert.Equal(25_000, factory.GroupOffsetsConfig("o", "g").SocketTimeoutMs);
+        Assert.Equal(25_000, factory.AdminConfig("a").SocketTimeoutMs);
+        Assert.Equal(25_000, factory.CommonConfig("streams").SocketTimeoutMs);
+    }
+
+    [Fact]
     public void Only_group_members_get_Kafka_SessionTimeoutMs_and_the_callers_tuning_is_kept()
     {
         var factory = new KafkaClientFactory(new KafkaOptions { SessionTimeoutMs = 7000, ClientId = "bridge-a" }, "mqtt-bridge");

@@ -71,11 +71,13 @@ public sealed class KafkaOptionsValidationTests
             ["Kafka:SaslMechanism"] = "ScramSha256",
             ["Kafka:SaslPassword"] = Password,
             ["Kafka:SessionTimeoutMs"] = "100",
+            ["Kafka:SocketTimeoutMs"] = "10",
         }).Build();
         using var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddLogging()
             .AddKafkaClients("svc").BuildServiceProvider();
         var e = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<KafkaOptions>>().Value);
         Assert.Contains(e.Failures, f => f.Contains("Kafka:SessionTimeoutMs must be between 6000 and 300000.", StringComparison.Ordinal));
+        Assert.Contains(e.Failures, f => f.Contains("Kafka:SocketTimeoutMs must be between 1000 and 300000.", StringComparison.Ordinal));
         Assert.Contains(e.Failures, f => f.StartsWith("Kafka:SaslUsername is required", StringComparison.Ordinal));
         Assert.DoesNotContain(Password, e.Message);
     }

@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
+using Pipeline.ServiceDefaults.Kafka;
 
 namespace Pipeline.EmbeddedStack.Persistence;
 
@@ -10,11 +11,19 @@ namespace Pipeline.EmbeddedStack.Persistence;
 /// <remarks>
 /// Its clients are built from plain configs, not the services' KafkaClientFactory: they only ever talk to the
 /// embedded mock cluster this stack started, which speaks PLAINTEXT on loopback and has no credentials to give.
+/// Their librdkafka lines still go to the stack's logger, as every service client's do (without a handler
+/// librdkafka prints them raw into `up`'s output).
 /// Unlike the services' compacted-topic views it joins a group and drains to the end at stop (see CaughtUp),
 /// so it does not share their follower.
 /// </remarks>
 public sealed class CompactedTopicMirror(string bootstrapServers, string topic, string snapshotPath, ILogger logger) : IAsyncDisposable
 {
+    /// <summary>
+    /// The services' Kafka:SocketTimeoutMs default: after an outage the mock cluster leaves requests sent on its old
+    /// connections unanswered, and librdkafka's own 60 s would keep the mirror still that long.
+    /// </summary>
+    private const int MockRequestTimeoutMs = 10_000;
+
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
     private CompactedTopicSnapshot _snapshot = new();
@@ -29,7 +38,8 @@ public sealed class CompactedTopicMirror(string bootstrapServers, string topic, 
                 BootstrapServers = bootstrapServers,
                 Acks = Acks.All,
                 EnableIdempotence = true,
-            }).Build();
+                SocketTimeoutMs = MockRequestTimeoutMs,
+            }).SetLogHandler((_, m) => LibrdkafkaLog.Write(logger, m)).Build();
             foreach (var (key, value) in _snapshot.Entries)
                 producer.Produce(topic, new Message<string, byte[]> { Key = key, Value = value });
             await Task.Run(() => producer.Flush(ct), ct);
@@ -46,7 +56,8 @@ public sealed class CompactedTopicMirror(string bootstrapServers, string topic, 
             GroupId = $"embedded-stack-mirror-{topic}",
             AutoOffsetReset = AutoOffsetReset.Earliest,
             EnableAutoCommit = false,
-        }).Build();
+            SocketTimeoutMs = MockRequestTimeoutMs,
+        }).SetLogHandler((_, m) => LibrdkafkaLog.Write(logger, m)).Build();
         consumer.Subscribe(topic);
         var dirty = false;
         var lastSave = DateTime.UtcNow;

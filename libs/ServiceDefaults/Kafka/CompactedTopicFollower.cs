@@ -93,7 +93,6 @@ public sealed class CompactedTopicFollower(KafkaClientFactory kafka, string topi
         var config = kafka.ReaderConfig(role);
         config.EnablePartitionEof = true;
         config.AutoOffsetReset = AutoOffsetReset.Earliest;
-        config.SocketTimeoutMs = 10_000;
         using var consumer = kafka.CreateConsumer<string?, byte[]?>(config,
             b => b.SetErrorHandler((_, e) => Status = $"Kafka error: {kafka.Redact(e.Reason)}"));
         try

@@ -6,7 +6,7 @@ namespace Pipeline.ServiceDefaults.Kafka;
 
 /// <summary>
 /// Builds every Kafka client of a process from the one "Kafka" section: brokers, security protocol, SASL user,
-/// TLS files, client id and (for group members) the session timeout come from here; the caller adds only its own
+/// TLS files, client id, the request timeout and (for group members) the session timeout come from here; the caller adds only its own
 /// tuning (acks, linger, fetch sizes, ...) to the config it gets, then builds through this factory, which routes
 /// librdkafka's log lines to the service's logger. A service that connects to a secured Kafka therefore needs no
 /// code change, and no client can be forgotten.
@@ -128,6 +128,7 @@ public sealed class KafkaClientFactory
         var o = Options;
         config.BootstrapServers = o.BootstrapServers;
         config.ClientId = ClientId(role);
+        config.SocketTimeoutMs = o.SocketTimeoutMs;
         config.SecurityProtocol = o.SecurityProtocol;
         if (o.UsesSasl)
         {

@@ -15,7 +15,7 @@ public static class StreamSettings
         WithConnection(Tuned(rules, kafka.Options.FetchWaitMaxMs, kafka.Options.SessionTimeoutMs, stateDir, loggerFactory), kafka.CommonConfig("streams"));
 
     /// <summary>
-    /// Brokers, TLS, SASL and the client id from the factory, through StreamConfig's own properties (it keeps separate
+    /// Brokers, TLS, SASL, the client id and the request timeout from the factory, through StreamConfig's own properties (it keeps separate
     /// consumer, producer and admin configs and fills each from them). Streamiz's log handlers already write
     /// librdkafka's lines to <see cref="StreamConfig.Logger"/>, and its ToString masks the passwords.
     /// </summary>
@@ -23,6 +23,7 @@ public static class StreamSettings
     {
         config.BootstrapServers = common.BootstrapServers;
         config.ClientId = common.ClientId;
+        config.SocketTimeoutMs = common.SocketTimeoutMs;
         config.SecurityProtocol = common.SecurityProtocol;
         if (common.SaslMechanism is { } mechanism)
         {
