@@ -145,7 +145,7 @@ public sealed class DeviceConnection : IMqttChannelAdapter
         }
     }
 
-    // The hard packet limit (PacketSizeGuardChannel) ends the connection; an authenticated MQTT 5 device is told
+    // The hard packet limit (PacketSizeGuard, in the read-ahead channel) ends the connection; an authenticated MQTT 5 device is told
     // why with DISCONNECT 0x95 and the refusal is recorded in iot.rejected (the packet itself was never read).
     private async Task<MqttPacket> ReceiveGuardedAsync(CancellationToken cancellationToken)
     {

@@ -38,7 +38,7 @@ public sealed class ConnectionFactory(PublishIngest ingest, ConnectedDevices con
         var handler = ClientHandler ?? throw new InvalidOperationException("The MQTT server is not started.");
         // Sockets and TLS streams wait for data with a zero-byte read, so an idle connection holds no read buffer.
         // Acknowledgements that become due together (one Kafka batch) leave in one write (CorkableChannel).
-        var guarded = new CorkableChannel(new ReadAheadChannel(new PacketSizeGuardChannel(channel, _maxPacketBytes), waitWithoutBuffer: listener != "ws"));
+        var guarded = new CorkableChannel(new ReadAheadChannel(channel, waitWithoutBuffer: listener != "ws", guard: new PacketSizeGuard(_maxPacketBytes)));
         // The writer's buffer lives as long as the connection: small at first (an idle device gets a CONNACK, PUBACKs
         // and PINGRESPs), grown for a larger packet (a command) and cut back to WriterBufferBytesMax after one beyond it.
         var formatter = new MqttPacketFormatterAdapter(new MqttBufferWriter(WriterBufferBytes, WriterBufferBytesMax));

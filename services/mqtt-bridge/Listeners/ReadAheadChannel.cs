@@ -14,8 +14,10 @@ namespace Pipeline.MqttBridge.Listeners;
 /// With <paramref name="waitWithoutBuffer"/> (sockets and TLS streams, which support zero-byte reads) an idle
 /// connection holds no chunk: it first waits for data with a zero-byte read, then rents a chunk from the shared
 /// pool for as long as it holds unread bytes. Most connections of a fleet are idle most of the time.
+/// Every byte received passes <paramref name="guard"/> (when given) before MQTTnet sees it.
 /// </remarks>
-public sealed class ReadAheadChannel(IMqttChannel inner, int chunkBytes = 512, bool waitWithoutBuffer = false) : DelegatingChannel(inner)
+public sealed class ReadAheadChannel(IMqttChannel inner, int chunkBytes = 512, bool waitWithoutBuffer = false, PacketSizeGuard? guard = null)
+    : DelegatingChannel(inner)
 {
     private byte[]? _chunk;
     private int _start;
@@ -29,7 +31,12 @@ public sealed class ReadAheadChannel(IMqttChannel inner, int chunkBytes = 512, b
         if (_start < _end || count == 0)
             return Take(buffer, offset, count);
         if (count >= chunkBytes)
-            return await Inner.ReadAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false);
+        {
+            var direct = await Inner.ReadAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false);
+            if (direct > 0)
+                guard?.Inspect(buffer.AsSpan(offset, direct));
+            return direct;
+        }
         if (waitWithoutBuffer && _chunk is null)
         {
             // Returns when data arrived or the connection ended; the read below tells which.
@@ -42,6 +49,7 @@ public sealed class ReadAheadChannel(IMqttChannel inner, int chunkBytes = 512, b
             Release();
             return read;
         }
+        guard?.Inspect(_chunk.AsSpan(0, read));
         (_start, _end) = (0, read);
         return Take(buffer, offset, count);
     }

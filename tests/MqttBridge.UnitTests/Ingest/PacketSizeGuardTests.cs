@@ -4,7 +4,7 @@ namespace Pipeline.MqttBridge.UnitTests.Ingest;
 
 public class PacketSizeGuardTests
 {
-    private static PacketSizeGuardChannel Guard(int max) => new(null!, max);
+    private static PacketSizeGuard Guard(int max) => new(max);
 
     [Fact]
     public void Packets_within_the_limit_pass_in_any_chunking()

@@ -115,4 +115,29 @@ public class ReadAheadChannelTests
         Assert.False(channel.HoldsChunk, "everything read was served: the chunk went back to the pool");
         Assert.Equal(0, await channel.ReadAsync(new byte[2], 0, 2, CancellationToken.None));
     }
+
+    [Theory]
+    [InlineData(2, 64)]    // MQTTnet's 2-byte header read, served from a chunk
+    [InlineData(600, 512)] // a read at least a chunk long, which goes straight to the connection
+    public async Task A_header_announcing_an_oversized_packet_fails_the_read_that_received_it(int readBytes, int chunkBytes)
+    {
+        // PUBLISH announcing 2,000 bytes (0xD0 0x0F), then its first bytes; the limit is 1,000.
+        var stream = new byte[] { 0x30, 0xD0, 0x0F }.Concat(new byte[700]).ToArray();
+        var channel = new ReadAheadChannel(new ByteStreamChannel(stream, int.MaxValue), chunkBytes, guard: new PacketSizeGuard(1000));
+
+        await Assert.ThrowsAsync<PacketTooLargeException>(() => channel.ReadAsync(new byte[readBytes], 0, readBytes, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Packets_within_the_limit_pass_the_guard_unchanged()
+    {
+        var stream = Publishes(20, 120);
+        var channel = new ReadAheadChannel(new ByteStreamChannel(stream, 7), chunkBytes: 64, waitWithoutBuffer: true, guard: new PacketSizeGuard(122));
+
+        var read = new List<byte>();
+        for (var i = 0; i < 20; i++)
+            read.AddRange(await ReadPacketAsync(channel));
+
+        Assert.Equal(stream, read.ToArray());
+    }
 }

@@ -1,4 +1,3 @@
-using MQTTnet.Channel;
 using Pipeline.MqttBridge.Hosting;
 
 namespace Pipeline.MqttBridge.Listeners;
@@ -9,7 +8,12 @@ namespace Pipeline.MqttBridge.Listeners;
 /// allocate whatever a "remaining length" claims (up to 256 MB) before reading it, so random bytes
 /// or a hostile client could make the bridge allocate large buffers.
 /// </summary>
-public sealed class PacketSizeGuardChannel(IMqttChannel inner, int maxPacketBytes) : DelegatingChannel(inner)
+/// <remarks>
+/// It sees the bytes as <see cref="ReadAheadChannel"/> receives them, inside that channel's read: a channel of
+/// its own was one more async layer on every socket read of every connection (and one more state machine held
+/// by every idle connection's pending read).
+/// </remarks>
+public sealed class PacketSizeGuard(int maxPacketBytes)
 {
     private enum State { Type, Length, Body }
 
@@ -18,13 +22,6 @@ public sealed class PacketSizeGuardChannel(IMqttChannel inner, int maxPacketByte
     private int _lengthBytes;
     private long _multiplier = 1;
     private long _bodyLeft;
-
-    public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-    {
-        var read = await Inner.ReadAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false);
-        Inspect(buffer.AsSpan(offset, read));
-        return read;
-    }
 
     /// <summary>Advances the packet parser over bytes just read; throws when a packet is too large or its length is malformed.</summary>
     public void Inspect(ReadOnlySpan<byte> bytes)
