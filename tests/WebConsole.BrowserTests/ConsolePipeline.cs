@@ -82,8 +82,17 @@ public sealed class ConsolePipeline : IAsyncLifetime
 
     public string[] MqttArgs(string id, string token) => ["-h", "127.0.0.1", "-p", TcpPort, "-i", id, "-u", id, "-P", token];
 
-    public Task PublishAsync(string id, string token, string topic, string payload) =>
-        ExternalTool.RunAsync("mosquitto_pub", [.. MqttArgs(id, token), "-V", "mqttv5", "-q", "1", "-t", topic, "-m", payload]);
+    /// <summary>Publishes with mosquitto_pub; a failure says what the bridge logged about the device (the fixture's `up` output is gone after the run).</summary>
+    public async Task PublishAsync(string id, string token, string topic, string payload)
+    {
+        var (exit, _, stderr) = await ExternalTool.TryRunAsync("mosquitto_pub", [.. MqttArgs(id, token), "-V", "mqttv5", "-q", "1", "-t", topic, "-m", payload]);
+        if (exit == 0)
+            return;
+        var log = (_up.Stdout + _up.Stderr).Split('\n');
+        var aboutDevice = log.Where(l => l.Contains(id, StringComparison.Ordinal)).TakeLast(30);
+        Assert.Fail($"mosquitto_pub as {id} to {topic} exited {exit}: {stderr.Trim()}\nup's lines about {id} (last 30):\n{string.Join('\n', aboutDevice)}\n"
+            + $"up's output (last 40 lines):\n{string.Join('\n', log.TakeLast(40))}");
+    }
 
     public async Task DisposeAsync()
     {
