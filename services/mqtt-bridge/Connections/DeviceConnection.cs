@@ -82,6 +82,9 @@ public sealed class DeviceConnection : IMqttChannelAdapter
     /// <summary>True once the device sent DISCONNECT, unless it was MQTT 5's "Disconnect with Will Message" (0x04).</summary>
     public bool DisconnectedCleanly { get; private set; }
 
+    /// <summary>True once the device sent DISCONNECT (any reason code): it ended the connection itself.</summary>
+    public bool SentDisconnect { get; private set; }
+
     /// <summary>The connect recorded in iot.connectivity; its disconnect is recorded when the connection ends.</summary>
     public Contracts.ConnectivityEvent? ConnectEvent { get; set; }
 
@@ -120,6 +123,7 @@ public sealed class DeviceConnection : IMqttChannelAdapter
                 if (packet is MqttDisconnectPacket disconnect)
                 {
                     DisconnectSessionExpiryInterval = disconnect.SessionExpiryInterval;
+                    SentDisconnect = true;
                     DisconnectedCleanly = disconnect.ReasonCode != MqttDisconnectReasonCode.DisconnectWithWillMessage;
                     MarkClosing(disconnect.ReasonCode == MqttDisconnectReasonCode.NormalDisconnection
                         ? "client sent DISCONNECT"

@@ -71,8 +71,13 @@ public sealed class ConnectionFactory(PublishIngest ingest, ConnectedDevices con
                     if (connection.Will is { } will && !connection.DisconnectedCleanly)
                         wills.Schedule(session.DeviceId, will);
                 }
+                // A device that sent DISCONNECT ended the connection itself, also when its next connection was quicker
+                // than this cleanup (under load the new CONNECT can be handled first: CI recorded such a clean
+                // DISCONNECT as a takeover).
                 if (connection.ConnectEvent is { } connect)
-                    connectivity.Disconnected(connect, takenOver ? "session taken over by a new connection" : connection.CloseReason ?? "connection lost without DISCONNECT");
+                    connectivity.Disconnected(connect, takenOver && !connection.SentDisconnect
+                        ? "session taken over by a new connection"
+                        : connection.CloseReason ?? "connection lost without DISCONNECT");
             }
         }
     }
