@@ -32,7 +32,7 @@ public sealed class DeviceRegistryView : IDisposable
         ArgumentNullException.ThrowIfNull(kafka);
         ArgumentException.ThrowIfNullOrWhiteSpace(topic);
         _logger = logger ?? NullLogger.Instance;
-        _follower = new CompactedTopicFollower(kafka, topic, "device-registry-view", _logger);
+        _follower = new CompactedTopicFollower(kafka, topic, "device-registry-view", _logger, asksEnds: true);
     }
 
     /// <summary>Raised (on the view's thread) when a device is revoked or deleted; the bridge closes its sessions.</summary>
@@ -81,10 +81,14 @@ public sealed class DeviceRegistryView : IDisposable
         var deadline = DateTime.UtcNow + timeout;
         lock (_roundLock)
             round.Asked = true;
-        var ends = _follower.EndsNow(timeout);
+        var ends = await _follower.EndsNowAsync(timeout).ConfigureAwait(false);
         while (ends is not null && !_follower.HasRead(ends) && DateTime.UtcNow < deadline)
             await Task.Delay(5).ConfigureAwait(false);
-        round.Done.TrySetResult(ends is not null && _follower.HasRead(ends));
+        var caughtUp = ends is not null && _follower.HasRead(ends);
+        if (!caughtUp)
+            _logger.LogWarning("Registry catch-up did not finish within {Timeout}: {Why}; a device registered a moment ago may be refused once", timeout,
+                ends is null ? "Kafka did not say where the registry ends" : "the view had not read up to the registry's end");
+        round.Done.TrySetResult(caughtUp);
     }
 
     private sealed class CatchUpRound

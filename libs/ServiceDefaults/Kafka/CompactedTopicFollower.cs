@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Confluent.Kafka.Admin;
 using Microsoft.Extensions.Logging;
 
 namespace Pipeline.ServiceDefaults.Kafka;
@@ -9,7 +10,12 @@ namespace Pipeline.ServiceDefaults.Kafka;
 /// every key. Until the topic exists it waits, saying why in <see cref="Status"/>. Used by the in-memory views; the
 /// view decides what a record means.
 /// </summary>
-public sealed class CompactedTopicFollower(KafkaClientFactory kafka, string topic, string role, ILogger logger)
+/// <param name="asksEnds">
+/// Whether callers will ask where the topic ends (<see cref="EndsNowAsync"/>, read-your-writes): then the client that
+/// asks is made, connected and given the topic's leaders when following starts, not on the first caller's time (a
+/// device's CONNECT has 2 s for it).
+/// </param>
+public sealed class CompactedTopicFollower(KafkaClientFactory kafka, string topic, string role, ILogger logger, bool asksEnds = false)
 {
     private static readonly TimeSpan PollTimeout = TimeSpan.FromMilliseconds(200);
     private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(100);
@@ -26,19 +32,40 @@ public sealed class CompactedTopicFollower(KafkaClientFactory kafka, string topi
     /// following yet, or Kafka did not answer in time). With <see cref="HasRead"/>: read-your-writes for a reader
     /// that knows a record was written a moment ago.
     /// </summary>
-    public IReadOnlyDictionary<int, long>? EndsNow(TimeSpan timeout)
+    /// <remarks>
+    /// Asked on a client of its own, not the follower's consumer: a broker answers a connection's requests in order,
+    /// and the consumer's connection nearly always holds a fetch that waits for new records (up to fetch.wait.max.ms,
+    /// 500 ms), so a watermark query behind it waited that long per partition (about 1 s for a refused CONNECT).
+    /// One ListOffsets request covers every partition. Most followers never ask; see the asksEnds parameter.
+    /// </remarks>
+    public async Task<IReadOnlyDictionary<int, long>?> EndsNowAsync(TimeSpan timeout)
     {
-        if (_consumer is not { } consumer || _next.IsEmpty)
+        if (_consumer is null || _next.IsEmpty || EndsClient() is not { } admin)
             return null;
         try
         {
-            // librdkafka answers this on its own broker threads: safe beside the follower thread's Consume.
-            return _next.Keys.ToDictionary(p => p, p => consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), timeout).High.Value);
+            var asked = _next.Keys.Select(p => new TopicPartitionOffsetSpec { TopicPartition = new TopicPartition(topic, p), OffsetSpec = OffsetSpec.Latest() });
+            var ends = await admin.ListOffsetsAsync(asked, new ListOffsetsOptions { RequestTimeout = timeout }).WaitAsync(timeout).ConfigureAwait(false);
+            return ends.ResultInfos.ToDictionary(r => r.TopicPartitionOffsetError.Partition.Value, r => r.TopicPartitionOffsetError.Offset.Value);
         }
-        catch (Exception e) when (e is KafkaException or ObjectDisposedException)
+        catch (Exception e) when (e is KafkaException or ObjectDisposedException or TimeoutException)
         {
             return null;
         }
+    }
+
+    /// <inheritdoc cref="EndsNowAsync"/>
+    /// <remarks>Blocks the calling thread until Kafka answers (the answer arrives on librdkafka's own thread).</remarks>
+    public IReadOnlyDictionary<int, long>? EndsNow(TimeSpan timeout) => EndsNowAsync(timeout).GetAwaiter().GetResult();
+
+    private readonly Lock _endsClientLock = new();
+    private IAdminClient? _endsClient;
+    private bool _stopped;
+
+    private IAdminClient? EndsClient()
+    {
+        lock (_endsClientLock)
+            return _stopped ? null : _endsClient ??= kafka.CreateAdmin(kafka.AdminConfig(role));
     }
 
     /// <summary>Whether this follower has read every partition up to these offsets.</summary>
@@ -100,7 +127,11 @@ public sealed class CompactedTopicFollower(KafkaClientFactory kafka, string topi
             var pending = AssignAllPartitions(consumer, stop);
             foreach (var partition in pending)
                 _next[partition] = 0;
+            lock (_endsClientLock)
+                _stopped = false;
             _consumer = consumer;
+            if (asksEnds)
+                _ = EndsNowAsync(TimeSpan.FromSeconds(10));
             while (!stop.IsCancellationRequested)
             {
                 ConsumeResult<string?, byte[]?>? result;
@@ -138,6 +169,12 @@ public sealed class CompactedTopicFollower(KafkaClientFactory kafka, string topi
         finally
         {
             _consumer = null;
+            lock (_endsClientLock)
+            {
+                _stopped = true;
+                _endsClient?.Dispose();
+                _endsClient = null;
+            }
             consumer.Close();
         }
     }

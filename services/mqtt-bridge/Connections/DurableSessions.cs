@@ -52,7 +52,7 @@ public sealed class DurableSessions(BridgeProducer producer, KafkaClientFactory 
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var follower = _follower = new CompactedTopicFollower(kafka, topics.Value.Sessions, "sessions", logger);
+        var follower = _follower = new CompactedTopicFollower(kafka, topics.Value.Sessions, "sessions", logger, asksEnds: true);
         return Task.Factory.StartNew(() =>
         {
             follower.Run(result =>

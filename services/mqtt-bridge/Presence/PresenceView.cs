@@ -145,7 +145,7 @@ public sealed class PresenceView(KafkaClientFactory kafka, IOptions<KafkaTopics>
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var follower = _follower = new CompactedTopicFollower(kafka, topics.Value.Presence, "presence", logger);
+        var follower = _follower = new CompactedTopicFollower(kafka, topics.Value.Presence, "presence", logger, asksEnds: true);
         return Task.Factory.StartNew(() =>
         {
             follower.Run(Apply, () =>
