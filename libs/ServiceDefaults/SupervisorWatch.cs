@@ -16,7 +16,7 @@ public sealed class SupervisorWatch(IHostApplicationLifetime lifetime, ILogger<S
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!int.TryParse(Environment.GetEnvironmentVariable(EnvironmentVariable), out var pid))
+        if (NamedSupervisor() is not { } pid)
             return;
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
@@ -28,7 +28,11 @@ public sealed class SupervisorWatch(IHostApplicationLifetime lifetime, ILogger<S
         }
     }
 
-    private static bool IsAlive(int pid)
+    /// <summary>The process named in <see cref="EnvironmentVariable"/>, if this process was given one.</summary>
+    public static int? NamedSupervisor() =>
+        int.TryParse(Environment.GetEnvironmentVariable(EnvironmentVariable), out var pid) && pid > 0 ? pid : null;
+
+    public static bool IsAlive(int pid)
     {
         try
         {

@@ -28,6 +28,9 @@ public sealed partial class CliProcess : IAsyncDisposable
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Pipeline.Cli.dll"));
         foreach (var a in args) start.ArgumentList.Add(a);
+        // A long-running command (`up`, `devstack`) stops when this test host is gone (killed by a hang timeout):
+        // otherwise it keeps its services running beside the test projects that follow. A test may name another.
+        start.Environment[Pipeline.ServiceDefaults.SupervisorWatch.EnvironmentVariable] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         foreach (var (key, value) in home.Environment) start.Environment[key] = value;
         var process = new Process { StartInfo = start };
         var cli = new CliProcess(process);

@@ -84,6 +84,24 @@ public sealed class DevstackTests
     }
 
     [Fact]
+    public async Task Devstack_stops_cleanly_when_the_process_that_started_it_is_gone()
+    {
+        // A wrapper (here a plain `sleep`) starts devstack and names itself; killed, it cannot stop devstack itself.
+        using var wrapper = Process.Start(new ProcessStartInfo("sleep", "600") { UseShellExecute = false })!;
+        using var home = new CliHome();
+        home.Environment[Pipeline.ServiceDefaults.SupervisorWatch.EnvironmentVariable] = wrapper.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await using var devstack = CliProcess.Start(home, "devstack");
+        await WaitForEndpointsAsync(home, devstack);
+        Assert.False(devstack.HasExited, "devstack keeps running while the process that started it lives");
+
+        wrapper.Kill();
+        await devstack.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(devstack.ExitCode == 0, devstack.Stderr);
+        Assert.Contains($"The process that started this one (PIPELINE_SUPERVISOR_PID={wrapper.Id}) is gone; stopping.", devstack.Stderr);
+        Assert.False(File.Exists(home.EndpointsFile), "the endpoints file of a stopped stack must be gone");
+    }
+
+    [Fact]
     public async Task Registry_topic_and_clickhouse_data_survive_a_restart_and_fresh_starts_empty()
     {
         using var home = new CliHome();

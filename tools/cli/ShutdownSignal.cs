@@ -1,10 +1,18 @@
 using System.Runtime.InteropServices;
+using Pipeline.ServiceDefaults;
 
 namespace Pipeline.Cli;
 
-/// <summary>Completes on Ctrl-C (SIGINT), SIGTERM or cancellation, so a long-running command can drain and stop cleanly.</summary>
+/// <summary>
+/// Completes on Ctrl-C (SIGINT), SIGTERM or cancellation, so a long-running command
+/// can drain and stop cleanly; also when the process that started this one and named itself in
+/// PIPELINE_SUPERVISOR_PID (a test host, a wrapper script) is gone: left alone, `up` outlived a killed test host and
+/// kept restarting its services beside the tests that followed.
+/// </summary>
 public static class ShutdownSignal
 {
+    private static readonly TimeSpan SupervisorCheck = TimeSpan.FromSeconds(1);
+
     public static async Task WaitAsync(CancellationToken ct)
     {
         var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -16,6 +24,29 @@ public static class ShutdownSignal
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Handler);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handler);
         using var registration = ct.Register(() => stop.TrySetResult());
+        using var watching = new CancellationTokenSource();
+        if (SupervisorWatch.NamedSupervisor() is { } supervisor)
+            _ = WatchAsync(supervisor, stop, watching.Token);
         await stop.Task;
+        await watching.CancelAsync();
+    }
+
+    private static async Task WatchAsync(int supervisor, TaskCompletionSource stop, CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(SupervisorCheck);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct))
+            {
+                if (SupervisorWatch.IsAlive(supervisor))
+                    continue;
+                await Console.Error.WriteLineAsync($"The process that started this one ({SupervisorWatch.EnvironmentVariable}={supervisor}) is gone; stopping.");
+                stop.TrySetResult();
+                return;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
 }
