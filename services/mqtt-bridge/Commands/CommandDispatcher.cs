@@ -68,14 +68,14 @@ public sealed class CommandDispatcher(
         bridgeServer.Server.ClientAcknowledgedPublishPacketAsync += OnAcknowledged;
         storedSessions.SessionRead += OnSessionRead;
         await Task.Factory.StartNew(() => ConsumeLoop(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default)
-            .Unwrap().ConfigureAwait(false);
+            .ConfigureAwait(false);
     }
 
-    private Task ConsumeLoop(CancellationToken stoppingToken)
+    private void ConsumeLoop(CancellationToken stoppingToken)
     {
         _stopping = stoppingToken;
         _tail = new CommandTail(kafka, topics.Value.Commands, readPositions, logger);
-        return _tail.RunAsync(presence.CommandsCatchUpFrom(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), HandleAsync, ActOnReleasedAsync,
+        _tail.Run(presence.CommandsCatchUpFrom(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), HandleAsync, ActOnReleasedAsync,
             stoppingToken);
     }
 

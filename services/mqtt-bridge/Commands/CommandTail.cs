@@ -26,7 +26,12 @@ public sealed class CommandTail(KafkaClientFactory kafka, string topic, CommandR
 
     /// <param name="catchUp">Read from there instead of the end (commands written while no instance read them); null: the end.</param>
     /// <param name="between">Run on this thread between commands, at least every quarter second.</param>
-    public async Task RunAsync(Presence.CommandsCatchUp? catchUp, Func<ConsumeResult<string?, byte[]?>, Task> handle, Func<Task> between,
+    /// <remarks>
+    /// Runs to the end on the calling thread (a dedicated one), waiting for <paramref name="handle"/> and
+    /// <paramref name="between"/> there: <c>Consume</c> blocks, and after an awaited handler the loop would have
+    /// continued on a thread-pool thread and blocked it in <c>Consume</c> for good.
+    /// </remarks>
+    public void Run(Presence.CommandsCatchUp? catchUp, Func<ConsumeResult<string?, byte[]?>, Task> handle, Func<Task> between,
         CancellationToken stop)
     {
         var config = kafka.ReaderConfig("commands");
@@ -36,13 +41,13 @@ public sealed class CommandTail(KafkaClientFactory kafka, string topic, CommandR
             b => b.SetErrorHandler((_, e) => logger.LogWarning("Kafka consumer commands: {Reason}", kafka.Redact(e.Reason))));
         try
         {
-            await PositionAsync(consumer, catchUp, stop).ConfigureAwait(false);
+            Position(consumer, catchUp, stop);
             var nextBetween = DateTime.UtcNow;
             while (!stop.IsCancellationRequested)
             {
                 if (DateTime.UtcNow >= nextBetween)
                 {
-                    await between().ConfigureAwait(false);
+                    between().GetAwaiter().GetResult();
                     nextBetween = DateTime.UtcNow + BetweenInterval;
                 }
                 ConsumeResult<string?, byte[]?>? result;
@@ -58,7 +63,7 @@ public sealed class CommandTail(KafkaClientFactory kafka, string topic, CommandR
                 if (result?.Message is null)
                     continue;
                 if (!WasAnswered(result))
-                    await handle(result).ConfigureAwait(false);
+                    handle(result).GetAwaiter().GetResult();
                 positions.Handled(result.Partition.Value, result.Offset.Value);
             }
         }
@@ -76,7 +81,7 @@ public sealed class CommandTail(KafkaClientFactory kafka, string topic, CommandR
         _positionedByTime.Contains(result.Partition.Value)
         && result.Message.Timestamp.Type != TimestampType.NotAvailable && result.Message.Timestamp.UnixTimestampMs < _skipBeforeMs;
 
-    private async Task PositionAsync(IConsumer<string?, byte[]?> consumer, Presence.CommandsCatchUp? catchUp, CancellationToken stop)
+    private void Position(IConsumer<string?, byte[]?> consumer, Presence.CommandsCatchUp? catchUp, CancellationToken stop)
     {
         using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
         var delay = TimeSpan.FromMilliseconds(100);
@@ -107,7 +112,8 @@ public sealed class CommandTail(KafkaClientFactory kafka, string topic, CommandR
             {
                 logger.LogWarning("Waiting to read {Topic}: {Reason}", topic, kafka.Redact(e.Error.Reason));
             }
-            await Task.Delay(delay, stop).ConfigureAwait(false);
+            if (stop.WaitHandle.WaitOne(delay))
+                stop.ThrowIfCancellationRequested();
             delay = TimeSpan.FromMilliseconds(Math.Min(2000, delay.TotalMilliseconds * 2));
         }
     }
