@@ -46,6 +46,28 @@ public sealed class QuietFleetWindowTests
     }
 
     [Fact]
+    public async Task A_window_open_when_the_processor_stopped_before_its_first_tick_comes_out_after_the_restart()
+    {
+        // The first run's commit interval (and with it the wall-clock tick) is longer than the run: it processes the
+        // readings and stops before any tick kept the partition's clock. At-least-once, so its output is readable at once.
+        await using var stack = new RulesStack("quiett", ("Rules:Guarantee", "AtLeastOnce"), ("Rules:CommitInterval", "00:05:00"),
+            ("Rules:Window:Size", "00:00:20"), ("Rules:Window:Grace", "00:00:02"), ("Rules:Window:IdleTimeout", "00:00:30"));
+        await stack.RegisterAsync("dev-qt");
+        var t0 = RecentMinute();
+        await stack.StartAsync();
+        for (var i = 1; i <= 3; i++)
+            await stack.SendAsync(Of("dev-qt", t0 + i * 1_000, (ulong)i, ("temperature", i)));
+        await stack.ReadUntilAsync<EnrichedTelemetry>(stack.Topics.TelemetryEnriched, e => e.Count == 3, "the 3 readings processed");
+        await stack.StopAsync();
+
+        stack.Settings.Remove("Rules:CommitInterval");
+        await stack.StartAsync();
+        var window = Assert.Single(await stack.ReadUntilAsync<MetricAggregate>(stack.Topics.TelemetryAgg1m, a => a.Count >= 1,
+            "the window open at the stop, with nothing sent after the restart"));
+        Assert.Equal((t0, 3UL, 6.0), (window.WindowStartMs, window.Count, window.Sum));
+    }
+
+    [Fact]
     public async Task A_window_open_at_a_restart_comes_out_once_from_the_restored_store_and_not_again_after_the_next_restart()
     {
         await using var stack = new RulesStack("quietr",

@@ -25,10 +25,10 @@ internal sealed partial class WindowTransformer
         var commit = false;
         // From the store, not in Init: Streamiz initialises the processors before it restores their stores, and a first
         // tick can come before the restore too; so until the clock has a value, every tick looks again.
-        if (_resuming && clock.LastReceivedMs > 0)
+        if (_resuming && (clock.LastReceivedMs > 0 ? clock.LastReceivedMs : LatestReceivedOfDevices()) is var resumeAt and > 0)
         {
             _resuming = false;
-            _clock.Resume(clock.LastReceivedMs);
+            _clock.Resume(resumeAt);
             _nextDueMs = long.MinValue;
             commit |= EmitUnconfirmed(clock.ConfirmedWallMs);
         }
@@ -89,6 +89,20 @@ internal sealed partial class WindowTransformer
         }
         _nextDueMs = nextDue;
         return emitted;
+    }
+
+    /// <summary>
+    /// The latest receive time any device's entry holds: the clock of a run that stopped before a tick kept its clock
+    /// (records processed, then stopped within a tick). Without it a restarted quiet partition had no clock, and its open
+    /// windows waited for a next record that a quiet fleet does not send (CI saw the window never come out).
+    /// </summary>
+    private long LatestReceivedOfDevices()
+    {
+        var latest = 0L;
+        foreach (var (deviceId, state) in _store.All())
+            if (deviceId != ClockKey)
+                latest = Math.Max(latest, state.LastReceivedMs);
+        return latest;
     }
 
     /// <summary>After a restart: what sweeps emitted that may not have reached Kafka, once more.</summary>
