@@ -100,10 +100,18 @@ public sealed class DeviceConnection : IMqttChannelAdapter
     /// <summary>Why the connection ended, as far as the bridge knows; the first reason set wins.</summary>
     public string? CloseReason => _closeReason;
 
-    /// <summary>Records why the connection is ending, unless a reason was already recorded.</summary>
-    public void MarkClosing(string reason) => Interlocked.CompareExchange(ref _closeReason, reason, null);
+    /// <summary>When the first reason was recorded (Unix ms; 0: none): the moment the connection's end began.</summary>
+    public long ClosingAtMs => Volatile.Read(ref _closingAtMs);
+
+    /// <summary>Records why the connection is ending, and when, unless a reason was already recorded.</summary>
+    public void MarkClosing(string reason)
+    {
+        if (Interlocked.CompareExchange(ref _closeReason, reason, null) is null)
+            Volatile.Write(ref _closingAtMs, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+    }
 
     private string? _closeReason;
+    private long _closingAtMs;
 
     /// <summary>The Session Expiry Interval of the device's MQTT 5 DISCONNECT (0: none, or not sent).</summary>
     public uint DisconnectSessionExpiryInterval { get; private set; }

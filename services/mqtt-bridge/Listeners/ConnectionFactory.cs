@@ -73,11 +73,12 @@ public sealed class ConnectionFactory(PublishIngest ingest, ConnectedDevices con
                 }
                 // A device that sent DISCONNECT ended the connection itself, also when its next connection was quicker
                 // than this cleanup (under load the new CONNECT can be handled first: CI recorded such a clean
-                // DISCONNECT as a takeover).
+                // DISCONNECT as a takeover). Its row carries the time its end began, not this cleanup's, so it comes
+                // before the next connection's connect (CI saw them in the wrong order).
                 if (connection.ConnectEvent is { } connect)
                     connectivity.Disconnected(connect, takenOver && !connection.SentDisconnect
                         ? "session taken over by a new connection"
-                        : connection.CloseReason ?? "connection lost without DISCONNECT");
+                        : connection.CloseReason ?? "connection lost without DISCONNECT", connection.ClosingAtMs);
             }
         }
     }

@@ -44,12 +44,13 @@ public sealed class ConnectivityRecorder(BridgeProducer producer, IOptions<Bridg
     }
 
     /// <summary>Records the end of the connection that <paramref name="connect"/> began.</summary>
-    public void Disconnected(ConnectivityEvent connect, string reason)
+    /// <param name="endedAtMs">When its end began (the device's DISCONNECT read, the bridge closing it); 0: now.</param>
+    public void Disconnected(ConnectivityEvent connect, string reason, long endedAtMs = 0)
     {
         var disconnect = connect.Clone();
         disconnect.Kind = ConnectivityEvent.Types.Kind.Disconnected;
         disconnect.Reason = reason;
-        disconnect.TsMs = Now();
+        disconnect.TsMs = endedAtMs > 0 ? endedAtMs : Now();
         Write(connect.DeviceId, disconnect);
     }
 
