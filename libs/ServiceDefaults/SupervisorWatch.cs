@@ -18,21 +18,26 @@ public sealed class SupervisorWatch(IHostApplicationLifetime lifetime, ILogger<S
     {
         if (NamedSupervisor() is not { } pid)
             return;
+        await WaitUntilGoneAsync(pid, stoppingToken).ConfigureAwait(false);
+        logger.LogWarning("Supervisor process {Pid} is gone; stopping", pid);
+        lifetime.StopApplication();
+    }
+
+    /// <summary>Completes once process <paramref name="pid"/> is gone (looked at every second); throws when cancelled.</summary>
+    public static async Task WaitUntilGoneAsync(int pid, CancellationToken cancellationToken)
+    {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false) && IsAlive(pid))
         {
-            if (IsAlive(pid)) continue;
-            logger.LogWarning("Supervisor process {Pid} is gone; stopping", pid);
-            lifetime.StopApplication();
-            return;
         }
+        cancellationToken.ThrowIfCancellationRequested();
     }
 
     /// <summary>The process named in <see cref="EnvironmentVariable"/>, if this process was given one.</summary>
     public static int? NamedSupervisor() =>
         int.TryParse(Environment.GetEnvironmentVariable(EnvironmentVariable), out var pid) && pid > 0 ? pid : null;
 
-    public static bool IsAlive(int pid)
+    private static bool IsAlive(int pid)
     {
         try
         {

@@ -11,8 +11,6 @@ namespace Pipeline.Cli;
 /// </summary>
 public static class ShutdownSignal
 {
-    private static readonly TimeSpan SupervisorCheck = TimeSpan.FromSeconds(1);
-
     public static async Task WaitAsync(CancellationToken ct)
     {
         var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -33,20 +31,15 @@ public static class ShutdownSignal
 
     private static async Task WatchAsync(int supervisor, TaskCompletionSource stop, CancellationToken ct)
     {
-        using var timer = new PeriodicTimer(SupervisorCheck);
         try
         {
-            while (await timer.WaitForNextTickAsync(ct))
-            {
-                if (SupervisorWatch.IsAlive(supervisor))
-                    continue;
-                await Console.Error.WriteLineAsync($"The process that started this one ({SupervisorWatch.EnvironmentVariable}={supervisor}) is gone; stopping.");
-                stop.TrySetResult();
-                return;
-            }
+            await SupervisorWatch.WaitUntilGoneAsync(supervisor, ct);
         }
         catch (OperationCanceledException)
         {
+            return; // stopped for another reason
         }
+        await Console.Error.WriteLineAsync($"The process that started this one ({SupervisorWatch.EnvironmentVariable}={supervisor}) is gone; stopping.");
+        stop.TrySetResult();
     }
 }
