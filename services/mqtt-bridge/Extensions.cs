@@ -65,6 +65,7 @@ public static class Extensions
         services.AddSingleton<MqttNetLogger>();
         services.AddSingleton<IMqttNetLogger>(sp => sp.GetRequiredService<MqttNetLogger>());
         services.AddSingleton<ConnectedDevices>();
+        services.AddSingleton(_ => new DeviceHandover());
         services.AddSingleton<ConnectionFactory>();
         services.AddSingleton<TlsMaterialProvider>();
         services.AddSingleton<FleetServerAdapter>();

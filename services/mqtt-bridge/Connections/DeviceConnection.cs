@@ -31,12 +31,16 @@ public sealed class DeviceConnection : IMqttChannelAdapter
     private readonly IMqttChannelAdapter _inner;
     private readonly IPublishIngest _ingest;
     private readonly CancellationTokenSource _closed = new();
+    private readonly DeviceHandover? _handover;
+    private DeviceHandover.Lease? _handoverTurn;
+    private int _ending;
     private long _lastSurfaced = Stopwatch.GetTimestamp();
     private Dictionary<ushort, string>? _topicAliases;
 
     public DeviceConnection(IMqttChannelAdapter inner, string listener, string? certificateDeviceId, IPublishIngest ingest, int maxInFlight,
-        ConnectionLimits? limits = null, IWriteBatch? ackBatch = null)
+        ConnectionLimits? limits = null, IWriteBatch? ackBatch = null, DeviceHandover? handover = null)
     {
+        _handover = handover;
         Limits = limits ?? ConnectionLimits.Default;
         _inner = inner;
         _ingest = ingest;
@@ -120,7 +124,16 @@ public sealed class DeviceConnection : IMqttChannelAdapter
     {
         while (true)
         {
-            var packet = await ReceiveGuardedAsync(cancellationToken).ConfigureAwait(false);
+            MqttPacket packet;
+            try
+            {
+                packet = await ReceiveGuardedAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception) when (Session is not null)
+            {
+                await TakeEndingTurnAsync().ConfigureAwait(false);
+                throw;
+            }
             if (packet is MqttSubscribePacket subscribe && Session is not null && subscribe.TopicFilters.Count > Limits.MaxFiltersPerSubscribe)
             {
                 await RefuseSubscribeAsync(subscribe, cancellationToken).ConfigureAwait(false);
@@ -136,6 +149,8 @@ public sealed class DeviceConnection : IMqttChannelAdapter
                     MarkClosing(disconnect.ReasonCode == MqttDisconnectReasonCode.NormalDisconnection
                         ? "client sent DISCONNECT"
                         : $"client sent DISCONNECT 0x{(int)disconnect.ReasonCode:X2} {disconnect.ReasonCode}");
+                    if (Session is not null)
+                        await TakeEndingTurnAsync().ConfigureAwait(false);
                 }
                 else if (packet is MqttConnectPacket { WillFlag: true } connect)
                 {
@@ -217,6 +232,22 @@ public sealed class DeviceConnection : IMqttChannelAdapter
         }
     }
 
+    /// <summary>Holds the device's turn (<see cref="DeviceHandover"/>) from its acceptance until MQTTnet sent the CONNACK.</summary>
+    public void HoldConnectTurn(DeviceHandover.Lease turn) => Volatile.Write(ref _handoverTurn, turn);
+
+    /// <summary>Gives back the device's turn, if this connection holds it: at CONNACK, and when the bridge's clean-up of it is done.</summary>
+    public void ReleaseTurn() => Interlocked.Exchange(ref _handoverTurn, null)?.Release();
+
+    // The end was read (DISCONNECT, or the connection failed): MQTTnet's clean-up of this id follows, and a new
+    // connection of the device waits for it, or comes first and makes this one a taken-over connection MQTTnet leaves alone.
+    private async Task TakeEndingTurnAsync()
+    {
+        if (_handover is null || Interlocked.Exchange(ref _ending, 1) != 0)
+            return;
+        ReleaseTurn();
+        HoldConnectTurn(await _handover.EnterAsync(Session!.DeviceId).ConfigureAwait(false));
+    }
+
     /// <summary>Closes the connection from the bridge's side; MQTT 5 devices get a DISCONNECT with the reason first.</summary>
     public async Task AbortAsync(MqttDisconnectReasonCode code, string reason)
     {
@@ -278,6 +309,8 @@ public sealed class DeviceConnection : IMqttChannelAdapter
     {
         if (packet is MqttConnAckPacket { ReasonCode: MqttConnectReasonCode.Success } connAck)
         {
+            // MQTTnet holds this connection under the device's id now; an ending connection of the device may go on.
+            ReleaseTurn();
             if (ResumeFrom is not null)
                 connAck.IsSessionPresent = true;
             if (ConnAckSessionExpiryInterval is { } interval)

@@ -25,6 +25,7 @@ public sealed class MqttServerEvents(
     ConnectivityRecorder connectivity,
     PresenceWriter presence,
     DurableSessionKeeper durableSessions,
+    DeviceHandover handover,
     IOptions<LimitsOptions> limits,
     ILogger<MqttServerEvents> logger)
 {
@@ -108,6 +109,9 @@ public sealed class MqttServerEvents(
             logger.LogInformation("CONNECT of {DeviceId} from {Remote} refused: {Reason}", deviceId, remote, willRefusal.Reason);
             return null;
         }
+        // After the clean-up of the device's connection that is ending, if one is (DeviceHandover): its will, presence and
+        // disconnect row come before this connection's, and MQTTnet's clean-up of the id cannot close this one.
+        connection.HoldConnectTurn(await handover.EnterAsync(deviceId).ConfigureAwait(false));
         wills.Cancel(deviceId);
         connection.Authenticated(new DeviceSession(deviceId, registry, limits.Value.RateLimitPerSecond));
         var expiry = sessionExpiry.Effective(e.ProtocolVersion, e.SessionExpiryInterval, e.CleanSession ?? true);

@@ -16,7 +16,8 @@ namespace Pipeline.MqttBridge.Listeners;
 /// and hands it to MQTTnet's server for the lifetime of the connection.
 /// </summary>
 public sealed class ConnectionFactory(PublishIngest ingest, ConnectedDevices connected, SessionExpiry sessionExpiry, Wills.WillPublisher wills,
-    ConnectivityRecorder connectivity, PresenceWriter presence, DurableSessionKeeper durableSessions, IOptions<LimitsOptions> limits, IMqttNetLogger mqttLogger)
+    ConnectivityRecorder connectivity, PresenceWriter presence, DurableSessionKeeper durableSessions, DeviceHandover handover,
+    IOptions<LimitsOptions> limits, IMqttNetLogger mqttLogger)
 {
     // Topic, properties and headers may add to the payload; beyond this a packet cannot carry an acceptable publish.
     private const int HeaderAllowance = 64 * 1024;
@@ -43,7 +44,7 @@ public sealed class ConnectionFactory(PublishIngest ingest, ConnectedDevices con
         // and PINGRESPs), grown for a larger packet (a command) and cut back to WriterBufferBytesMax after one beyond it.
         var formatter = new MqttPacketFormatterAdapter(new MqttBufferWriter(WriterBufferBytes, WriterBufferBytesMax));
         var inner = new MqttChannelAdapter(guarded, formatter, mqttLogger) { AllowPacketFragmentation = true };
-        using var connection = new DeviceConnection(inner, listener, certificateDeviceId, ingest, _maxInFlight, _limits, guarded);
+        using var connection = new DeviceConnection(inner, listener, certificateDeviceId, ingest, _maxInFlight, _limits, guarded, handover);
         using var deadline = connectDeadline is { } left ? new CancellationTokenSource(left) : null;
         using var watch = deadline?.Token.Register(() =>
         {
@@ -56,30 +57,43 @@ public sealed class ConnectionFactory(PublishIngest ingest, ConnectedDevices con
         }
         finally
         {
-            if (connection.Session is { } session)
+            try
             {
-                connected.Remove(session.DeviceId, connection);
-                BridgeMetrics.Connections.WithLabels(listener).Dec();
-                // After a takeover the session belongs to the newer connection, which is still here.
-                var takenOver = connected.TryGet(session.DeviceId, out _);
-                if (!takenOver)
-                {
-                    sessionExpiry.Disconnected(session.DeviceId, connection.DisconnectSessionExpiryInterval);
-                    var sessionLeft = sessionExpiry.Left(session.DeviceId);
-                    if (connection.ConnectEvent is not null && presence.Disconnected(session.DeviceId, connection, sessionLeft) && connection.PresencePersistent)
-                        durableSessions.Disconnected(session.DeviceId, sessionLeft);
-                    if (connection.Will is { } will && !connection.DisconnectedCleanly)
-                        wills.Schedule(session.DeviceId, will);
-                }
-                // A device that sent DISCONNECT ended the connection itself, also when its next connection was quicker
-                // than this cleanup (under load the new CONNECT can be handled first: CI recorded such a clean
-                // DISCONNECT as a takeover). Its row carries the time its end began, not this cleanup's, so it comes
-                // before the next connection's connect (CI saw them in the wrong order).
-                if (connection.ConnectEvent is { } connect)
-                    connectivity.Disconnected(connect, takenOver && !connection.SentDisconnect
-                        ? "session taken over by a new connection"
-                        : connection.CloseReason ?? "connection lost without DISCONNECT", connection.ClosingAtMs);
+                EndConnection(connection, listener);
             }
+            finally
+            {
+                // The device's next connection, if it waits, is accepted after this clean-up (DeviceHandover).
+                connection.ReleaseTurn();
+            }
+        }
+    }
+
+    private void EndConnection(DeviceConnection connection, string listener)
+    {
+        if (connection.Session is { } session)
+        {
+            connected.Remove(session.DeviceId, connection);
+            BridgeMetrics.Connections.WithLabels(listener).Dec();
+            // After a takeover the session belongs to the newer connection, which is still here.
+            var takenOver = connected.TryGet(session.DeviceId, out _);
+            if (!takenOver)
+            {
+                sessionExpiry.Disconnected(session.DeviceId, connection.DisconnectSessionExpiryInterval);
+                var sessionLeft = sessionExpiry.Left(session.DeviceId);
+                if (connection.ConnectEvent is not null && presence.Disconnected(session.DeviceId, connection, sessionLeft) && connection.PresencePersistent)
+                    durableSessions.Disconnected(session.DeviceId, sessionLeft);
+                if (connection.Will is { } will && !connection.DisconnectedCleanly)
+                    wills.Schedule(session.DeviceId, will);
+            }
+            // A device that sent DISCONNECT ended the connection itself, also when its next connection was quicker
+            // than this cleanup (under load the new CONNECT can be handled first: CI recorded such a clean
+            // DISCONNECT as a takeover). Its row carries the time its end began, not this cleanup's, so it comes
+            // before the next connection's connect (CI saw them in the wrong order).
+            if (connection.ConnectEvent is { } connect)
+                connectivity.Disconnected(connect, takenOver && !connection.SentDisconnect
+                    ? "session taken over by a new connection"
+                    : connection.CloseReason ?? "connection lost without DISCONNECT", connection.ClosingAtMs);
         }
     }
 }
