@@ -12,11 +12,19 @@ public sealed class SimulatedDevice(string deviceId, MqttClientOptions options, 
 {
     private const int MaxInFlight = 32;
     private readonly HashSet<ulong> _acknowledgedSeqs = [];
+    private string? _connectionLost;
 
     public async Task RunAsync(DateTimeOffset start, TimeSpan startOffset, CancellationToken ct)
     {
         using var client = new MqttClientFactory().CreateMqttClient();
         using var inFlight = new SemaphoreSlim(MaxInFlight);
+        // Why the connection ended, for the summary: the bridge's DISCONNECT reason, or the socket's error.
+        client.DisconnectedAsync += e =>
+        {
+            if (e.ClientWasConnected)
+                Interlocked.CompareExchange(ref _connectionLost, $"{e.Reason} {e.ReasonString ?? e.Exception?.Message}".Trim(), null);
+            return Task.CompletedTask;
+        };
         var connect = await client.ConnectAsync(options, ct);
         if (connect.ResultCode != MqttClientConnectResultCode.Success)
             throw new InvalidOperationException($"{deviceId}: connect refused with {connect.ResultCode} {connect.ReasonString}");
@@ -72,7 +80,7 @@ public sealed class SimulatedDevice(string deviceId, MqttClientOptions options, 
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
-            counters.OnFailed(e);
+            counters.OnFailed(deviceId, e, Volatile.Read(ref _connectionLost));
         }
         finally
         {

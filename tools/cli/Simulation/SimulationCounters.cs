@@ -37,10 +37,11 @@ public sealed class SimulationCounters
 
     public void OnRefused() => Interlocked.Increment(ref _refused);
     /// <summary>A publish with no answer; the first one's error is kept so the summary can say what happened.</summary>
-    public void OnFailed(Exception error)
+    public void OnFailed(string deviceId, Exception error, string? connectionLost)
     {
         Interlocked.Increment(ref _failed);
-        Interlocked.CompareExchange(ref _firstFailure, $"{error.GetType().Name}: {error.Message}", null);
+        Interlocked.CompareExchange(ref _firstFailure,
+            $"{deviceId}: {error.GetType().Name}: {error.Message}{(connectionLost is null ? "" : $" (connection lost: {connectionLost})")}", null);
     }
 
     /// <summary>A device that could not run at all (its connect was refused or failed).</summary>
