@@ -14,11 +14,12 @@ public static class BenchCommand
         var quick = new Option<bool>("--quick") { Description = "A few seconds per benchmark: a smoke check, not a measurement." };
         var rate = new Option<int?>("--rate") { Description = "End-to-end latency: messages per second over the fleet (default 10000; 2000 with --quick)." };
         var duration = new Option<int?>("--duration") { Description = "End-to-end latency: seconds of publishing (default 60; 10 with --quick)." };
+        var warmup = new Option<int?>("--warmup") { Description = "End-to-end latency: seconds of publishing before the measured part, reported apart as the cold start (default 10)." };
         var connections = new Option<int?>("--connections") { Description = "Idle connections: how many devices connect at once (default 10000; 1000 with --quick)." };
         var only = new Option<string?>("--only") { Description = "Comma-separated parts: processor,rules,sink,e2e,sustained,connections,storm,bridge,bridge-alone (default: all)." };
         var command = new Command("bench", "Benchmarks side by side with their references (bridge vs Mosquitto: ingest, idle connections and a reconnect storm, sink vs raw inserts, processor vs passthrough, processor with 0/1/10 rules, end-to-end latency).")
         {
-            quick, rate, duration, connections, only,
+            quick, rate, duration, warmup, connections, only,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -26,6 +27,7 @@ public static class BenchCommand
             if (parse.GetValue(quick)) args.Add("--quick");
             if (parse.GetValue(rate) is { } r) args.AddRange(["--rate", r.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
             if (parse.GetValue(duration) is { } d) args.AddRange(["--duration", d.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            if (parse.GetValue(warmup) is { } w) args.AddRange(["--warmup", w.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
             if (parse.GetValue(connections) is { } c) args.AddRange(["--connections", c.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
             if (parse.GetValue(only) is { } o) args.AddRange(["--only", o]);
             return await RunAsync(args, ct);
