@@ -78,23 +78,27 @@ public class CrashRecoveryTests
         // Small batches, so that more are waiting behind the one whose commit is refused.
         var sink = await bed.StartSinkAsync(("SinkWriter:BatchMaxRows", "100"));
 
-        // Records flow in chunks, and at a random moment after each the next offset commit is refused: in turn the
-        // sink's in-flight markers, ownership checks and commits after inserts meet a refusal. It goes on until the
-        // sink had to rewind a partition at least once.
+        // Records flow in chunks; a moment after each is written, the next offset commit the embedded Kafka handles is
+        // refused: in turn the sink's in-flight markers, ownership checks and commits after inserts meet a refusal. It
+        // goes on until the sink had to rewind a partition at least once.
+        //
+        // One refusal per chunk, and the chunk stored before the next: a batch's first commit is its in-flight marker,
+        // which the sink retries with a growing backoff until it passes. Refusals injected faster than that backoff
+        // were all taken by the markers' retries and the sink never got past them (CI at cf7f60f: "attempt 11" of the
+        // marker after 60 chunks of 4 refusals, and earlier of 2).
         var records = 0;
         var random = new Random(5);
         try
         {
             while (records < 6 * chunk || !sink.Output.Contains(RefusedCommit))
             {
-                Assert.True(records < 60 * chunk, "No commit of the sink was refused; the injected errors did not reach it.");
+                Assert.True(records < 60 * chunk, "No commit of the sink was refused; the injected errors did not reach it. Sink output: "
+                    + string.Join("\n", sink.Output.Split('\n').TakeLast(30)));
                 await bed.ProduceTelemetryAsync(records, chunk, metrics);
                 records += chunk;
-                await Task.Delay(TimeSpan.FromMilliseconds(random.Next(0, 250))); // pacing the faults, not waiting for anything
-                // Two at a time: CI once ran 60 chunks with one at a time and no refusal reached the sink (why is not
-                // known; more refused commits only make the test harder for the sink).
-                cluster.PushRequestErrors(offsetCommitApi, ErrorCode.RebalanceInProgress, ErrorCode.RebalanceInProgress);
-                await Task.Delay(TimeSpan.FromMilliseconds(300)); // the window in which the sink's next commit meets the errors (pacing, not a wait for a state)
+                await Task.Delay(TimeSpan.FromMilliseconds(random.Next(0, 60))); // pacing the fault into the sink's work on the chunk, not waiting for anything
+                cluster.PushRequestErrors(offsetCommitApi, ErrorCode.RebalanceInProgress);
+                await bed.WaitForCountAsync("telemetry", records * metrics, Timeout);
             }
         }
         finally
