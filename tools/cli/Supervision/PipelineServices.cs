@@ -144,7 +144,7 @@ public sealed partial class PipelineServices
             // The mock cluster holds a fetch that finds no data for the whole wait, even when data arrives meanwhile (a
             // broker answers at once), and answers the client's other requests on that connection, commits too, after it.
             // At 100 ms (the services' default) that added ~125 ms to the end-to-end latency at 3,800 msg/s; 20 ms costs
-            // ~1.7% of a core more at idle (docs/operations.md, "Embedded Kafka").
+            // ~1.7% of a core more at idle (docs/operations.md, Kafka:FetchWaitMaxMs; docs/topologies.md, "End-to-end latency per stage").
             ["PIPELINE__Kafka__FetchWaitMaxMs"] = _configuration["Kafka:FetchWaitMaxMs"] ?? "20",
         };
         foreach (var (key, value) in extra) environment[key] = value;
