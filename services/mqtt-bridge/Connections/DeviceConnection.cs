@@ -125,12 +125,15 @@ public sealed class DeviceConnection : IMqttChannelAdapter
         while (true)
         {
             MqttPacket packet;
+            // One async method for the receive and its failure (an idle connection's pending receive keeps its state machine).
             try
             {
-                packet = await ReceiveGuardedAsync(cancellationToken).ConfigureAwait(false);
+                packet = await _inner.ReceivePacketAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception) when (Session is not null)
+            catch (Exception e) when (Session is not null)
             {
+                if (FindTooLarge(e) is { } tooLarge)
+                    await RefuseTooLargeAsync(tooLarge).ConfigureAwait(false);
                 await TakeEndingTurnAsync().ConfigureAwait(false);
                 throw;
             }
@@ -174,20 +177,11 @@ public sealed class DeviceConnection : IMqttChannelAdapter
 
     // The hard packet limit (PacketSizeGuard, in the read-ahead channel) ends the connection; an authenticated MQTT 5 device is told
     // why with DISCONNECT 0x95 and the refusal is recorded in iot.rejected (the packet itself was never read).
-    private async Task<MqttPacket> ReceiveGuardedAsync(CancellationToken cancellationToken)
+    private Task RefuseTooLargeAsync(Listeners.PacketTooLargeException tooLarge)
     {
-        try
-        {
-            return await _inner.ReceivePacketAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (FindTooLarge(e) is { } tooLarge && Session is { } session)
-        {
-            _ingest.RecordRefusal(session.DeviceId, "", Policy.Refusal.TooLarge(
-                $"packet of {tooLarge.Size} bytes exceeds the maximum packet size of {tooLarge.Limit} bytes; connection closed"));
-            await AbortAsync(MqttDisconnectReasonCode.PacketTooLarge, $"packet of {tooLarge.Size} bytes exceeds the maximum packet size of {tooLarge.Limit} bytes")
-                .ConfigureAwait(false);
-            throw;
-        }
+        var reason = $"packet of {tooLarge.Size} bytes exceeds the maximum packet size of {tooLarge.Limit} bytes";
+        _ingest.RecordRefusal(Session!.DeviceId, "", Policy.Refusal.TooLarge(reason + "; connection closed"));
+        return AbortAsync(MqttDisconnectReasonCode.PacketTooLarge, reason);
     }
 
     private static Listeners.PacketTooLargeException? FindTooLarge(Exception? e)

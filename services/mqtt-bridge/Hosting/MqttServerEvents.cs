@@ -39,12 +39,15 @@ public sealed class MqttServerEvents(
         server.InterceptingSubscriptionAsync += OnSubscribing;
         server.InterceptingUnsubscriptionAsync += OnUnsubscribing;
         server.InterceptingPublishAsync += OnPublishReachingServer;
+        if (!MqttNetFootprint.Active)
+            logger.LogWarning("This MQTTnet's connection internals are not the ones the bridge trims (MqttNetFootprint): each idle connection keeps about 1 KiB more");
     }
 
     private async Task OnValidatingConnection(ValidatingConnectionEventArgs e)
     {
         if (await ValidateAsync(e).ConfigureAwait(false) is { } accepted)
         {
+            MqttNetFootprint.TrimSessionItems(e);
             // MQTTnet's session look-up throws for an id it does not hold (most first connects): asked only when
             // iot.sessions holds a session of the device, the one case where the answer matters.
             var inMemory = durableSessions.HasStored(accepted.DeviceId) && await HasSessionInMemoryAsync(accepted.DeviceId).ConfigureAwait(false);

@@ -32,19 +32,12 @@ public sealed class ConnectionFactory(PublishIngest ingest, ConnectedDevices con
     /// <summary>Set by <see cref="FleetServerAdapter"/> when MQTTnet's server starts.</summary>
     public Func<IMqttChannelAdapter, Task>? ClientHandler { get; set; }
 
+    /// <summary>Serves a connection until it ends: <see cref="Open"/>, MQTTnet's handler, <see cref="Close"/>.</summary>
     /// <param name="connectDeadline">Time left for CONNECT when part of Limits:ConnectTimeout was spent before (a WebSocket upgrade);
     /// a connection not authenticated by then is closed.</param>
     public async Task RunAsync(IMqttChannel channel, string listener, string? certificateDeviceId, TimeSpan? connectDeadline = null)
     {
-        var handler = ClientHandler ?? throw new InvalidOperationException("The MQTT server is not started.");
-        // Sockets and TLS streams wait for data with a zero-byte read, so an idle connection holds no read buffer.
-        // Acknowledgements that become due together (one Kafka batch) leave in one write (CorkableChannel).
-        var guarded = new CorkableChannel(new ReadAheadChannel(channel, waitWithoutBuffer: listener != "ws", guard: new PacketSizeGuard(_maxPacketBytes)));
-        // The writer's buffer lives as long as the connection: small at first (an idle device gets a CONNACK, PUBACKs
-        // and PINGRESPs), grown for a larger packet (a command) and cut back to WriterBufferBytesMax after one beyond it.
-        var formatter = new MqttPacketFormatterAdapter(new MqttBufferWriter(WriterBufferBytes, WriterBufferBytesMax));
-        var inner = new MqttChannelAdapter(guarded, formatter, mqttLogger) { AllowPacketFragmentation = true };
-        using var connection = new DeviceConnection(inner, listener, certificateDeviceId, ingest, _maxInFlight, _limits, guarded, handover);
+        var connection = Open(channel, listener, certificateDeviceId);
         using var deadline = connectDeadline is { } left ? new CancellationTokenSource(left) : null;
         using var watch = deadline?.Token.Register(() =>
         {
@@ -53,19 +46,46 @@ public sealed class ConnectionFactory(PublishIngest ingest, ConnectedDevices con
         });
         try
         {
-            await handler(connection).ConfigureAwait(false);
+            await Serve(connection).ConfigureAwait(false);
         }
         finally
         {
-            try
-            {
-                EndConnection(connection, listener);
-            }
-            finally
-            {
-                // The device's next connection, if it waits, is accepted after this clean-up (DeviceHandover).
-                connection.ReleaseTurn();
-            }
+            Close(connection, listener);
+        }
+    }
+
+    /// <summary>Wraps an accepted channel for MQTTnet; the caller runs <see cref="Serve"/> and then <see cref="Close"/>, whatever happens.</summary>
+    /// <remarks>The TCP and TLS listener calls the three from its own connection task, so an idle connection keeps one
+    /// async state machine less (RunAsync's) than it would through <see cref="RunAsync"/>.</remarks>
+    public DeviceConnection Open(IMqttChannel channel, string listener, string? certificateDeviceId)
+    {
+        // Sockets and TLS streams wait for data with a zero-byte read, so an idle connection holds no read buffer.
+        // Acknowledgements that become due together (one Kafka batch) leave in one write (CorkableChannel).
+        var guarded = new CorkableChannel(new ReadAheadChannel(channel, waitWithoutBuffer: listener != "ws", guard: new PacketSizeGuard(_maxPacketBytes)));
+        // The writer's buffer lives as long as the connection: small at first (an idle device gets a CONNACK, PUBACKs
+        // and PINGRESPs), grown for a larger packet (a command) and cut back to WriterBufferBytesMax after one beyond it.
+        var formatter = new MqttPacketFormatterAdapter(new MqttBufferWriter(WriterBufferBytes, WriterBufferBytesMax));
+        var inner = new MqttChannelAdapter(guarded, formatter, mqttLogger) { AllowPacketFragmentation = true };
+        MqttNetFootprint.TrimSendLock(inner);
+        return new DeviceConnection(inner, listener, certificateDeviceId, ingest, _maxInFlight, _limits, guarded, handover);
+    }
+
+    /// <summary>MQTTnet's server runs the connection; the task ends with it.</summary>
+    public Task Serve(DeviceConnection connection) =>
+        (ClientHandler ?? throw new InvalidOperationException("The MQTT server is not started."))(connection);
+
+    /// <summary>The bridge's clean-up of an ended connection (presence, will, connectivity row), then the device's turn given back.</summary>
+    public void Close(DeviceConnection connection, string listener)
+    {
+        try
+        {
+            EndConnection(connection, listener);
+        }
+        finally
+        {
+            // The device's next connection, if it waits, is accepted after this clean-up (DeviceHandover).
+            connection.ReleaseTurn();
+            connection.Dispose();
         }
     }
 

@@ -7,7 +7,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MQTTnet.Adapter;
 using MQTTnet.Diagnostics.Logger;
-using MQTTnet.Implementations;
 using MQTTnet.Server;
 using Pipeline.DeviceRegistry;
 using Pipeline.MqttBridge.Auth;
@@ -148,8 +147,16 @@ public sealed class FleetServerAdapter(
                 }
                 clientCertificate = ssl.RemoteCertificate as X509Certificate2;
             }
-            var channel = new MqttTcpChannel(stream, local, remote, clientCertificate!);
-            await connections.RunAsync(channel, tlsListener ? "tls" : "tcp", certificateDeviceId).ConfigureAwait(false);
+            var listener = tlsListener ? "tls" : "tcp";
+            var connection = connections.Open(new StreamChannel(stream, local, remote, clientCertificate, tlsListener ? null : socket), listener, certificateDeviceId);
+            try
+            {
+                await connections.Serve(connection).ConfigureAwait(false);
+            }
+            finally
+            {
+                connections.Close(connection, listener);
+            }
         }
         catch (Exception e)
         {

@@ -15,6 +15,8 @@ namespace Pipeline.MqttBridge.Listeners;
 /// connection holds no chunk: it first waits for data with a zero-byte read, then rents a chunk from the shared
 /// pool for as long as it holds unread bytes. Most connections of a fleet are idle most of the time.
 /// Every byte received passes <paramref name="guard"/> (when given) before MQTTnet sees it.
+/// A <see cref="StreamChannel"/> (TCP and TLS) is read through its stream directly, so a socket read passes one
+/// async layer (this one) between MQTTnet's adapter and the socket.
 /// </remarks>
 public sealed class ReadAheadChannel(IMqttChannel inner, int chunkBytes = 512, bool waitWithoutBuffer = false, PacketSizeGuard? guard = null)
     : DelegatingChannel(inner)
@@ -30,29 +32,44 @@ public sealed class ReadAheadChannel(IMqttChannel inner, int chunkBytes = 512, b
     {
         if (_start < _end || count == 0)
             return Take(buffer, offset, count);
-        if (count >= chunkBytes)
+        try
         {
-            var direct = await Inner.ReadAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false);
-            if (direct > 0)
-                guard?.Inspect(buffer.AsSpan(offset, direct));
-            return direct;
+            if (count >= chunkBytes)
+            {
+                var direct = await ReadInnerAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false);
+                if (direct > 0)
+                    guard?.Inspect(buffer.AsSpan(offset, direct));
+                return direct;
+            }
+            if (waitWithoutBuffer && _chunk is null)
+            {
+                // Returns when data arrived or the connection ended; the read below tells which.
+                await ReadInnerAsync([], 0, 0, cancellationToken).ConfigureAwait(false);
+            }
+            _chunk ??= waitWithoutBuffer ? ArrayPool<byte>.Shared.Rent(chunkBytes) : new byte[chunkBytes];
+            var read = await ReadInnerAsync(_chunk, 0, chunkBytes, cancellationToken).ConfigureAwait(false);
+            if (read <= 0)
+            {
+                Release();
+                return read;
+            }
+            guard?.Inspect(_chunk.AsSpan(0, read));
+            (_start, _end) = (0, read);
+            return Take(buffer, offset, count);
         }
-        if (waitWithoutBuffer && _chunk is null)
+        catch (ObjectDisposedException) when (Inner is StreamChannel)
         {
-            // Returns when data arrived or the connection ended; the read below tells which.
-            await Inner.ReadAsync([], 0, 0, cancellationToken).ConfigureAwait(false);
-        }
-        _chunk ??= waitWithoutBuffer ? ArrayPool<byte>.Shared.Rent(chunkBytes) : new byte[chunkBytes];
-        var read = await Inner.ReadAsync(_chunk, 0, chunkBytes, cancellationToken).ConfigureAwait(false);
-        if (read <= 0)
-        {
+            // Closed by the bridge (a takeover, the CONNECT deadline): the end of the connection, as MQTTnet's TCP channel read it.
             Release();
-            return read;
+            return 0;
         }
-        guard?.Inspect(_chunk.AsSpan(0, read));
-        (_start, _end) = (0, read);
-        return Take(buffer, offset, count);
     }
+
+    // Not async: a pending read of an idle connection keeps one state machine (ReadAsync's), not two.
+    private ValueTask<int> ReadInnerAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        Inner is StreamChannel stream
+            ? stream.ReadDirectAsync(buffer.AsMemory(offset, count), cancellationToken)
+            : new ValueTask<int>(Inner.ReadAsync(buffer, offset, count, cancellationToken));
 
     private int Take(byte[] buffer, int offset, int count)
     {

@@ -1,0 +1,84 @@
+using System.Buffers;
+using System.Collections;
+using System.Net;
+using System.Reflection;
+using System.Security.Cryptography.X509Certificates;
+using MQTTnet.Adapter;
+using MQTTnet.Channel;
+using MQTTnet.Diagnostics.Logger;
+using MQTTnet.Formatter;
+using MQTTnet.Internal;
+using MQTTnet.Packets;
+using Pipeline.MqttBridge.Hosting;
+
+namespace Pipeline.MqttBridge.UnitTests.Hosting;
+
+public class MqttNetFootprintTests
+{
+    /// <summary>Fails when an MQTTnet update renames what the bridge trims: then every idle connection costs about 1 KiB more.</summary>
+    [Fact]
+    public void The_trims_apply_to_the_MQTTnet_this_bridge_is_built_with() => Assert.True(MqttNetFootprint.Active);
+
+    /// <summary>Counts the writes; each one waits a little, so concurrent sends queue on the adapter's send lock.</summary>
+    private sealed class SlowChannel : IMqttChannel
+    {
+        private int _writes;
+        public int Writes => Volatile.Read(ref _writes);
+
+        public async Task WriteAsync(ReadOnlySequence<byte> buffer, bool isEndOfPacket, CancellationToken cancellationToken)
+        {
+            await Task.Delay(2, cancellationToken);
+            Interlocked.Increment(ref _writes);
+        }
+
+        public Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => Task.FromResult(0);
+        public X509Certificate2 ClientCertificate => null!;
+        public EndPoint RemoteEndPoint => new IPEndPoint(IPAddress.Loopback, 1);
+        public EndPoint LocalEndPoint => new IPEndPoint(IPAddress.Loopback, 1883);
+        public bool IsSecureConnection => false;
+        public Task ConnectAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task DisconnectAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public void Dispose() { }
+    }
+
+    [Fact]
+    public async Task A_trimmed_adapter_starts_with_an_empty_waiter_queue_and_still_serializes_concurrent_sends()
+    {
+        var channel = new SlowChannel();
+        var formatter = new MqttPacketFormatterAdapter(MQTTnet.Formatter.MqttProtocolVersion.V311, new MqttBufferWriter(256, 4096));
+        using var adapter = new MqttChannelAdapter(channel, formatter, MqttNetNullLogger.Instance);
+
+        MqttNetFootprint.TrimSendLock(adapter);
+        var sendLock = (AsyncLock)typeof(MqttChannelAdapter).GetField("_syncRoot", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(adapter)!;
+        var waiters = typeof(AsyncLock).GetField("_waiters", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(sendLock)!;
+        var array = (Array)waiters.GetType().GetField("_array", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(waiters)!;
+        Assert.Empty(array);
+
+        await Task.WhenAll(Enumerable.Range(1, 100).Select(i =>
+            adapter.SendPacketAsync(new MqttPubAckPacket { PacketIdentifier = (ushort)i }, CancellationToken.None)));
+
+        Assert.Equal(100, channel.Writes);
+    }
+
+    [Fact]
+    public void Session_items_are_allocated_only_when_something_is_stored_and_behave_as_a_dictionary()
+    {
+        var items = new LazySessionItems();
+        IDictionary dictionary = items;
+
+        Assert.Empty(dictionary);
+        Assert.Null(dictionary["absent"]);
+        Assert.False(dictionary.Contains("absent"));
+        dictionary.Remove("absent");
+        Assert.False(items.IsAllocated);
+
+        dictionary["a"] = 1;
+        dictionary.Add("b", 2);
+        Assert.True(items.IsAllocated);
+        Assert.Equal(2, dictionary.Count);
+        Assert.Equal(1, dictionary["a"]);
+        Assert.Throws<ArgumentException>(() => dictionary.Add("b", 3));
+        dictionary.Remove("a");
+        Assert.Equal(["b"], dictionary.Keys.Cast<object>());
+    }
+}
