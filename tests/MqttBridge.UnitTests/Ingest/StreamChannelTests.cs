@@ -60,12 +60,13 @@ public sealed class StreamChannelTests : IAsyncLifetime
     public async Task A_write_larger_than_the_kernel_takes_at_once_completes_when_the_peer_reads()
     {
         using var channel = Channel();
-        _server.SendBufferSize = 4096;
-        _peer.ReceiveBufferSize = 4096;
-        var large = Enumerable.Range(0, 4 * 1024 * 1024).Select(i => (byte)(i * 31)).ToArray();
+        _server.NoDelay = true; // as the listener sets it
+        _server.SendBufferSize = 16 * 1024;
+        _peer.ReceiveBufferSize = 16 * 1024;
+        var large = Enumerable.Range(0, 1024 * 1024).Select(i => (byte)(i * 31)).ToArray();
 
         var write = channel.WriteAsync(new ReadOnlySequence<byte>(large), true, CancellationToken.None);
-        Assert.False(write.IsCompleted, "4 MiB cannot fit the socket buffers of a peer that has not read yet");
+        Assert.False(write.IsCompleted, "1 MiB cannot fit the socket buffers of a peer that has not read yet");
         var received = await PeerReadsAsync(large.Length);
         await write;
 
