@@ -46,9 +46,14 @@ public sealed class DeviceConnection : IMqttChannelAdapter
         _ingest = ingest;
         Listener = listener;
         CertificateDeviceId = certificateDeviceId;
-        InFlight = new SemaphoreSlim(maxInFlight, maxInFlight);
-        Acks = new AckSequencer(SendAckAsync, ackBatch);
+        _maxInFlight = maxInFlight;
+        _ackBatch = ackBatch;
     }
+
+    private readonly int _maxInFlight;
+    private readonly IWriteBatch? _ackBatch;
+    private SemaphoreSlim? _inFlight;
+    private AckSequencer? _acks;
 
     public ConnectionLimits Limits { get; }
 
@@ -67,9 +72,16 @@ public sealed class DeviceConnection : IMqttChannelAdapter
     /// <summary>Set when CONNECT succeeded; null before.</summary>
     public DeviceSession? Session { get; private set; }
 
-    public SemaphoreSlim InFlight { get; }
+    /// <summary>Publishes waiting for Kafka (at most MaxInFlightPerConnection).</summary>
+    /// <remarks>Made at the first PUBLISH, like <see cref="Acks"/>: a connection that only waits (idle, or for commands) holds neither (about 0.3 KiB).</remarks>
+    public SemaphoreSlim InFlight => _inFlight ?? MakeOnce(ref _inFlight, new SemaphoreSlim(_maxInFlight, _maxInFlight));
 
-    public AckSequencer Acks { get; }
+    public AckSequencer Acks => _acks ?? MakeOnce(ref _acks, new AckSequencer(SendAckAsync, _ackBatch));
+
+    /// <summary>Acknowledgements not sent yet (none before the first PUBLISH).</summary>
+    public int PendingAcks => _acks?.Pending ?? 0;
+
+    private static T MakeOnce<T>(ref T? field, T made) where T : class => Interlocked.CompareExchange(ref field, made, null) ?? made;
 
     public MqttProtocolVersion ProtocolVersion => _inner.PacketFormatterAdapter.ProtocolVersion;
 
@@ -90,7 +102,7 @@ public sealed class DeviceConnection : IMqttChannelAdapter
     public bool SentDisconnect { get; private set; }
 
     /// <summary>The connect recorded in iot.connectivity; its disconnect is recorded when the connection ends.</summary>
-    public Contracts.ConnectivityEvent? ConnectEvent { get; set; }
+    public Presence.ConnectRecord? ConnectEvent { get; set; }
 
     /// <summary>Whether the session of this connection outlives it, as written to iot.presence.</summary>
     public bool PresencePersistent { get; set; }

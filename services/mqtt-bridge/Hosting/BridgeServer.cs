@@ -101,7 +101,7 @@ public sealed class BridgeServer(
             logger.LogWarning("Kafka did not confirm every record within {Timeout}; those devices get no PUBACK and resend", drainTimeout);
         // The acknowledgements for what Kafka just confirmed are on their way out; give them a moment.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(2);
-        while (connected.All.Any(c => c.Acks.Pending > 0) && DateTime.UtcNow < deadline)
+        while (connected.All.Any(c => c.PendingAcks > 0) && DateTime.UtcNow < deadline)
             await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);
 
         if (_server is not null)

@@ -48,6 +48,7 @@ public sealed class MqttServerEvents(
         if (await ValidateAsync(e).ConfigureAwait(false) is { } accepted)
         {
             MqttNetFootprint.TrimSessionItems(e);
+            MqttNetFootprint.ForgetPassword(e);
             // MQTTnet's session look-up throws for an id it does not hold (most first connects): asked only when
             // iot.sessions holds a session of the device, the one case where the answer matters.
             var inMemory = durableSessions.HasStored(accepted.DeviceId) && await HasSessionInMemoryAsync(accepted.DeviceId).ConfigureAwait(false);
@@ -123,7 +124,7 @@ public sealed class MqttServerEvents(
         if (e.ProtocolVersion == MqttProtocolVersion.V500 && e.SessionExpiryInterval != (uint)expiry.TotalSeconds)
             connection.ConnAckSessionExpiryInterval = (uint)expiry.TotalSeconds;
         connected.Add(deviceId, connection);
-        connection.ConnectEvent = connectivity.Connected(deviceId, remote?.ToString() ?? e.RemoteEndPoint?.ToString() ?? "", e.ProtocolVersion,
+        connection.ConnectEvent = connectivity.Connected(deviceId, e.RemoteEndPoint, e.ProtocolVersion,
             connection.Listener, e.CleanSession ?? true, (uint)expiry.TotalSeconds,
             connection.CertificateDeviceId is null ? "token" : "client certificate");
         connection.PresencePersistent = expiry > TimeSpan.Zero;

@@ -113,7 +113,7 @@ public sealed class FleetServerAdapter(
         }
     }
 
-    private async Task HandleAsync(Socket socket, bool tlsListener)
+    private Task HandleAsync(Socket socket, bool tlsListener)
     {
         var remote = (IPEndPoint)socket.RemoteEndPoint!;
         var local = socket.LocalEndPoint!;
@@ -124,31 +124,56 @@ public sealed class FleetServerAdapter(
         {
             BridgeMetrics.ConnectsRefused.WithLabels("throttled").Inc();
             socket.Dispose();
-            return;
+            return Task.CompletedTask;
         }
         socket.NoDelay = true;
         var network = new NetworkStream(socket, ownsSocket: true);
-        Stream stream = network;
+        // Not async itself: a plain TCP connection's task for its whole life is ServeAsync's, whose state is smaller.
+        return tlsListener
+            ? HandleTlsAsync(network, local, remote, throttled)
+            : ServeAsync(new StreamChannel(network, local, remote, clientCertificate: null, socket), "tcp", certificateDeviceId: null, network);
+    }
+
+    private async Task HandleTlsAsync(NetworkStream network, EndPoint local, IPEndPoint remote, bool throttled)
+    {
+        SslStream? ssl = null;
+        var handedOver = false;
         try
         {
-            string? certificateDeviceId = null;
-            X509Certificate2? clientCertificate = null;
-            if (tlsListener)
+            (ssl, var check) = await AuthenticateTlsAsync(network, remote).ConfigureAwait(false);
+            if (ssl is null)
+                return;
+            var certificateDeviceId = check?.DeviceId;
+            if (throttled && certificateDeviceId is null)
             {
-                var (ssl, check) = await AuthenticateTlsAsync(stream, remote).ConfigureAwait(false);
-                if (ssl is null)
-                    return;
-                stream = ssl;
-                certificateDeviceId = check?.DeviceId;
-                if (throttled && certificateDeviceId is null)
-                {
-                    BridgeMetrics.ConnectsRefused.WithLabels("throttled").Inc();
-                    return;
-                }
-                clientCertificate = ssl.RemoteCertificate as X509Certificate2;
+                BridgeMetrics.ConnectsRefused.WithLabels("throttled").Inc();
+                return;
             }
-            var listener = tlsListener ? "tls" : "tcp";
-            var connection = connections.Open(new StreamChannel(stream, local, remote, clientCertificate, tlsListener ? null : socket), listener, certificateDeviceId);
+            handedOver = true; // ServeAsync closes both streams
+            await ServeAsync(new StreamChannel(ssl, local, remote, ssl.RemoteCertificate as X509Certificate2), "tls", certificateDeviceId, network)
+                .ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            logger.LogDebug("MQTT connection from {Remote} ended: {Reason}", remote, e.Message);
+        }
+        finally
+        {
+            if (!handedOver)
+            {
+                if (ssl is not null)
+                    await ssl.DisposeAsync().ConfigureAwait(false);
+                await network.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Runs an accepted connection through MQTTnet until it ends, then closes its streams (<paramref name="network"/> under a TLS one).</summary>
+    private async Task ServeAsync(StreamChannel channel, string listener, string? certificateDeviceId, NetworkStream network)
+    {
+        try
+        {
+            var connection = connections.Open(channel, listener, certificateDeviceId);
             try
             {
                 await connections.Serve(connection).ConfigureAwait(false);
@@ -160,11 +185,11 @@ public sealed class FleetServerAdapter(
         }
         catch (Exception e)
         {
-            logger.LogDebug("MQTT connection from {Remote} ended: {Reason}", remote, e.Message);
+            logger.LogDebug("MQTT connection from {Remote} ended: {Reason}", channel.RemoteEndPoint, e.Message);
         }
         finally
         {
-            await stream.DisposeAsync().ConfigureAwait(false);
+            channel.Dispose();
             await network.DisposeAsync().ConfigureAwait(false);
         }
     }

@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MQTTnet.Formatter;
@@ -21,38 +22,35 @@ public sealed class ConnectivityRecorder(BridgeProducer producer, IOptions<Bridg
 
     public string Instance => _instance;
 
-    /// <summary>Records an accepted CONNECT; the returned event is kept with the connection for its disconnect.</summary>
-    public ConnectivityEvent Connected(string deviceId, string clientAddress, MqttProtocolVersion protocol, string transport,
+    /// <summary>Records an accepted CONNECT; the returned record is kept with the connection for its disconnect.</summary>
+    public ConnectRecord Connected(string deviceId, EndPoint? client, MqttProtocolVersion protocol, string transport,
         bool cleanSession, uint sessionExpirySeconds, string how)
     {
-        var connect = new ConnectivityEvent
-        {
-            Kind = ConnectivityEvent.Types.Kind.Connected,
-            DeviceId = deviceId,
-            Instance = _instance,
-            ConnectionId = Guid.NewGuid().ToString("N"),
-            Reason = how,
-            ClientAddress = clientAddress,
-            Protocol = ProtocolName(protocol),
-            Transport = transport,
-            CleanSession = cleanSession,
-            SessionExpirySeconds = sessionExpirySeconds,
-            TsMs = Now(),
-        };
-        Write(deviceId, connect);
+        var connect = new ConnectRecord(deviceId, Guid.NewGuid().ToString("N"), Now(), client, ProtocolName(protocol), transport, cleanSession,
+            sessionExpirySeconds, how);
+        Write(deviceId, Event(connect, ConnectivityEvent.Types.Kind.Connected, how, connect.TsMs));
         return connect;
     }
 
     /// <summary>Records the end of the connection that <paramref name="connect"/> began.</summary>
     /// <param name="endedAtMs">When its end began (the device's DISCONNECT read, the bridge closing it); 0: now.</param>
-    public void Disconnected(ConnectivityEvent connect, string reason, long endedAtMs = 0)
+    public void Disconnected(ConnectRecord connect, string reason, long endedAtMs = 0) =>
+        Write(connect.DeviceId, Event(connect, ConnectivityEvent.Types.Kind.Disconnected, reason, endedAtMs > 0 ? endedAtMs : Now()));
+
+    private ConnectivityEvent Event(ConnectRecord connect, ConnectivityEvent.Types.Kind kind, string reason, long tsMs) => new()
     {
-        var disconnect = connect.Clone();
-        disconnect.Kind = ConnectivityEvent.Types.Kind.Disconnected;
-        disconnect.Reason = reason;
-        disconnect.TsMs = endedAtMs > 0 ? endedAtMs : Now();
-        Write(connect.DeviceId, disconnect);
-    }
+        Kind = kind,
+        DeviceId = connect.DeviceId,
+        Instance = _instance,
+        ConnectionId = connect.ConnectionId,
+        Reason = reason,
+        ClientAddress = connect.Client?.ToString() ?? "",
+        Protocol = connect.Protocol,
+        Transport = connect.Transport,
+        CleanSession = connect.CleanSession,
+        SessionExpirySeconds = connect.SessionExpirySeconds,
+        TsMs = tsMs,
+    };
 
     /// <summary>This instance started, is alive, or stopped (device_id empty, key "bridge/&lt;instance&gt;").</summary>
     public void InstanceEvent(ConnectivityEvent.Types.Kind kind, TimeSpan heartbeatInterval) =>

@@ -9,6 +9,7 @@ using MQTTnet.Diagnostics.Logger;
 using MQTTnet.Formatter;
 using MQTTnet.Internal;
 using MQTTnet.Packets;
+using MQTTnet.Server;
 using Pipeline.MqttBridge.Hosting;
 
 namespace Pipeline.MqttBridge.UnitTests.Hosting;
@@ -80,5 +81,22 @@ public class MqttNetFootprintTests
         Assert.Throws<ArgumentException>(() => dictionary.Add("b", 3));
         dictionary.Remove("a");
         Assert.Equal(["b"], dictionary.Keys.Cast<object>());
+    }
+
+    [Fact]
+    public void An_accepted_connect_keeps_no_password_and_gets_lazy_session_items()
+    {
+        var formatter = new MqttPacketFormatterAdapter(MQTTnet.Formatter.MqttProtocolVersion.V311, new MqttBufferWriter(256, 4096));
+        using var adapter = new MqttChannelAdapter(new SlowChannel(), formatter, MqttNetNullLogger.Instance);
+        var connect = new MqttConnectPacket { ClientId = "dev-1", Username = "dev-1", Password = "a-device-token"u8.ToArray() };
+        var e = new ValidatingConnectionEventArgs(connect, adapter, new System.Collections.Concurrent.ConcurrentDictionary<object, object>(), CancellationToken.None);
+
+        MqttNetFootprint.TrimSessionItems(e);
+        MqttNetFootprint.ForgetPassword(e);
+
+        Assert.IsType<LazySessionItems>(e.SessionItems);
+        Assert.Null(connect.Password);
+        Assert.Null(e.RawPassword);
+        Assert.Equal("dev-1", e.UserName);
     }
 }
