@@ -38,8 +38,9 @@ public sealed class DeviceConnection : IMqttChannelAdapter
     private Dictionary<ushort, string>? _topicAliases;
 
     public DeviceConnection(IMqttChannelAdapter inner, string listener, string? certificateDeviceId, IPublishIngest ingest, int maxInFlight,
-        ConnectionLimits? limits = null, IWriteBatch? ackBatch = null, DeviceHandover? handover = null)
+        ConnectionLimits? limits = null, IWriteBatch? ackBatch = null, DeviceHandover? handover = null, IReadReadiness? readiness = null)
     {
+        _readiness = readiness;
         _handover = handover;
         Limits = limits ?? ConnectionLimits.Default;
         _inner = inner;
@@ -52,6 +53,7 @@ public sealed class DeviceConnection : IMqttChannelAdapter
 
     private readonly int _maxInFlight;
     private readonly IWriteBatch? _ackBatch;
+    private readonly IReadReadiness? _readiness;
     private SemaphoreSlim? _inFlight;
     private AckSequencer? _acks;
 
@@ -140,6 +142,18 @@ public sealed class DeviceConnection : IMqttChannelAdapter
             // One async method for the receive and its failure (an idle connection's pending receive keeps its state machine).
             try
             {
+                // An idle connection waits here, not inside MQTTnet's read chain (IReadReadiness): its pending read is the
+                // socket's alone. A failure is left to the read below, where MQTTnet's adapter reports it as it always has.
+                if (_readiness is not null)
+                {
+                    try
+                    {
+                        await _readiness.WaitForDataAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                    }
+                }
                 packet = await _inner.ReceivePacketAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (Session is not null)

@@ -61,13 +61,14 @@ public sealed class ConnectionFactory(PublishIngest ingest, ConnectedDevices con
     {
         // Sockets and TLS streams wait for data with a zero-byte read, so an idle connection holds no read buffer.
         // Acknowledgements that become due together (one Kafka batch) leave in one write (CorkableChannel).
-        var guarded = new CorkableChannel(new ReadAheadChannel(channel, waitWithoutBuffer: listener != "ws", guard: new PacketSizeGuard(_maxPacketBytes)));
+        var readAhead = new ReadAheadChannel(channel, waitWithoutBuffer: listener != "ws", guard: new PacketSizeGuard(_maxPacketBytes));
+        var guarded = new CorkableChannel(readAhead);
         // The writer's buffer lives as long as the connection: small at first (an idle device gets a CONNACK, PUBACKs
         // and PINGRESPs), grown for a larger packet (a command) and cut back to WriterBufferBytesMax after one beyond it.
         var formatter = new MqttPacketFormatterAdapter(new MqttBufferWriter(WriterBufferBytes, WriterBufferBytesMax));
         var inner = new MqttChannelAdapter(guarded, formatter, mqttLogger) { AllowPacketFragmentation = true };
         MqttNetFootprint.TrimSendLock(inner);
-        return new DeviceConnection(inner, listener, certificateDeviceId, ingest, _maxInFlight, _limits, guarded, handover);
+        return new DeviceConnection(inner, listener, certificateDeviceId, ingest, _maxInFlight, _limits, guarded, handover, readAhead);
     }
 
     /// <summary>MQTTnet's server runs the connection; the task ends with it.</summary>

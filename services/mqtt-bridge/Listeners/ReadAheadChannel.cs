@@ -19,11 +19,13 @@ namespace Pipeline.MqttBridge.Listeners;
 /// async layer (this one) between MQTTnet's adapter and the socket.
 /// </remarks>
 public sealed class ReadAheadChannel(IMqttChannel inner, int chunkBytes = 512, bool waitWithoutBuffer = false, PacketSizeGuard? guard = null)
-    : DelegatingChannel(inner)
+    : DelegatingChannel(inner), Connections.IReadReadiness
 {
     private byte[]? _chunk;
     private int _start;
     private int _end;
+    // Set by WaitForDataAsync: the next read finds data (or the end) without a zero-byte wait of its own.
+    private bool _waited;
 
     /// <summary>Whether a chunk is held now (for tests: an idle connection that waits without a buffer holds none).</summary>
     public bool HoldsChunk => _chunk is not null;
@@ -34,6 +36,8 @@ public sealed class ReadAheadChannel(IMqttChannel inner, int chunkBytes = 512, b
             return Take(buffer, offset, count);
         try
         {
+            var waited = _waited;
+            _waited = false;
             if (count >= chunkBytes)
             {
                 var direct = await ReadInnerAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false);
@@ -41,7 +45,7 @@ public sealed class ReadAheadChannel(IMqttChannel inner, int chunkBytes = 512, b
                     guard?.Inspect(buffer.AsSpan(offset, direct));
                 return direct;
             }
-            if (waitWithoutBuffer && _chunk is null)
+            if (waitWithoutBuffer && _chunk is null && !waited)
             {
                 // Returns when data arrived or the connection ended; the read below tells which.
                 await ReadInnerAsync([], 0, 0, cancellationToken).ConfigureAwait(false);
@@ -63,6 +67,19 @@ public sealed class ReadAheadChannel(IMqttChannel inner, int chunkBytes = 512, b
             Release();
             return 0;
         }
+    }
+
+    /// <summary>
+    /// The zero-byte wait on its own, for the connection's owner to await before MQTTnet's adapter reads (DeviceConnection):
+    /// an idle connection then keeps no pending read of the adapter's chain (four state machines, about 0.6 KiB), and
+    /// once bytes arrived, the chain reads the whole packet from the chunk without suspending.
+    /// </summary>
+    public ValueTask<int> WaitForDataAsync(CancellationToken cancellationToken)
+    {
+        if (!waitWithoutBuffer || _start < _end)
+            return ValueTask.FromResult(0);
+        _waited = true;
+        return ReadInnerAsync([], 0, 0, cancellationToken);
     }
 
     // Not async: a pending read of an idle connection keeps one state machine (ReadAsync's), not two.

@@ -116,6 +116,40 @@ public class ReadAheadChannelTests
         Assert.Equal(0, await channel.ReadAsync(new byte[2], 0, 2, CancellationToken.None));
     }
 
+    [Fact]
+    public async Task Waiting_for_data_first_costs_no_second_zero_byte_read_and_passes_the_same_bytes()
+    {
+        var stream = Publishes(20, 30); // 640 bytes in 32-byte packets, read 64 at a time: two packets per chunk
+        var socket = new ByteStreamChannel(stream, int.MaxValue);
+        var channel = new ReadAheadChannel(socket, chunkBytes: 64, waitWithoutBuffer: true);
+
+        var read = new List<byte>();
+        var waits = 0;
+        for (var i = 0; i < 20; i++)
+        {
+            if (!channel.HoldsChunk)
+                waits++;
+            await channel.WaitForDataAsync(CancellationToken.None);
+            read.AddRange(await ReadPacketAsync(channel));
+        }
+
+        Assert.Equal(stream, read.ToArray());
+        // One zero-byte read per wait that found nothing buffered, plus the chunk reads; never a zero-byte read of the read's own.
+        Assert.Equal(waits + (stream.Length + 63) / 64, socket.Reads);
+    }
+
+    [Fact]
+    public async Task A_channel_that_cannot_wait_without_reading_reports_ready_at_once()
+    {
+        var socket = new ByteStreamChannel(Publishes(1, 10), int.MaxValue);
+        var channel = new ReadAheadChannel(socket, waitWithoutBuffer: false);
+
+        var wait = channel.WaitForDataAsync(CancellationToken.None);
+
+        Assert.True(wait.IsCompleted);
+        Assert.Equal(0, socket.Reads);
+    }
+
     [Theory]
     [InlineData(2, 64)]    // MQTTnet's 2-byte header read, served from a chunk
     [InlineData(600, 512)] // a read at least a chunk long, which goes straight to the connection
