@@ -148,9 +148,39 @@ internal static class IdleConnections
         var rssBefore = ProcessMemory.ResidentBytes(serverPid);
         var managedBefore = managedBytes is null ? null : await managedBytes();
         var overflowsBefore = ListenQueue.Overflows();
+        var clock = Stopwatch.StartNew();
+        var (sockets, accepted, refused) = await ConnectAllAsync(label, port, devices, clock);
+        var elapsed = clock.Elapsed;
+        var overflows = ListenQueue.Overflows() - overflowsBefore;
+        Console.Error.WriteLine($"  [{label}] {accepted:N0} connected in {elapsed.TotalSeconds:0.0} s ({accepted / elapsed.TotalSeconds:N0}/s), {refused:N0} refused, {overflows:N0} listen queue overflows; holding 3 s");
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var rssAfter = ProcessMemory.ResidentBytes(serverPid);
+        var managedAfter = managedBytes is null ? null : await managedBytes();
+        // For a heap census of the server with every connection open (dotnet-gcdump, docs/operations.md): hold longer after measuring.
+        if (int.TryParse(Environment.GetEnvironmentVariable("PIPELINE_BENCH_HOLD_SECONDS"), out var hold) && hold > 0)
+        {
+            Console.Error.WriteLine($"  [{label}] measured; holding the connections {hold} s more (PIPELINE_BENCH_HOLD_SECONDS), server pid {serverPid}");
+            await Task.Delay(TimeSpan.FromSeconds(hold));
+        }
+
+        // Still there? One PINGREQ on each connection, a PINGRESP expected.
+        var alive = 0;
+        var open = sockets.Where(s => s is not null).Select(s => s!).ToList();
+        await System.Threading.Tasks.Parallel.ForEachAsync(open, new ParallelOptions { MaxDegreeOfParallelism = Parallel }, async (socket, _) =>
+        {
+            if (await RawMqtt.PingAsync(socket)) Interlocked.Increment(ref alive);
+        });
+        foreach (var socket in open) socket.Dispose();
+        Console.Error.WriteLine($"  [{label}] {alive:N0} answered a PINGREQ; RSS {rssBefore / 1048576.0:N1} -> {rssAfter / 1048576.0:N1} MiB");
+        return new Measurement(accepted, refused, alive, elapsed, rssBefore, rssAfter, overflows, managedBefore, managedAfter);
+    }
+
+    /// <summary>Connects every device, <see cref="Parallel"/> at a time, with progress each second; the accepted ones' sockets stay open.</summary>
+    private static async Task<(Socket?[] Sockets, int Accepted, int Refused)> ConnectAllAsync(string label, int port,
+        IReadOnlyList<(string Id, string Token)> devices, Stopwatch clock)
+    {
         var sockets = new Socket?[devices.Count];
         int accepted = 0, refused = 0, next = -1;
-        var clock = Stopwatch.StartNew();
         using (new Timer(_ => Console.Error.WriteLine(
                    $"  [{label}] {clock.Elapsed.TotalSeconds,5:0.0} s  {Volatile.Read(ref accepted),7:N0} / {devices.Count:N0} connected  {Volatile.Read(ref accepted) / Math.Max(clock.Elapsed.TotalSeconds, 0.001),7:N0} conn/s  refused {Volatile.Read(ref refused):N0}"),
                    null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)))
@@ -175,29 +205,23 @@ internal static class IdleConnections
             })).ToList();
             await Task.WhenAll(workers);
         }
-        var elapsed = clock.Elapsed;
-        var overflows = ListenQueue.Overflows() - overflowsBefore;
-        Console.Error.WriteLine($"  [{label}] {accepted:N0} connected in {elapsed.TotalSeconds:0.0} s ({accepted / elapsed.TotalSeconds:N0}/s), {refused:N0} refused, {overflows:N0} listen queue overflows; holding 3 s");
-        await Task.Delay(TimeSpan.FromSeconds(3));
-        var rssAfter = ProcessMemory.ResidentBytes(serverPid);
-        var managedAfter = managedBytes is null ? null : await managedBytes();
-        // For a heap census of the server with every connection open (dotnet-gcdump, docs/operations.md): hold longer after measuring.
-        if (int.TryParse(Environment.GetEnvironmentVariable("PIPELINE_BENCH_HOLD_SECONDS"), out var hold) && hold > 0)
-        {
-            Console.Error.WriteLine($"  [{label}] measured; holding the connections {hold} s more (PIPELINE_BENCH_HOLD_SECONDS), server pid {serverPid}");
-            await Task.Delay(TimeSpan.FromSeconds(hold));
-        }
+        return (sockets, accepted, refused);
+    }
 
-        // Still there? One PINGREQ on each connection, a PINGRESP expected.
-        var alive = 0;
-        var open = sockets.Where(s => s is not null).Select(s => s!).ToList();
-        await System.Threading.Tasks.Parallel.ForEachAsync(open, new ParallelOptions { MaxDegreeOfParallelism = Parallel }, async (socket, _) =>
+    /// <summary>
+    /// Runs the load generator's connect path on devices that are not measured, then closes them: its own JIT work
+    /// (tiering up the connect loop) is done before the first measured server, not during it. The server measured
+    /// second would otherwise always face a warmer client.
+    /// </summary>
+    internal static async Task WarmUpClientAsync(int port, IReadOnlyList<(string Id, string Token)> devices)
+    {
+        for (var round = 0; round < 3; round++)
         {
-            if (await RawMqtt.PingAsync(socket)) Interlocked.Increment(ref alive);
-        });
-        foreach (var socket in open) socket.Dispose();
-        Console.Error.WriteLine($"  [{label}] {alive:N0} answered a PINGREQ; RSS {rssBefore / 1048576.0:N1} -> {rssAfter / 1048576.0:N1} MiB");
-        return new Measurement(accepted, refused, alive, elapsed, rssBefore, rssAfter, overflows, managedBefore, managedAfter);
+            var (sockets, _, _) = await ConnectAllAsync("client warm-up", port, devices, Stopwatch.StartNew());
+            foreach (var socket in sockets)
+                socket?.Dispose();
+            await Task.Delay(TimeSpan.FromMilliseconds(500)); // the runtime recompiles hot methods in the background
+        }
     }
 
     internal static async Task<Measurement> MosquittoAsync(IReadOnlyList<(string Id, string Token)> devices)

@@ -13,20 +13,24 @@ namespace Pipeline.Bench;
 internal static class ReconnectStorm
 {
     private const string Prefix = "storm-";
+    private const int WarmUpDevices = 1_000;
 
     public static async Task<IReadOnlyList<BenchResult>> RunAsync(PipelineUp pipeline, int count)
     {
         var name = $"reconnect storm: {count:N0} first connects to a restarted bridge";
         const string goal = ">= 1.00x Mosquitto";
-        if (FileLimits.EnsureAtLeast(count + 2_000) is { } limitProblem)
+        if (FileLimits.EnsureAtLeast(count + WarmUpDevices + 2_000) is { } limitProblem)
             return [BenchResult.Failed(name, goal, limitProblem)];
 
-        // One more device than the storm: the last one only probes whether the restarted bridge admits devices.
-        var registered = await IdleConnections.RegisterAsync(pipeline, count + 1, Prefix);
+        // Besides the storm's devices: WarmUpDevices that warm the load generator up on the bridge about to be killed (so the
+        // client's JIT work falls into neither server's storm), and one that only probes whether the restarted bridge admits devices.
+        var registered = await IdleConnections.RegisterAsync(pipeline, count + WarmUpDevices + 1, Prefix);
         var devices = registered.Take(count).ToList();
         var probe = registered[^1];
         var before = pipeline.BridgeProcessId() ?? throw new InvalidOperationException("the bridge process of `up` was not found under /proc");
         await IdleConnections.WaitUntilAdmittedAsync(pipeline.MqttPort, probe);
+        Console.Error.WriteLine($"warming the load generator up: {WarmUpDevices:N0} other devices connect to the bridge about to be killed, three times");
+        await IdleConnections.WarmUpClientAsync(pipeline.MqttPort, registered.Skip(count).Take(WarmUpDevices).ToList());
 
         Console.Error.WriteLine($"killing the bridge (pid {before}); `up` restarts it");
         var restart = Stopwatch.StartNew();
@@ -42,7 +46,8 @@ internal static class ReconnectStorm
         var mosquitto = await IdleConnections.MosquittoAsync(devices);
 
         var notes = $"the devices were registered before the bridge was killed (kill -9) and restarted by `up`: its registry view is rebuilt at start and " +
-                    $"no device was seen by it; raw MQTT 3.1.1 CONNECT/CONNACK client, {IdleConnections.Parallel} connects in flight, username + token on each. " +
+                    $"no device was seen by it; raw MQTT 3.1.1 CONNECT/CONNACK client, {IdleConnections.Parallel} connects in flight, username + token on each, " +
+                    $"warmed up before either server (three rounds of {WarmUpDevices:N0} other devices on the bridge before its kill). " +
                     "The bridge checks HMAC-SHA256 keyed with its token pepper (docs/operations.md, \"Device tokens\"); Mosquitto 2.0 its password file " +
                     "(its default PBKDF2-SHA512, 101 iterations). " +
                     $"accepted/refused: bridge {bridge.Accepted:N0}/{bridge.Refused:N0}, Mosquitto {mosquitto.Accepted:N0}/{mosquitto.Refused:N0}; " +
