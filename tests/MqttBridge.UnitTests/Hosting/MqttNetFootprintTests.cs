@@ -21,25 +21,17 @@ public class MqttNetFootprintTests
     public void The_trims_apply_to_the_MQTTnet_this_bridge_is_built_with() => Assert.True(MqttNetFootprint.Active);
 
     /// <summary>Counts the writes; each one waits a little, so concurrent sends queue on the adapter's send lock.</summary>
-    private sealed class SlowChannel : IMqttChannel
+    private sealed class SlowChannel : Ingest.FakeChannel
     {
         private int _writes;
         public int Writes => Volatile.Read(ref _writes);
 
-        public async Task WriteAsync(ReadOnlySequence<byte> buffer, bool isEndOfPacket, CancellationToken cancellationToken)
+        public override async Task WriteAsync(ReadOnlySequence<byte> buffer, bool isEndOfPacket, CancellationToken cancellationToken)
         {
             await Task.Delay(2, cancellationToken);
             Interlocked.Increment(ref _writes);
         }
 
-        public Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => Task.FromResult(0);
-        public X509Certificate2 ClientCertificate => null!;
-        public EndPoint RemoteEndPoint => new IPEndPoint(IPAddress.Loopback, 1);
-        public EndPoint LocalEndPoint => new IPEndPoint(IPAddress.Loopback, 1883);
-        public bool IsSecureConnection => false;
-        public Task ConnectAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-        public Task DisconnectAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-        public void Dispose() { }
     }
 
     [Fact]

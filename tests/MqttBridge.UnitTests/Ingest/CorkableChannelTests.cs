@@ -11,30 +11,23 @@ namespace Pipeline.MqttBridge.UnitTests.Ingest;
 public class CorkableChannelTests
 {
     /// <summary>Records what reaches the connection: each write (one send() on a socket) and the disconnect.</summary>
-    private sealed class RecordingChannel : IMqttChannel
+    private sealed class RecordingChannel : FakeChannel
     {
         public List<byte[]> Writes { get; } = [];
         public int WritesBeforeDisconnect { get; private set; } = -1;
 
-        public Task WriteAsync(ReadOnlySequence<byte> buffer, bool isEndOfPacket, CancellationToken cancellationToken)
+        public override Task WriteAsync(ReadOnlySequence<byte> buffer, bool isEndOfPacket, CancellationToken cancellationToken)
         {
             Writes.Add(buffer.ToArray());
             return Task.CompletedTask;
         }
 
-        public Task DisconnectAsync(CancellationToken cancellationToken)
+        public override Task DisconnectAsync(CancellationToken cancellationToken)
         {
             WritesBeforeDisconnect = Writes.Count;
             return Task.CompletedTask;
         }
 
-        public Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => Task.FromResult(0);
-        public X509Certificate2 ClientCertificate => null!;
-        public EndPoint RemoteEndPoint => new IPEndPoint(IPAddress.Loopback, 1);
-        public EndPoint LocalEndPoint => new IPEndPoint(IPAddress.Loopback, 1883);
-        public bool IsSecureConnection => false;
-        public Task ConnectAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-        public void Dispose() { }
     }
 
     private static ReadOnlySequence<byte> PubAck(byte packetId) => new([0x40, 0x02, 0x00, packetId]);

@@ -9,12 +9,12 @@ namespace Pipeline.MqttBridge.UnitTests.Ingest;
 public class ReadAheadChannelTests
 {
     /// <summary>Serves a fixed byte stream, at most <c>maxPerRead</c> bytes per read, like a socket; counts the reads.</summary>
-    private sealed class ByteStreamChannel(byte[] bytes, int maxPerRead) : IMqttChannel
+    private sealed class ByteStreamChannel(byte[] bytes, int maxPerRead) : FakeChannel
     {
         private int _position;
         public int Reads { get; private set; }
 
-        public Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
         {
             Reads++;
             var n = Math.Min(Math.Min(count, maxPerRead), bytes.Length - _position);
@@ -23,14 +23,6 @@ public class ReadAheadChannelTests
             return Task.FromResult(n);
         }
 
-        public X509Certificate2 ClientCertificate => null!;
-        public EndPoint RemoteEndPoint => new IPEndPoint(IPAddress.Loopback, 1);
-        public EndPoint LocalEndPoint => new IPEndPoint(IPAddress.Loopback, 1883);
-        public bool IsSecureConnection => false;
-        public Task ConnectAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-        public Task DisconnectAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-        public Task WriteAsync(ReadOnlySequence<byte> buffer, bool isEndOfPacket, CancellationToken cancellationToken) => Task.CompletedTask;
-        public void Dispose() { }
     }
 
     /// <summary>Reads a packet the way MQTTnet does: the 2-byte fixed header, then the rest (lengths below 128 here).</summary>
