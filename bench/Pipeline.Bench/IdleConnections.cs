@@ -220,7 +220,22 @@ internal static class IdleConnections
             var (sockets, _, _) = await ConnectAllAsync("client warm-up", port, devices, Stopwatch.StartNew());
             foreach (var socket in sockets)
                 socket?.Dispose();
-            await Task.Delay(TimeSpan.FromMilliseconds(500)); // the runtime recompiles hot methods in the background
+            await JitSettledAsync();
+        }
+    }
+
+    /// <summary>Until the runtime's background recompilation of hot methods (tiering up) has stopped: no method compiled for 300 ms (at most 5 s).</summary>
+    private static async Task JitSettledAsync()
+    {
+        var deadline = Stopwatch.StartNew();
+        var last = System.Runtime.JitInfo.GetCompiledMethodCount();
+        var quiet = Stopwatch.StartNew();
+        while (quiet.Elapsed < TimeSpan.FromMilliseconds(300) && deadline.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            await Task.Delay(50);
+            var now = System.Runtime.JitInfo.GetCompiledMethodCount();
+            if (now != last)
+                (last, quiet) = (now, Stopwatch.StartNew());
         }
     }
 

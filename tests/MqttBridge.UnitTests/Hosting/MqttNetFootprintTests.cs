@@ -20,37 +20,57 @@ public class MqttNetFootprintTests
     [Fact]
     public void The_trims_apply_to_the_MQTTnet_this_bridge_is_built_with() => Assert.True(MqttNetFootprint.Active);
 
-    /// <summary>Counts the writes; each one waits a little, so concurrent sends queue on the adapter's send lock.</summary>
-    private sealed class SlowChannel : Ingest.FakeChannel
+    /// <summary>Counts the writes and how many ran at once; every write waits until the test opens the gate.</summary>
+    private sealed class GatedChannel : Ingest.FakeChannel
     {
+        private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _writes;
+        private int _inside;
+        private int _mostInside;
         public int Writes => Volatile.Read(ref _writes);
+        public int MostAtOnce => Volatile.Read(ref _mostInside);
+
+        public void Open() => _gate.TrySetResult();
 
         public override async Task WriteAsync(ReadOnlySequence<byte> buffer, bool isEndOfPacket, CancellationToken cancellationToken)
         {
-            await Task.Delay(2, cancellationToken);
+            var inside = Interlocked.Increment(ref _inside);
+            InterlockedMax(ref _mostInside, inside);
+            await _gate.Task.WaitAsync(cancellationToken);
+            Interlocked.Decrement(ref _inside);
             Interlocked.Increment(ref _writes);
         }
 
+        private static void InterlockedMax(ref int target, int value)
+        {
+            for (var seen = Volatile.Read(ref target); value > seen; seen = Volatile.Read(ref target))
+                if (Interlocked.CompareExchange(ref target, value, seen) == seen)
+                    return;
+        }
     }
 
     [Fact]
     public async Task A_trimmed_adapter_starts_with_an_empty_waiter_queue_and_still_serializes_concurrent_sends()
     {
-        var channel = new SlowChannel();
+        var channel = new GatedChannel();
         var formatter = new MqttPacketFormatterAdapter(MQTTnet.Formatter.MqttProtocolVersion.V311, new MqttBufferWriter(256, 4096));
         using var adapter = new MqttChannelAdapter(channel, formatter, MqttNetNullLogger.Instance);
 
         MqttNetFootprint.TrimSendLock(adapter);
         var sendLock = (AsyncLock)typeof(MqttChannelAdapter).GetField("_syncRoot", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(adapter)!;
-        var waiters = typeof(AsyncLock).GetField("_waiters", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(sendLock)!;
+        var waiters = (ICollection)typeof(AsyncLock).GetField("_waiters", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(sendLock)!;
         var array = (Array)waiters.GetType().GetField("_array", BindingFlags.Instance | BindingFlags.NonPublic)!.GetValue(waiters)!;
         Assert.Empty(array);
 
-        await Task.WhenAll(Enumerable.Range(1, 100).Select(i =>
-            adapter.SendPacketAsync(new MqttPubAckPacket { PacketIdentifier = (ushort)i }, CancellationToken.None)));
+        // The first send holds the lock inside its write; the other 99 wait in the queue, which grows from empty.
+        var sends = Enumerable.Range(1, 100)
+            .Select(i => adapter.SendPacketAsync(new MqttPubAckPacket { PacketIdentifier = (ushort)i }, CancellationToken.None)).ToList();
+        Assert.Equal(99, waiters.Count);
+        channel.Open();
+        await Task.WhenAll(sends).WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(100, channel.Writes);
+        Assert.Equal(1, channel.MostAtOnce);
     }
 
     [Fact]
@@ -79,7 +99,7 @@ public class MqttNetFootprintTests
     public void An_accepted_connect_keeps_no_password_and_gets_lazy_session_items()
     {
         var formatter = new MqttPacketFormatterAdapter(MQTTnet.Formatter.MqttProtocolVersion.V311, new MqttBufferWriter(256, 4096));
-        using var adapter = new MqttChannelAdapter(new SlowChannel(), formatter, MqttNetNullLogger.Instance);
+        using var adapter = new MqttChannelAdapter(new GatedChannel(), formatter, MqttNetNullLogger.Instance);
         var connect = new MqttConnectPacket { ClientId = "dev-1", Username = "dev-1", Password = "a-device-token"u8.ToArray() };
         var e = new ValidatingConnectionEventArgs(connect, adapter, new System.Collections.Concurrent.ConcurrentDictionary<object, object>(), CancellationToken.None);
 
