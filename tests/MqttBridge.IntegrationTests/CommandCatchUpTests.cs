@@ -52,6 +52,67 @@ public sealed class CommandCatchUpTests
         Assert.Single(await FleetCommands.AllAsync(next, whileDown));
     }
 
+    [Fact]
+    public async Task Two_bridges_starting_together_after_all_stopped_answer_each_command_written_meanwhile_once()
+    {
+        // A compose restart of the whole fleet: neither new instance sees the other when it starts, both catch up over
+        // the same commands, and only one of them may answer each.
+        var settings = new Dictionary<string, string> { ["Bridge:PresenceHeartbeat"] = "00:00:01" };
+        var first = await TestBridge.StartAsync(settings, createTopics: names => KafkaFixture.Shared.CreateTopics(names, partitions: 1));
+        var devices = new List<string>();
+        for (var i = 0; i < 4; i++)
+            devices.Add((await first.AddDeviceAsync()).DeviceId);
+        await first.DisposeAsync();
+
+        var whileDown = Enumerable.Range(0, 12).Select(_ => Guid.NewGuid().ToString("N")).ToArray();
+        for (var i = 0; i < whileDown.Length; i++)
+            await FleetCommands.SendAsync(first, devices[i % devices.Count], whileDown[i]);
+
+        var starting = new[] { TestBridge.StartAsync(settings, fleetOf: first), TestBridge.StartAsync(settings, fleetOf: first) };
+        var bridges = await Task.WhenAll(starting);
+        await using (bridges[0])
+        await using (bridges[1])
+        {
+            foreach (var command in whileDown)
+                await FleetCommands.WaitForAsync(bridges[0], command, "offline");
+        }
+
+        // Both stopped, so everything either of them was going to write is in Kafka now.
+        var outcomes = await FleetCommands.AllAsync(first, whileDown);
+        Assert.All(whileDown, command => Assert.Single(outcomes, o => o.CommandId == command));
+    }
+
+    [Fact]
+    public async Task Two_bridges_starting_together_while_the_killed_one_still_looks_live_answer_each_command_once()
+    {
+        // Every bridge killed (kill -9), then two started at once: the dead one's last heartbeat still counts it live for
+        // a while, so both leave it the commands it would read; once its heartbeats are missed, they decide again, and
+        // the one of them that began reading first answers.
+        var settings = new Dictionary<string, string> { ["Bridge:PresenceHeartbeat"] = "00:00:01" };
+        var first = await TestBridge.StartAsync(settings, createTopics: names => KafkaFixture.Shared.CreateTopics(names, partitions: 1));
+        var device = await first.AddDeviceAsync();
+        await first.DisposeAsync();
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var end = EndOf(first, first.Topics.Commands);
+        await WritePresenceAsync(first, new InstancePresence("killed-unseen", now, 2_000, ReadTo: new Dictionary<int, long> { [0] = end },
+            StartedMs: now - 60_000, ReadFrom: new Dictionary<int, long> { [0] = 0 }));
+
+        var whileDown = Enumerable.Range(0, 6).Select(_ => Guid.NewGuid().ToString("N")).ToArray();
+        foreach (var command in whileDown)
+            await FleetCommands.SendAsync(first, device.DeviceId, command);
+
+        var bridges = await Task.WhenAll(TestBridge.StartAsync(settings, fleetOf: first), TestBridge.StartAsync(settings, fleetOf: first));
+        await using (bridges[0])
+        await using (bridges[1])
+        {
+            foreach (var command in whileDown)
+                await FleetCommands.WaitForAsync(bridges[0], command, "offline");
+        }
+
+        var outcomes = await FleetCommands.AllAsync(first, whileDown);
+        Assert.All(whileDown, command => Assert.Single(outcomes, o => o.CommandId == command));
+    }
+
     private static long EndOf(TestBridge bridge, string topic)
     {
         using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig { BootstrapServers = bridge.BootstrapServers, GroupId = "end-of" }).Build();

@@ -114,20 +114,27 @@ public sealed class CommandDispatcher(
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var (partition, offset) = (result.Partition.Value, result.Offset.Value);
         var catchUp = readPositions.IsCatchUp(partition, offset);
-        if (catchUp && presence.ReadByAnotherRun(partition, offset))
-            return; // answered by the run that read it (or it left it to one that did)
+        var readingSince = readPositions.ReadingSinceMs ?? now;
+        if (catchUp)
+        {
+            SettleCatchUp(readingSince);
+            if (presence.ReadByAnotherRun(partition, offset, readingSince))
+                return; // answered by the run that read it (or it left it to one that did)
+        }
         var writtenMs = result.Message.Timestamp.Type == TimestampType.NotAvailable ? now : result.Message.Timestamp.UnixTimestampMs;
         if (!catchUp)
             now = Settle(deviceId, writtenMs, now);
         var connection = connected.TryGet(deviceId, out var c) ? c : null;
         var hasSession = connection is null && await HasSessionAsync(deviceId).ConfigureAwait(false);
         var responsible = catchUp
-            ? CommandResponsibility.ForCatchUp(partition, offset, presence, now)
+            ? CommandResponsibility.ForCatchUp(partition, offset, presence, now, readingSince)
             : CommandResponsibility.Responsible(deviceId, partition, offset, presence, connection?.ConnectEvent?.TsMs ?? (connection is null ? null : now),
                 hasSession, writtenMs, now);
         if (responsible != presence.Self)
         {
-            _deferred.Defer(responsible, presence.InstanceRecord(responsible)?.StartedMs, result); // another instance holds the device, or answers for it
+            // Another instance holds the device, or answers for it.
+            _deferred.Defer(responsible, presence.InstanceRecord(responsible)?.StartedMs, result,
+                catchingUp: catchUp && !presence.ReadsAsWritten(responsible, partition, offset, now));
             return;
         }
         var expires = ExpiresAt(command, result.Message.Timestamp, options.Value.DefaultExpiry);
@@ -193,6 +200,24 @@ public sealed class CommandDispatcher(
         }
         return DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
     }
+
+    /// <summary>
+    /// Before the first command read while catching up: waits until this view has read every iot.presence record
+    /// written up to <see cref="CommandsOptions.PresenceSettle"/> after this run began reading, so that it knows every
+    /// other run that began catching up before it (or at about the same time): of those, the first answers.
+    /// </summary>
+    private void SettleCatchUp(long readingSinceMs)
+    {
+        if (_catchUpSettled)
+            return;
+        _catchUpSettled = true;
+        var settle = options.Value.PresenceSettle;
+        if (settle > TimeSpan.Zero && !presence.Settle(readingSinceMs, settle, SettleLimit, _stopping))
+            logger.LogWarning("Catching up on commands without knowing that every presence record since this instance began reading was read: Kafka did not answer within {Limit}",
+                SettleLimit);
+    }
+
+    private bool _catchUpSettled;
 
     /// <summary>
     /// When the command stops being deliverable: its own expiry, else the default expiry after its creation

@@ -17,11 +17,25 @@ public sealed class CommandReadPositions
     /// <param name="starts">Where reading starts (resolved offsets, not logical ones); before the end while catching up.</param>
     public void Start(IEnumerable<KeyValuePair<int, long>> ends, IEnumerable<KeyValuePair<int, long>> starts)
     {
+        var from = new Dictionary<int, long>(ends);
+        var catchUpFrom = new Dictionary<int, long>();
         foreach (var (partition, offset) in starts)
+        {
             _next[partition] = offset;
-        _from = new Dictionary<int, long>(ends);
+            if (!from.TryGetValue(partition, out var end) || offset < end)
+                catchUpFrom[partition] = offset;
+        }
+        CatchUpFrom = catchUpFrom.Count == 0 ? null : catchUpFrom;
+        ReadingSinceMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        _from = from;
         Started?.Invoke();
     }
+
+    /// <summary>Where this run's catch-up began, on the partitions it catches up on (null: it reads from the end only).</summary>
+    public IReadOnlyDictionary<int, long>? CatchUpFrom { get; private set; }
+
+    /// <summary>When this run began reading (null until it has): of the runs catching up over a command, the first answers for it.</summary>
+    public long? ReadingSinceMs { get; private set; }
 
     /// <summary>Reading started: the others should learn where at once (<see cref="Presence.InstanceHeartbeat"/>).</summary>
     public event Action? Started;

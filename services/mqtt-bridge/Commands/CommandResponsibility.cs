@@ -38,11 +38,22 @@ public static class CommandResponsibility
     }
 
     /// <summary>
-    /// For a command written before this instance started reading (read while catching up, and read by no run
-    /// yet): a live instance whose run reads it decides it (the others never count this one for it); only when none
-    /// does, this one. An instance that looks live but died unseen is waited for, and once its heartbeats are missed
-    /// the command is decided again (<see cref="DeferredCommands"/>) and falls to this one.
+    /// For a command written before this instance started reading (read while catching up, and read by no run that
+    /// answers for it): a live instance that reads it as it arrives decides it (the others never count this one for
+    /// it). Else, of the live runs catching up over it, this one included, the one that began reading first: it never
+    /// leaves the command to a later one, and each later one has read its record before deciding (the dispatcher
+    /// settles iot.presence first), so exactly one answers. An instance that looks live but died unseen is waited
+    /// for, and once its heartbeats are missed the command is decided again (<see cref="DeferredCommands"/>).
     /// </summary>
-    public static string ForCatchUp(int partition, long offset, PresenceView view, long nowMs) =>
-        view.LiveInstances(nowMs).FirstOrDefault(i => i != view.Self && view.CanAct(i, partition, offset, nowMs)) ?? view.Self;
+    /// <param name="readingSinceMs">When this instance began reading iot.commands.</param>
+    public static string ForCatchUp(int partition, long offset, PresenceView view, long nowMs, long readingSinceMs)
+    {
+        if (view.LiveInstances(nowMs).FirstOrDefault(i => view.ReadsAsWritten(i, partition, offset, nowMs)) is { } reader)
+            return reader;
+        var first = (Instance: view.Self, Since: readingSinceMs);
+        foreach (var other in view.OthersCatchingUp(partition, offset, nowMs))
+            if (InstancePresence.BeganReadingBefore(other.ReadingSinceMs, other.Instance, first.Since, first.Instance))
+                first = (other.Instance, other.ReadingSinceMs);
+        return first.Instance;
+    }
 }

@@ -28,7 +28,8 @@ public sealed class DeferredCommands(int capacity = DeferredCommands.DefaultCapa
     public long Dropped { get; private set; }
 
     /// <param name="run">The instance's <see cref="InstancePresence.StartedMs"/> when the command was left to it.</param>
-    public void Defer(string instance, long? run, ConsumeResult<string?, byte[]?> command)
+    /// <param name="catchingUp">Left to a run that catches up over it and began reading before this one (<see cref="CommandResponsibility.ForCatchUp"/>).</param>
+    public void Defer(string instance, long? run, ConsumeResult<string?, byte[]?> command, bool catchingUp = false)
     {
         lock (_lock)
         {
@@ -42,7 +43,7 @@ public sealed class DeferredCommands(int capacity = DeferredCommands.DefaultCapa
             }
             if (_count >= capacity)
                 return;
-            list.Add(new Deferred(command, run));
+            list.Add(new Deferred(command, run, catchingUp));
             _count++;
         }
     }
@@ -78,10 +79,15 @@ public sealed class DeferredCommands(int capacity = DeferredCommands.DefaultCapa
 
     private static Fate FateOf(Deferred deferred, InstancePresence? record, long nowMs)
     {
-        var (command, run) = deferred;
+        var (command, run, catchingUp) = deferred;
         if (record is null)
             return Fate.Release; // nothing is known of it any more
         var sameRun = run is null || record.StartedMs is null || run == record.StartedMs;
+        if (catchingUp)
+            return !sameRun ? Fate.Release
+                : record.HadReadCatchingUp(command.Partition.Value, command.Offset.Value) ? Fate.Forget
+                : record.LiveAt(nowMs) ? Fate.Keep
+                : Fate.Release;
         // A later run that says where it started reading has read it only if it started at or before it (a lone
         // starter catching up); one that does not say cannot be trusted with its earlier run's commands.
         if ((sameRun || record.ReadFrom is not null) && record.HadRead(command.Partition.Value, command.Offset.Value))
@@ -103,7 +109,7 @@ public sealed class DeferredCommands(int capacity = DeferredCommands.DefaultCapa
         Release,
     }
 
-    private readonly record struct Deferred(ConsumeResult<string?, byte[]?> Command, long? Run);
+    private readonly record struct Deferred(ConsumeResult<string?, byte[]?> Command, long? Run, bool CatchingUp);
 
     private static bool WrittenAtOrAfter(ConsumeResult<string?, byte[]?> command, long? timeMs) =>
         timeMs is not { } from || command.Message.Timestamp.Type == TimestampType.NotAvailable || command.Message.Timestamp.UnixTimestampMs >= from;

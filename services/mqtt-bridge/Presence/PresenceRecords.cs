@@ -28,10 +28,14 @@ public sealed record DevicePresence(
 /// The others use those offsets to act on the commands it left unanswered when it stops or dies. <see cref="StartedMs"/>
 /// tells one run of the instance from the next (an instance id kept across restarts, as in a compose file), and
 /// <see cref="ReadFrom"/> where that run started reading: a run restarted after a command was written never sees it,
-/// so it is never left to that run.
+/// so it is never left to that run. A run that started by catching up (commands written while no instance read them,
+/// or while the others may have died unseen) also says from where (<see cref="CatchUpFrom"/>) and when it began
+/// reading (<see cref="ReadingSinceMs"/>): of the runs catching up over the same command, the one that began first
+/// answers for it (<see cref="Commands.CommandResponsibility.ForCatchUp"/>).
 /// </summary>
 public sealed record InstancePresence(string Instance, long AliveMs, long HeartbeatMs, long? StoppedMs = null,
-    IReadOnlyDictionary<int, long>? ReadTo = null, long? StartedMs = null, IReadOnlyDictionary<int, long>? ReadFrom = null)
+    IReadOnlyDictionary<int, long>? ReadTo = null, long? StartedMs = null, IReadOnlyDictionary<int, long>? ReadFrom = null,
+    IReadOnlyDictionary<int, long>? CatchUpFrom = null, long? ReadingSinceMs = null)
 {
     /// <summary>Missed heartbeats after which an instance counts as gone (crashed or killed).</summary>
     public const int MissedHeartbeats = 3;
@@ -55,6 +59,27 @@ public sealed record InstancePresence(string Instance, long AliveMs, long Heartb
     /// <summary>Whether this run had acted on the command at this offset (false when it cannot say).</summary>
     public bool HadRead(int partition, long offset) =>
         !NeverReads(partition, offset) && ReadTo is not null && ReadTo.TryGetValue(partition, out var next) && offset < next;
+
+    /// <summary>A run that says when it started (<see cref="StartedMs"/>) but not yet where it reads from: it is starting.</summary>
+    public bool NotReadingYet => StartedMs is not null && ReadFrom is null;
+
+    /// <summary>
+    /// This run reads the command at this offset while catching up: written before the run started reading, at or after
+    /// where its catch-up began.
+    /// </summary>
+    public bool CatchesUp(int partition, long offset) =>
+        CatchUpFrom is not null && CatchUpFrom.TryGetValue(partition, out var from) && from <= offset && NeverReads(partition, offset);
+
+    /// <summary>
+    /// This run read the command while catching up, and acted on it or left it to one that reads it (never to a run
+    /// that began reading after this one).
+    /// </summary>
+    public bool HadReadCatchingUp(int partition, long offset) =>
+        CatchesUp(partition, offset) && ReadTo is not null && ReadTo.TryGetValue(partition, out var next) && offset < next;
+
+    /// <summary>Whether this run began reading before the other (by <see cref="ReadingSinceMs"/>, then instance id): the one to answer for a command both catch up over.</summary>
+    public static bool BeganReadingBefore(long sinceMs, string instance, long otherSinceMs, string otherInstance) =>
+        sinceMs != otherSinceMs ? sinceMs < otherSinceMs : string.CompareOrdinal(instance, otherInstance) < 0;
 
     /// <summary>Whether a device record written when the device connected at <paramref name="sinceMs"/> is this run's (not an earlier one's).</summary>
     public bool RunHolds(long sinceMs) => StartedMs is not { } started || sinceMs >= started;

@@ -86,7 +86,9 @@ public sealed class PresenceView(KafkaClientFactory kafka, IOptions<KafkaTopics>
     /// </summary>
     public CommandsCatchUp? CommandsCatchUpFrom(long nowMs)
     {
-        var others = _instances.Values.Where(i => i.Instance != Self).ToList();
+        // A run that is starting too reads nothing yet: it covers no command, and it does the same sum for itself (two
+        // bridges started together after all were down would otherwise each read from the end, and answer for nothing).
+        var others = _instances.Values.Where(i => i.Instance != Self && !i.NotReadingYet).ToList();
         var liveLooking = others.Append(_earlierRun).OfType<InstancePresence>().Where(i => i.LiveAt(nowMs)).ToList();
         if (liveLooking.Count > 0)
         {
@@ -102,10 +104,29 @@ public sealed class PresenceView(KafkaClientFactory kafka, IOptions<KafkaTopics>
     /// <summary>
     /// Whether another run (another instance's latest, or this instance's earlier one) had read the command at this
     /// offset: it acted on it, or left it to an instance that did. A command this instance reads while catching up
-    /// is then not answered again.
+    /// is then not answered again. A run that caught up over it counts only when it began reading before this one
+    /// (<paramref name="readingSinceMs"/>): a later one leaves such a command to this one.
     /// </summary>
-    public bool ReadByAnotherRun(int partition, long offset) =>
-        _instances.Values.Any(i => i.Instance != Self && i.HadRead(partition, offset)) || _earlierRun?.HadRead(partition, offset) == true;
+    public bool ReadByAnotherRun(int partition, long offset, long readingSinceMs) =>
+        _instances.Values.Any(i => i.Instance != Self && (i.HadRead(partition, offset)
+            || (i.HadReadCatchingUp(partition, offset) && i.ReadingSinceMs is { } since && InstancePresence.BeganReadingBefore(since, i.Instance, readingSinceMs, Self))))
+        || _earlierRun is { } earlier && (earlier.HadRead(partition, offset) || earlier.HadReadCatchingUp(partition, offset));
+
+    /// <summary>
+    /// The live instances (not this one) whose current run catches up over the command at this offset, with when each
+    /// began reading (<see cref="InstancePresence.CatchesUp"/>).
+    /// </summary>
+    public IEnumerable<(string Instance, long ReadingSinceMs)> OthersCatchingUp(int partition, long offset, long nowMs) =>
+        _instances.Values.Where(i => i.Instance != Self && i.LiveAt(nowMs) && i.ReadingSinceMs is not null && i.CatchesUp(partition, offset))
+            .Select(i => (i.Instance, i.ReadingSinceMs!.Value));
+
+    /// <summary>
+    /// Whether another instance is live and reads the command at this offset as it arrives (not catching up): its run
+    /// said it started reading before it, or it is an older bridge that does not say. A run that is starting
+    /// (<see cref="InstancePresence.NotReadingYet"/>) will read it, if at all, while catching up.
+    /// </summary>
+    public bool ReadsAsWritten(string instance, int partition, long offset, long nowMs) =>
+        instance != Self && _instances.TryGetValue(instance, out var i) && i.LiveAt(nowMs) && !i.NotReadingYet && i.Reads(partition, offset);
 
     /// <summary>An instance's latest record (heartbeat or stop); null when none is known, or for this instance.</summary>
     public InstancePresence? InstanceRecord(string instance) =>

@@ -51,7 +51,7 @@ public sealed class PresenceWriter(BridgeProducer producer, PresenceView view, C
     public void Alive(TimeSpan heartbeat) =>
         Write(PresenceCodec.InstanceKey(view.Self), PresenceCodec.Encode(new InstancePresence(view.Self,
             DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), (long)heartbeat.TotalMilliseconds, ReadTo: commandsRead.Snapshot(), StartedMs: view.StartedMs,
-            ReadFrom: commandsRead.From)));
+            ReadFrom: commandsRead.From, CatchUpFrom: commandsRead.CatchUpFrom, ReadingSinceMs: commandsRead.ReadingSinceMs)));
 
     /// <summary>
     /// This instance stopped: the others stop counting it at once, and act on the commands it had not read (its
@@ -62,7 +62,7 @@ public sealed class PresenceWriter(BridgeProducer producer, PresenceView view, C
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         Write(PresenceCodec.InstanceKey(view.Self), PresenceCodec.Encode(new InstancePresence(view.Self, now, (long)heartbeat.TotalMilliseconds, now,
-            commandsRead.Snapshot(), view.StartedMs, commandsRead.From)));
+            commandsRead.Snapshot(), view.StartedMs, commandsRead.From, commandsRead.CatchUpFrom, commandsRead.ReadingSinceMs)));
     }
 
     private void Write(string key, byte[]? value)

@@ -86,9 +86,9 @@ public sealed class CommandResponsibilityTests
     {
         var view = View(Instance("b", startedMs: 500_000, readFrom: 10));
 
-        Assert.Equal("b", CommandResponsibility.ForCatchUp(Partition, 10, view, Now));
-        Assert.Equal("a", CommandResponsibility.ForCatchUp(Partition, 9, view, Now));
-        Assert.Equal("a", CommandResponsibility.ForCatchUp(Partition, 10, view, Now + 3_000)); // b's heartbeats missed
+        Assert.Equal("b", CommandResponsibility.ForCatchUp(Partition, 10, view, Now, Now));
+        Assert.Equal("a", CommandResponsibility.ForCatchUp(Partition, 9, view, Now, Now));
+        Assert.Equal("a", CommandResponsibility.ForCatchUp(Partition, 10, view, Now + 3_000, Now)); // b's heartbeats missed
     }
 
     [Fact]
@@ -100,8 +100,8 @@ public sealed class CommandResponsibilityTests
         var catchUp = view.CommandsCatchUpFrom(Now)!;
         Assert.Equal(new Dictionary<int, long> { [0] = 7, [1] = 3 }, catchUp.ReadTo);
         Assert.Null(catchUp.FromMs); // partitions it gave no position for: from the end
-        Assert.True(view.ReadByAnotherRun(0, 6));
-        Assert.False(view.ReadByAnotherRun(0, 7));
+        Assert.True(view.ReadByAnotherRun(0, 6, Now));
+        Assert.False(view.ReadByAnotherRun(0, 7, Now));
         Assert.Equal(Now - 100, view.CommandsCatchUpFrom(Now + 3_000)!.FromMs); // gone: from its last sign of life, as a lone starter
     }
 
@@ -118,7 +118,59 @@ public sealed class CommandResponsibilityTests
         var catchUp = view.CommandsCatchUpFrom(Now)!;
 
         Assert.Equal(9, catchUp.ReadTo![0]);
-        Assert.True(view.ReadByAnotherRun(0, 8));
+        Assert.True(view.ReadByAnotherRun(0, 8, Now));
+    }
+
+    [Fact]
+    public void Of_two_runs_catching_up_over_the_same_command_the_one_that_began_reading_first_answers_for_it()
+    {
+        // b began catching up from offset 3 at Now - 500; a (this instance) began later, or earlier. Both agree.
+        var b = CatchingUp("b", catchUpFrom: 3, readFrom: 20, readTo: 3, readingSinceMs: Now - 500);
+        var view = View(b);
+
+        Assert.Equal("b", CommandResponsibility.ForCatchUp(Partition, 5, view, Now, readingSinceMs: Now - 400));
+        Assert.Equal("a", CommandResponsibility.ForCatchUp(Partition, 5, view, Now, readingSinceMs: Now - 600));
+        Assert.Equal("a", CommandResponsibility.ForCatchUp(Partition, 2, view, Now, readingSinceMs: Now - 400)); // before b's catch-up
+        Assert.Equal("a", CommandResponsibility.ForCatchUp(Partition, 5, view, Now + 3_000, readingSinceMs: Now - 400)); // b's heartbeats missed
+        Assert.Equal("a", CommandResponsibility.ForCatchUp(Partition, 5, View(b with { ReadingSinceMs = Now - 400 }), Now, Now - 400)); // same time: by id
+    }
+
+    [Fact]
+    public void A_command_an_earlier_run_caught_up_over_counts_as_read_and_one_a_later_run_caught_up_over_does_not()
+    {
+        // b read offsets 3 to 7 while catching up. The one that began first answers, so b's reads settle them only for
+        // a run that began after b; a run that began before b was left them.
+        var view = View(CatchingUp("b", catchUpFrom: 3, readFrom: 20, readTo: 8, readingSinceMs: Now - 500));
+
+        Assert.True(view.ReadByAnotherRun(Partition, 7, readingSinceMs: Now - 400));
+        Assert.False(view.ReadByAnotherRun(Partition, 8, readingSinceMs: Now - 400));
+        Assert.False(view.ReadByAnotherRun(Partition, 2, readingSinceMs: Now - 400));
+        Assert.False(view.ReadByAnotherRun(Partition, 7, readingSinceMs: Now - 600));
+    }
+
+    [Fact]
+    public void This_instance_s_earlier_run_s_catch_up_counts_as_read()
+    {
+        var view = View(Instance("b", startedMs: 500_000, readFrom: 30) with { AliveMs = Now - 60_000 });
+        view.Apply(Record(PresenceCodec.InstanceKey("a"), PresenceCodec.Encode(new InstancePresence("a", Now - 5_000, 1_000,
+            ReadTo: new Dictionary<int, long> { [Partition] = 9 }, StartedMs: 1, ReadFrom: new Dictionary<int, long> { [Partition] = 12 },
+            CatchUpFrom: new Dictionary<int, long> { [Partition] = 4 }, ReadingSinceMs: 2))));
+
+        Assert.True(view.ReadByAnotherRun(Partition, 8, readingSinceMs: Now));
+        Assert.False(view.ReadByAnotherRun(Partition, 9, readingSinceMs: Now));
+    }
+
+    [Fact]
+    public void A_run_that_is_starting_too_is_not_left_a_command_read_while_catching_up_nor_trusted_with_the_catch_up()
+    {
+        // All bridges were down; "b" starts at the same time as this one: its first heartbeat says nothing of reading yet.
+        var view = View(new InstancePresence("gone", Now - 60_000, 1_000, Now - 60_000, new Dictionary<int, long> { [Partition] = 4 }, 1,
+            new Dictionary<int, long> { [Partition] = 0 }));
+        view.Apply(Record(PresenceCodec.InstanceKey("b"), PresenceCodec.Encode(new InstancePresence("b", Now - 100, 1_000, StartedMs: Now - 2_000))));
+
+        var catchUp = view.CommandsCatchUpFrom(Now)!;
+        Assert.Equal(4, catchUp.ReadTo![Partition]); // from where the last run got to, not from the end
+        Assert.Equal("a", CommandResponsibility.ForCatchUp(Partition, 5, view, Now, Now - 50));
     }
 
     [Fact]
@@ -175,6 +227,11 @@ public sealed class CommandResponsibilityTests
     private static InstancePresence Instance(string id, long startedMs, long readFrom) =>
         new(id, Now - 100, 1_000, ReadTo: new Dictionary<int, long> { [Partition] = readFrom }, StartedMs: startedMs,
             ReadFrom: new Dictionary<int, long> { [Partition] = readFrom });
+
+    private static InstancePresence CatchingUp(string id, long catchUpFrom, long readFrom, long readTo, long readingSinceMs) =>
+        new(id, Now - 100, 1_000, ReadTo: new Dictionary<int, long> { [Partition] = readTo }, StartedMs: readingSinceMs - 1_000,
+            ReadFrom: new Dictionary<int, long> { [Partition] = readFrom }, CatchUpFrom: new Dictionary<int, long> { [Partition] = catchUpFrom },
+            ReadingSinceMs: readingSinceMs);
 
     private static DevicePresence Device(string deviceId, string instance, long sinceMs) =>
         new(instance, $"{deviceId}-connection", sinceMs, true, false, 0, null);

@@ -108,6 +108,41 @@ public sealed class DeferredCommandsTests
     }
 
     [Fact]
+    public void A_command_left_to_a_run_that_catches_up_over_it_is_forgotten_once_that_run_read_it_and_released_if_it_dies_first()
+    {
+        var deferred = new DeferredCommands();
+        deferred.Defer("b2", 50_000, Command(0, 5), catchingUp: true);
+        deferred.Defer("b2", 50_000, Command(0, 6), catchingUp: true);
+        InstancePresence CatchingUp(long readTo, long aliveMs) => new("b2", aliveMs, 1_000, ReadTo: new Dictionary<int, long> { [0] = readTo },
+            StartedMs: 50_000, ReadFrom: new Dictionary<int, long> { [0] = 20 }, CatchUpFrom: new Dictionary<int, long> { [0] = 3 }, ReadingSinceMs: 51_000);
+
+        Assert.Empty(deferred.Release(_ => CatchingUp(readTo: 5, aliveMs: Now - 100), Now));
+        Assert.Equal(2, deferred.Count); // not read yet, and its readFrom (the end when it started) is past them: kept all the same
+        Assert.Empty(deferred.Release(_ => CatchingUp(readTo: 6, aliveMs: Now - 100), Now));
+        Assert.Equal(1, deferred.Count);
+        Assert.Equal([6L], deferred.Release(_ => CatchingUp(readTo: 6, aliveMs: Now - 10_000), Now).Select(c => c.Offset.Value)); // died first
+    }
+
+    [Fact]
+    public void Catch_up_positions_travel_in_the_instance_record()
+    {
+        var positions = new CommandReadPositions();
+        positions.Start(ends: [KeyValuePair.Create(0, 20L), KeyValuePair.Create(1, 7L)], starts: [KeyValuePair.Create(0, 3L), KeyValuePair.Create(1, 7L)]);
+        var record = new InstancePresence("b2", 1_000, 1_000, ReadTo: positions.Snapshot(), StartedMs: 500, ReadFrom: positions.From,
+            CatchUpFrom: positions.CatchUpFrom, ReadingSinceMs: positions.ReadingSinceMs);
+        var decoded = PresenceCodec.DecodeInstance(PresenceCodec.Encode(record))!;
+
+        Assert.Equal(new Dictionary<int, long> { [0] = 3 }, decoded.CatchUpFrom); // partition 1 read from its end
+        Assert.NotNull(decoded.ReadingSinceMs);
+        Assert.True(decoded.CatchesUp(0, 3));
+        Assert.True(decoded.CatchesUp(0, 19));
+        Assert.False(decoded.CatchesUp(0, 2));
+        Assert.False(decoded.CatchesUp(0, 20)); // read as it arrived
+        Assert.False(decoded.CatchesUp(1, 6));
+        Assert.False(decoded.HadReadCatchingUp(0, 3)); // nothing handled yet
+    }
+
+    [Fact]
     public void Past_its_capacity_the_oldest_command_is_forgotten_and_counted()
     {
         var deferred = new DeferredCommands(capacity: 2);
