@@ -129,12 +129,10 @@ public sealed partial class PublishIngest(
     {
         if (kind == TopicKind.Telemetry)
         {
-            var parsed = string.Equals(publish.ContentType, ProtobufContentType, StringComparison.OrdinalIgnoreCase)
-                ? TelemetryParser.ParseProtobuf(publish.Payload)
-                : TelemetryParser.ParseJson(publish.Payload);
+            var parsed = ParseTelemetry(deviceId, publish, receivedMs);
             if (parsed.Refusal is not null)
                 return (null, null, parsed.Refusal);
-            var record = RecordFactory.Telemetry(deviceId, publish.Topic, parsed.Value!, receivedMs, _instance);
+            var record = parsed.Value!;
             // Never 0 for a record this bridge accepted, also for a registry record written before updated_ts_ms existed.
             record.AcceptedUnderRegistryTsMs = Math.Max(1, accepting.UpdatedTsMs > 0 ? accepting.UpdatedTsMs : accepting.CreatedTsMs);
             if (receivedMs - record.AcceptedUnderRegistryTsMs < _registrySnapshotWindowMs)
@@ -152,6 +150,14 @@ public sealed partial class PublishIngest(
             return (null, null, parsedEvent.Refusal);
         var deviceEvent = RecordFactory.Event(deviceId, publish.Topic, parsedEvent.Value!, receivedMs, _instance);
         return (producer.Topics.EventsRaw, ProtobufSerializer<DeviceEvent>.Encode(deviceEvent, producer.EventSchemaId), null);
+    }
+
+    private ParseResult<TelemetryRecord> ParseTelemetry(string deviceId, MqttPublishPacket publish, long receivedMs)
+    {
+        if (!string.Equals(publish.ContentType, ProtobufContentType, StringComparison.OrdinalIgnoreCase))
+            return RecordFactory.TelemetryFromJson(deviceId, publish.Topic, publish.Payload, receivedMs, _instance);
+        var message = TelemetryParser.ParseProtobuf(publish.Payload);
+        return message.Refusal is { } refusal ? refusal : RecordFactory.Telemetry(deviceId, publish.Topic, message.Value!, receivedMs, _instance);
     }
 
     private void OnDelivered(DeviceConnection connection, AckSequencer.Ticket? ticket, TopicKind kind, long reserved, DeliveryReport<string, byte[]> report)

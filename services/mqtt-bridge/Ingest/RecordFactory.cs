@@ -8,6 +8,28 @@ namespace Pipeline.MqttBridge.Ingest;
 /// <summary>Builds the Kafka records the bridge writes from what a device sent.</summary>
 public static class RecordFactory
 {
+    /// <summary>
+    /// The record of a JSON telemetry payload, parsed straight into the record's metrics (the bridge's hot path: an
+    /// intermediate <see cref="Contracts.Telemetry"/> and the copy of its map were a tenth of the bridge's CPU per message).
+    /// </summary>
+    public static ParseResult<TelemetryRecord> TelemetryFromJson(string deviceId, string topic, ReadOnlySequence<byte> payload, long receivedMs, string instance)
+    {
+        var record = new TelemetryRecord
+        {
+            DeviceId = deviceId,
+            ReceivedTsMs = receivedMs,
+            Topic = topic,
+            BridgeInstance = instance,
+        };
+        if (TelemetryParser.ParseJson(payload, record.Metrics, out var tsMs, out var seq) is { } refusal)
+            return refusal;
+        record.DeviceTsMs = tsMs ?? receivedMs;
+        record.DeviceTsMissing = tsMs is null;
+        if (seq is { } s)
+            record.Seq = s;
+        return record;
+    }
+
     public static TelemetryRecord Telemetry(string deviceId, string topic, Telemetry telemetry, long receivedMs, string instance)
     {
         var record = new TelemetryRecord

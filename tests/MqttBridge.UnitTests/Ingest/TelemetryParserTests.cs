@@ -164,4 +164,37 @@ public class TelemetryParserTests
         Assert.Equal(RejectedMessage.Types.Reason.MalformedPayload,
             TelemetryParser.ParseProtobuf(ReadOnlySequence<byte>.Empty).Refusal!.Reason);
     }
+    [Theory]
+    [InlineData("""{"ts":1764230400000,"seq":42,"temperature":21.5,"metrics":{"humidity":40}}""")]
+    [InlineData("""{"temperature":21.5}""")]
+    [InlineData("""{"ts":"2025-11-27T08:00:00Z","metrics":{"a":1,"b":-2.5e3}}""")]
+    public void A_record_parsed_straight_from_json_is_the_one_built_from_the_parsed_message(string payload)
+    {
+        var bytes = new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(payload));
+
+        var direct = RecordFactory.TelemetryFromJson("d1", "devices/d1/telemetry", bytes, 1_000, "b1");
+
+        Assert.Null(direct.Refusal);
+        Assert.Equal(RecordFactory.Telemetry("d1", "devices/d1/telemetry", Json(payload).Value!, 1_000, "b1"), direct.Value);
+    }
+
+    [Theory]
+    [InlineData("""{"bad-name":1,"ok":2}""", RejectedMessage.Types.Reason.InvalidMetricName, "metric name 'bad-name'")]
+    [InlineData("""{"ok":1,"ok":2}""", RejectedMessage.Types.Reason.MalformedPayload, "key 'ok' appears twice")]
+    [InlineData("""{"metrics":{"t":NaN}}""", RejectedMessage.Types.Reason.NonFiniteValue, "NaN")]
+    [InlineData("""{"status":"ok"}""", RejectedMessage.Types.Reason.MalformedPayload, "no metrics")]
+    // The name is checked as it is read, but a later fault of the payload is still the one reported, as before.
+    [InlineData("""{"bad-name":1,"x":"y","x":1}""", RejectedMessage.Types.Reason.MalformedPayload, "key 'x' appears twice")]
+    [InlineData("""{"bad-name":1,"v":1e400}""", RejectedMessage.Types.Reason.NonFiniteValue, "metric 'v'")]
+    [InlineData("""{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"a":7}""", RejectedMessage.Types.Reason.MalformedPayload, "key 'a' appears twice")]
+    [InlineData("""{"a":1,"b":2,"c":3,"d":4,"e":5,"f":"x","f":6}""", RejectedMessage.Types.Reason.MalformedPayload, "key 'f' appears twice")]
+    [InlineData("""{"a":1,"b":"x","c":3,"b":4}""", RejectedMessage.Types.Reason.MalformedPayload, "key 'b' appears twice")]
+    public void A_record_parsed_straight_from_json_is_refused_for_the_first_fault_of_the_payload(string payload, RejectedMessage.Types.Reason reason, string detail)
+    {
+        var refusal = RecordFactory.TelemetryFromJson("d1", "devices/d1/telemetry", new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(payload)), 1_000, "b1").Refusal;
+
+        Assert.NotNull(refusal);
+        Assert.Equal(reason, refusal.Reason);
+        Assert.Contains(detail, refusal.Detail);
+    }
 }

@@ -54,6 +54,8 @@ public class TopicPolicyTests
     [InlineData("devices/sensor-1/telemetry/extra", "not a pipeline topic")]
     [InlineData("devices/sensor-1/tel\uFFFDmetry", "not valid UTF-8")]
     [InlineData("devices/sensor-1/tele\u0007metry", "control characters")]
+    [InlineData("devices/sensor-1/telemetry\u0085", "control characters")] // C1 control, after a name the fast path knows
+    [InlineData("devices/sensor-1/events\u007F", "control characters")]
     [InlineData("", "empty")]
     public void Unknown_topics_under_the_prefix_are_invalid_with_a_reason(string topic, string why)
     {
