@@ -42,7 +42,9 @@ internal static class BridgeVsMosquitto
     }
 
     /// <summary>The same load against Debian's Mosquitto on a free port (anonymous devices), paced when <paramref name="ratePerSecond"/> is given.</summary>
-    public static async Task<MqttLoadResult> MosquittoAsync(IReadOnlyList<(string, string?)> devices, TimeSpan duration, bool subscriber, double? ratePerSecond = null)
+    /// <param name="warmUp">The same load first, not counted (the measured server as it runs after its start-up).</param>
+    public static async Task<MqttLoadResult> MosquittoAsync(IReadOnlyList<(string, string?)> devices, TimeSpan duration, bool subscriber, double? ratePerSecond = null,
+        TimeSpan? warmUp = null)
     {
         var port = PipelineUp.FreePort();
         var config = Path.Combine(Path.GetTempPath(), $"bench-mosquitto-{port}.conf");
@@ -57,6 +59,8 @@ internal static class BridgeVsMosquitto
             await Task.Delay(TimeSpan.FromSeconds(1)); // the subscription is in place before the first publish (no way to observe it from here)
         try
         {
+            if (warmUp is { } first)
+                await MqttLoad.RunAsync("mosquitto warm-up", port, devices, InFlight, first, ratePerSecond);
             return await MqttLoad.RunAsync("mosquitto", port, devices, InFlight, duration, ratePerSecond);
         }
         finally
