@@ -34,6 +34,7 @@ public sealed class BridgeProducer : IDisposable
         config.Acks = Acks.All;
         config.CompressionType = Enum.Parse<CompressionType>(options.Compression, ignoreCase: true);
         config.LingerMs = options.LingerMs;
+        config.BatchSize = options.BatchBytes;
         config.MessageTimeoutMs = (int)options.DeliveryTimeout.TotalMilliseconds;
         // The bridge's own byte buffer is the limit that matters; librdkafka's queue must never be the
         // smaller one, or accepted records would fail with QueueFull before the bridge says "quota exceeded".
