@@ -9,6 +9,12 @@ if (options is null)
     Console.Error.WriteLine("usage: bench [--quick] [--rate MSGS_PER_S] [--duration SECONDS] [--warmup SECONDS] [--connections N] [--only processor,rules,sink,e2e,sustained,connections,storm,bridge,bridge-alone]");
     return 2;
 }
+using var machine = await BenchLock.AcquireAsync(TimeSpan.FromMinutes(60));
+if (machine is null)
+{
+    Console.Error.WriteLine($"error: another benchmark run has held this machine for an hour ({BenchLock.Holder()}); stop it or wait for it, then run again");
+    return 3;
+}
 // Before anything is started: `up` (so the bridge), Mosquitto and the load generator inherit it.
 if (options.Parts.Overlaps(["connections", "storm"]) && FileLimits.EnsureAtLeast(options.Connections + 2_000) is { } limitProblem)
     Console.Error.WriteLine($"warning: {limitProblem}");
