@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using Pipeline.ServiceDefaults.Networking;
 
 namespace Pipeline.Bench;
 
@@ -133,12 +134,13 @@ internal sealed class PipelineUp : IAsyncDisposable
         return null;
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    /// <summary>
+    /// A port for a server started a moment later, drawn below the kernel's ephemeral range: a port bind(0) hands
+    /// out can be taken by an outgoing connection before the server binds it (a benchmark's rules processor failed
+    /// "address already in use" on one, and `up` restarted it until the benchmark gave up).
+    /// </summary>
+    public static int FreePort() => LoopbackPorts.TryNext(10_000)
+        ?? throw new InvalidOperationException("No free loopback port below the ephemeral range after 1,000 tries.");
 
     /// <summary>Waits (up to 10 s) until something listens on 127.0.0.1:<paramref name="port"/> (a server the benchmark started).</summary>
     public static async Task WaitForPortAsync(int port)
