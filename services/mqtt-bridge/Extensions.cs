@@ -98,6 +98,8 @@ public static class Extensions
         services.AddSingleton(sp => new CommandOutcomes(sp.GetRequiredService<BridgeProducer>(), sp.GetRequiredService<IngestBuffer>(),
             sp.GetRequiredService<CommandOutcomeLog>(), sp.GetRequiredService<IOptions<BridgeOptions>>().Value.InstanceId));
         services.AddSingleton<CommandApiHandler>();
+        services.AddSingleton<CommandRouting>();
+        services.AddSingleton<CommandDelivery>();
         services.AddSingleton<CommandDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<CommandDispatcher>());
         services.AddHostedService<Retained.RetainedMessagesFollower>();

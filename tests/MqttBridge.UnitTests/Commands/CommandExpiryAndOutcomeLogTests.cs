@@ -12,20 +12,20 @@ public class CommandExpiryAndOutcomeLogTests
     public void A_command_s_own_expiry_wins()
     {
         var command = new DeviceCommand { CreatedTsMs = 1_000, ExpiresTsMs = 5_000 };
-        Assert.Equal(5_000, CommandDispatcher.ExpiresAt(command, new Timestamp(2_000, TimestampType.CreateTime), Default));
+        Assert.Equal(5_000, CommandDelivery.ExpiresAt(command, new Timestamp(2_000, TimestampType.CreateTime), Default));
     }
 
     [Fact]
     public void Without_one_it_expires_the_default_after_it_was_created()
     {
         var command = new DeviceCommand { CreatedTsMs = 1_000 };
-        Assert.Equal(1_000 + 600_000, CommandDispatcher.ExpiresAt(command, new Timestamp(2_000, TimestampType.CreateTime), Default));
+        Assert.Equal(1_000 + 600_000, CommandDelivery.ExpiresAt(command, new Timestamp(2_000, TimestampType.CreateTime), Default));
     }
 
     [Fact]
     public void A_record_without_a_creation_time_counts_from_kafka_s_timestamp()
     {
-        Assert.Equal(2_000 + 600_000, CommandDispatcher.ExpiresAt(new DeviceCommand(), new Timestamp(2_000, TimestampType.CreateTime), Default));
+        Assert.Equal(2_000 + 600_000, CommandDelivery.ExpiresAt(new DeviceCommand(), new Timestamp(2_000, TimestampType.CreateTime), Default));
     }
 
     [Fact]
