@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Text.Json;
 using Pipeline.TestSupport;
 
@@ -26,6 +28,29 @@ public sealed class UpTests
         Assert.Contains("Bridge:BufferBytes must be at least 65536.", output);
         Assert.Contains("refused its configuration", output);
         Assert.DoesNotContain("restarting in", output);
+        Assert.False(File.Exists(home.EndpointsFile), "no endpoints file for a pipeline that did not start");
+    }
+
+    [Fact]
+    public async Task Up_on_an_address_already_in_use_names_it_and_exits_without_a_stack_trace()
+    {
+        using var home = new CliHome();
+        UseFreePorts(home);
+        // What a second `up` meets while one runs: the Schema Registry's address is taken.
+        using var holder = new TcpListener(IPAddress.Loopback, FreePorts.Next());
+        holder.Start();
+        var address = $"127.0.0.1:{((IPEndPoint)holder.LocalEndpoint).Port}";
+        home.Environment["PIPELINE__EmbeddedStack__SchemaRegistryUrl"] = $"http://{address}";
+
+        await using var up = CliProcess.Start(home, "up", "--fresh");
+        await up.WaitForExitAsync(TimeSpan.FromSeconds(120));
+
+        var output = up.Stdout + up.Stderr;
+        Assert.True(up.ExitCode == 1, $"exit code {up.ExitCode}: {output}");
+        Assert.Contains($"error: Failed to bind to address http://{address}: address already in use.", up.Stderr);
+        Assert.Contains("a pipeline already running", up.Stderr);
+        Assert.DoesNotContain("Unhandled exception", output);
+        Assert.DoesNotContain("   at ", output);
         Assert.False(File.Exists(home.EndpointsFile), "no endpoints file for a pipeline that did not start");
     }
 
