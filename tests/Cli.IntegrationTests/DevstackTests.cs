@@ -75,6 +75,12 @@ public sealed class DevstackTests
         }
         await using (var still = await CliProcess.RunAsync(home, "query", "EXISTS TABLE iot.telemetry", "--format", "csv"))
             Assert.Contains("1", still.Stdout.Split('\n')[1]);
+        // A query that names its own output format gets ClickHouse's bytes as they are, not a driver error.
+        await using (var own = await CliProcess.RunAsync(home, "query", "SELECT 1 AS a, 'x' AS b FORMAT JSONEachRow"))
+        {
+            Assert.True(own.ExitCode == 0, own.Stderr);
+            Assert.Equal("{\"a\":1,\"b\":\"x\"}", own.Stdout.Trim());
+        }
 
         var watch = Stopwatch.StartNew();
         devstack.Signal(CliProcess.SigInt);

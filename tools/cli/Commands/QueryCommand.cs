@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.RegularExpressions;
 using ClickHouse.Driver;
 using ClickHouse.Driver.ADO;
 using Pipeline.Cli.Output;
@@ -10,12 +11,16 @@ namespace Pipeline.Cli.Commands;
 /// `./pipeline query "SQL"`: runs SQL on the pipeline's ClickHouse through ClickHouse.Driver, as the read-only
 /// analyst of the running pipeline (or as ClickHouse:User when configured).
 /// </summary>
-public static class QueryCommand
+public static partial class QueryCommand
 {
     public static Command Create()
     {
         var sql = new Argument<string>("sql") { Description = "The SQL to run, e.g. \"SELECT count() FROM iot.telemetry\"." };
-        var format = new Option<string>("--format") { Description = "table, csv or json.", DefaultValueFactory = _ => "table" };
+        var format = new Option<string>("--format")
+        {
+            Description = "table, csv or json. A query that ends in its own FORMAT clause (FORMAT Vertical, FORMAT JSONEachRow, ...) is printed as ClickHouse sends it instead.",
+            DefaultValueFactory = _ => "table",
+        };
         format.AcceptOnlyFromAmong("table", "csv", "json");
         var command = new Command("query", "Run SQL against ClickHouse (the running pipeline's, or PIPELINE__ClickHouse__Url) and print the result.") { sql, format };
         command.SetAction((parse, ct) => CliRun.GuardAsync(async () =>
@@ -28,9 +33,10 @@ public static class QueryCommand
                 await connection.OpenAsync(ct);
                 await using var command = connection.CreateCommand();
                 command.CommandText = parse.GetValue(sql)!;
-                await using var reader = await command.ExecuteReaderAsync(ct);
-                var result = await QueryResult.ReadAsync(reader, ct);
-                ResultWriter.For(parse.GetValue(format)!).Write(result, Console.Out);
+                if (OwnFormat().IsMatch(command.CommandText))
+                    await PrintAsSentAsync(command, ct);
+                else
+                    await PrintAsync(command, parse.GetValue(format)!, ct);
                 return 0;
             }
             catch (ClickHouseServerException e)
@@ -46,4 +52,22 @@ public static class QueryCommand
         }));
         return command;
     }
+
+    private static async Task PrintAsync(ClickHouseCommand command, string format, CancellationToken ct)
+    {
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        ResultWriter.For(format).Write(await QueryResult.ReadAsync(reader, ct), Console.Out);
+    }
+
+    /// <summary>The query chose its output format: its bytes go to stdout untouched (the driver would expect its own binary format).</summary>
+    private static async Task PrintAsSentAsync(ClickHouseCommand command, CancellationToken ct)
+    {
+        using var result = await command.ExecuteRawResultAsync(ct);
+        await using var stdout = Console.OpenStandardOutput();
+        await result.CopyToAsync(stdout);
+    }
+
+    /// <summary>A trailing `FORMAT Name` (an optional `;` after it), as ClickHouse's grammar puts it last.</summary>
+    [GeneratedRegex(@"\bFORMAT\s+[A-Za-z][A-Za-z0-9_]*\s*;?\s*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex OwnFormat();
 }
