@@ -38,6 +38,13 @@ public sealed record StackEndpoints
         File.Move(temp, path, overwrite: true);
     }
 
+    /// <summary>Deletes the file of a stopped (or not yet started) pipeline; nothing to do when it or its folder is missing.</summary>
+    public static void Remove(string path)
+    {
+        if (File.Exists(path))
+            File.Delete(path);
+    }
+
     /// <summary>The endpoints of a running pipeline, or null when the file is missing or its process is gone.</summary>
     public static StackEndpoints? ReadLive(string path)
     {

@@ -41,6 +41,9 @@ public sealed class UpTests
         holder.Start();
         var address = $"127.0.0.1:{((IPEndPoint)holder.LocalEndpoint).Port}";
         home.Environment["PIPELINE__EmbeddedStack__SchemaRegistryUrl"] = $"http://{address}";
+        // The endpoints file's folder does not exist yet: `up --fresh` must get past clearing it to the real error.
+        var stateDir = Path.Combine(home.StateDir, "not-yet");
+        home.Environment["PIPELINE_STATE_DIR"] = stateDir;
 
         await using var up = CliProcess.Start(home, "up", "--fresh");
         await up.WaitForExitAsync(TimeSpan.FromSeconds(120));
@@ -51,7 +54,7 @@ public sealed class UpTests
         Assert.Contains("a pipeline already running", up.Stderr);
         Assert.DoesNotContain("Unhandled exception", output);
         Assert.DoesNotContain("   at ", output);
-        Assert.False(File.Exists(home.EndpointsFile), "no endpoints file for a pipeline that did not start");
+        Assert.False(File.Exists(Path.Combine(stateDir, "endpoints.json")), "no endpoints file for a pipeline that did not start");
     }
 
     [Fact]

@@ -22,7 +22,7 @@ public static class DevstackCommand
             stack.Endpoints.WriteTo(RepositoryPaths.EndpointsFile);
             EndpointsPrinter.Print(stack.Endpoints);
             await ShutdownSignal.WaitAsync(ct);
-            File.Delete(RepositoryPaths.EndpointsFile);
+            StackEndpoints.Remove(RepositoryPaths.EndpointsFile);
             return 0;
         }));
         return command;

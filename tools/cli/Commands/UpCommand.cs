@@ -41,7 +41,7 @@ public static class UpCommand
                 options.Partitions = partitions;
             }
             if (parse.GetValue(fresh)) StateDirectory.Clear(options.StateDir);
-            File.Delete(RepositoryPaths.EndpointsFile);
+            StackEndpoints.Remove(RepositoryPaths.EndpointsFile);
 
             options.ExtraTopics.AddRange(await ServiceTopics.ListAsync(PipelineServices.RulesProcessorBinary, ct));
             using var loggers = CliLogging.Create();
@@ -72,7 +72,7 @@ public static class UpCommand
             }
             finally
             {
-                File.Delete(RepositoryPaths.EndpointsFile);
+                StackEndpoints.Remove(RepositoryPaths.EndpointsFile);
                 await processes.StopInOrderAsync(pipeline, new PipelineDrain(new KafkaClientFactory(new KafkaOptions { BootstrapServers = stack.Kafka.BootstrapServers }, "pipeline-up"), log));
             }
             log.Line("up", "stopped");
