@@ -69,7 +69,8 @@ internal static class EndToEndLatency
             $"p50 {P(measured, 0.5)} ms, p95 {P(measured, 0.95)} ms, p99 {P(measured, 0.99)} ms, max {P(measured, 1)} ms; {achieved:N0} msg/s achieved",
             $"goal {goalMs:N0} ms at p99", goalMs / Math.Max(measured.Percentile(0.99), 1), goal,
             $"`simulate --devices {devices} --rate {rate}` for {warmup.TotalSeconds:0} s warm-up + {duration.TotalSeconds:0} s measured " +
-            $"({simulated:N0} sent, {acknowledged:N0} acknowledged, {visible:N0} visible, {measured.Count:N0} measured); {coldStart}" +
+            $"({simulated:N0} sent, {acknowledged:N0} acknowledged, {visible:N0} visible, {measured.Count:N0} measured; " +
+            $"ClickHouse parts: {rows.PartsCounted.Read:N0} read, {rows.PartsCounted.Derived:N0} merged ones counted from their sources); {coldStart}" +
             "latency = time of the first 100 ms poll of ClickHouse that sees the row minus the device's `ts` (publish time), bucketed by 10 ms; ratio = goal / p99 (>= 1 meets the goal).");
     }
 
