@@ -70,10 +70,12 @@ public sealed class CommandDelivery(
                 return;
             }
         }
+        // Recorded first: once injected, the device can acknowledge it ("delivered", on its connection's thread)
+        // before this method continues, and the history would say delivered before sent.
+        outcomes.Record(deviceId, command.CommandId, "sent", detail);
         // Not cancelled by a shutdown: injecting only enqueues the message, and the command read must get its outcome.
         await bridgeServer.Server.InjectApplicationMessage(new InjectedMqttApplicationMessage(
             CommandMessages.Build(deviceId, command.CommandId, payload, qos, contentType, expires, now)), CancellationToken.None).ConfigureAwait(false);
-        outcomes.Record(deviceId, command.CommandId, "sent", detail);
     }
 
     /// <summary>

@@ -26,7 +26,7 @@ public static partial class CommandOutcomesQuery
                    JSONExtractString(body, 'bridgeInstance')
             FROM iot.events
             WHERE source = 'bridge.commands' AND JSONExtractString(body, 'commandId') = '{commandId}'
-            ORDER BY received_at
+            ORDER BY received_at, indexOf(['accepted', 'unknown_device', 'offline', 'sent', 'expired', 'delivered'], JSONExtractString(body, 'outcome'))
             """;
         await using var reader = await command.ExecuteReaderAsync(ct);
         var rows = new List<CommandOutcomeRow>();
