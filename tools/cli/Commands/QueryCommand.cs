@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.RegularExpressions;
 using ClickHouse.Driver;
 using ClickHouse.Driver.ADO;
 using Pipeline.Cli.Output;
@@ -11,7 +10,7 @@ namespace Pipeline.Cli.Commands;
 /// `./pipeline query "SQL"`: runs SQL on the pipeline's ClickHouse through ClickHouse.Driver, as the read-only
 /// analyst of the running pipeline (or as ClickHouse:User when configured).
 /// </summary>
-public static partial class QueryCommand
+public static class QueryCommand
 {
     public static Command Create()
     {
@@ -33,7 +32,7 @@ public static partial class QueryCommand
                 await connection.OpenAsync(ct);
                 await using var command = connection.CreateCommand();
                 command.CommandText = parse.GetValue(sql)!;
-                if (OwnFormat().IsMatch(command.CommandText))
+                if (OwnFormat.IsChosenIn(command.CommandText))
                     await PrintAsSentAsync(command, ct);
                 else
                     await PrintAsync(command, parse.GetValue(format)!, ct);
@@ -66,8 +65,4 @@ public static partial class QueryCommand
         await using var stdout = Console.OpenStandardOutput();
         await result.CopyToAsync(stdout);
     }
-
-    /// <summary>A trailing `FORMAT Name` (an optional `;` after it), as ClickHouse's grammar puts it last.</summary>
-    [GeneratedRegex(@"\bFORMAT\s+[A-Za-z][A-Za-z0-9_]*\s*;?\s*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex OwnFormat();
 }
