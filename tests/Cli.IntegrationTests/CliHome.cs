@@ -34,7 +34,8 @@ public sealed class CliHome : IDisposable
     /// The last lines of the services' logs that `up` wrote in this home (its warnings and errors), for a failure
     /// message: the home is deleted with the test, so what the services said must travel in the assertion.
     /// </summary>
-    public string ServiceLogTail(string service, int lines = 5)
+    /// <param name="everything">Every line, not only warnings and errors: what a stalled service did last.</param>
+    public string ServiceLogTail(string service, int lines = 5, bool everything = false)
     {
         var logs = Path.Combine(StateDir, "logs");
         if (!Directory.Exists(logs)) return "(no service logs)";
@@ -43,9 +44,9 @@ public sealed class CliHome : IDisposable
         {
             string[] all;
             try { all = File.ReadAllLines(file); } catch (IOException) { continue; }
-            var notable = all.Where(l => l.Contains("warn", StringComparison.OrdinalIgnoreCase) || l.Contains("fail", StringComparison.OrdinalIgnoreCase)
+            var notable = all.Where(l => everything || l.Contains("warn", StringComparison.OrdinalIgnoreCase) || l.Contains("fail", StringComparison.OrdinalIgnoreCase)
                 || l.Contains("error", StringComparison.OrdinalIgnoreCase)).TakeLast(lines);
-            text.Append("\n--- ").Append(Path.GetFileName(file)).Append(" (warnings and errors, last ").Append(lines).Append(")\n")
+            text.Append("\n--- ").Append(Path.GetFileName(file)).Append(everything ? " (last " : " (warnings and errors, last ").Append(lines).Append(")\n")
                 .AppendJoin('\n', notable);
         }
         return text.ToString();

@@ -72,6 +72,7 @@ internal sealed class ResendingFleet
         {
             var missing = _acknowledged.Keys.Except(await StoredAsync(pipeline)).Order().Take(30);
             throw new TimeoutException($"{e.Message}\n{await StageCountsAsync(pipeline)}\nMissing (first 30): {string.Join(", ", missing)}\n"
+                + $"Processors' logs:{pipeline.Home.ServiceLogTail("rules-processor", 60, everything: true)}\n"
                 + $"up's log (tail):\n{Tail(pipeline.Up.Stdout, 150)}", e);
         }
         var stored = await StoredAsync(pipeline);

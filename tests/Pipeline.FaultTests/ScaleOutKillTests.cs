@@ -26,6 +26,8 @@ public sealed partial class ScaleOutKillTests
         {
             ["PIPELINE__Bridge__InstanceId"] = "bridge",
             ["PIPELINE__Bridge__PresenceHeartbeat"] = "00:00:05",
+            // Streamiz's assignments, restorations and task states, so that a failure message shows which task stopped and why.
+            ["PIPELINE__Logging__LogLevel__Streamiz"] = "Information",
         };
         await using var pipeline = await RunningPipeline.StartAsync(settings, "--bridges", "2", "--processors", "2", "--sinks", "2");
         var (idle, onBridgeTwo) = await ConnectIdleDevicesAsync(pipeline, "mqtt-bridge-2");
