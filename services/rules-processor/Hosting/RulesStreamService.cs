@@ -1,6 +1,7 @@
 using Confluent.Kafka;
 using Confluent.SchemaRegistry;
 using Microsoft.Extensions.Options;
+using Pipeline.RulesProcessor.Hosting.Rebalancing;
 using Pipeline.RulesProcessor.Replay;
 using Pipeline.RulesProcessor.Serialization;
 using Pipeline.RulesProcessor.Topology;
@@ -18,7 +19,8 @@ namespace Pipeline.RulesProcessor.Hosting;
 /// When every stream thread has died (Streamiz's ERROR state, e.g. after Kafka was away long enough for
 /// the thread to be fenced and then fail) the stream never recovers by itself, so the process ends with
 /// exit code 70 and its supervisor (`up`, systemd, Kubernetes) starts it again; left alone it stayed up,
-/// unhealthy and processing nothing.
+/// unhealthy and processing nothing. The same goes for a failure while a rebalance takes partitions away, after which
+/// Streamiz's thread would stay asleep with the health check still RUNNING (<see cref="RevocationTolerantKafkaSupplier"/>).
 /// </summary>
 public sealed class RulesStreamService(
     RulesTopology topology,
@@ -56,7 +58,9 @@ public sealed class RulesStreamService(
             string.Join(", ", topology.Modules.Select(m => m.Name)), rules.ApplicationId, rules.Guarantee, rules.StreamThreads, config.StateDir);
         for (var attempt = 1; ; attempt++)
         {
-            _stream = new KafkaStream(topology.Build(schemas, metrics, ledgers), config);
+            var clients = new RevocationTolerantKafkaSupplier(config, loggerFactory.CreateLogger<RevocationTolerantKafkaSupplier>(),
+                _ => Fail("a rebalance could not take this processor's partitions cleanly"));
+            _stream = new KafkaStream(topology.Build(schemas, metrics, ledgers), config, clients);
             _stream.StateChanged += OnStateChanged;
             try
             {
@@ -83,13 +87,19 @@ public sealed class RulesStreamService(
     {
         status.Set(now);
         log.LogInformation("Stream state {State}", now);
-        if (now == KafkaStream.State.ERROR && !_failed)
-        {
-            _failed = true;
-            log.LogCritical("Every stream thread has died; stopping with exit code {ExitCode} so the supervisor starts the processor again", StreamFailedExitCode);
-            Environment.ExitCode = StreamFailedExitCode;
-            lifetime.StopApplication();
-        }
+        if (now == KafkaStream.State.ERROR)
+            Fail("every stream thread has died");
+    }
+
+    private void Fail(string reason)
+    {
+        if (_failed)
+            return;
+        _failed = true;
+        log.LogCritical("The stream cannot go on in this process ({Reason}); stopping with exit code {ExitCode} so the supervisor starts the "
+            + "processor again", reason, StreamFailedExitCode);
+        Environment.ExitCode = StreamFailedExitCode;
+        lifetime.StopApplication();
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
