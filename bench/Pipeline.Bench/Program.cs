@@ -51,7 +51,10 @@ if (options.Parts.Overlaps(["e2e", "sustained", "bridge", "connections", "storm"
     }
     catch (InvalidOperationException e)
     {
-        results.Add(BenchResult.Failed("pipeline start (end-to-end, bridge)", "-", e.Message.Split('\n').LastOrDefault(l => l.Length > 0) ?? e.Message));
+        // `up`'s output ends in a stack trace: the line that says what went wrong is the exception's, not the last one.
+        var lines = e.Message.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith("at ", StringComparison.Ordinal)).ToList();
+        var cause = lines.FirstOrDefault(l => l.Contains("exception", StringComparison.OrdinalIgnoreCase)) ?? lines.LastOrDefault() ?? e.Message;
+        results.Add(BenchResult.Failed("pipeline start (end-to-end, bridge)", "-", cause));
     }
     if (started is not null)
     {
