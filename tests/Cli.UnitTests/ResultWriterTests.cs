@@ -34,4 +34,14 @@ public sealed class ResultWriterTests
 
         Assert.Equal("attributes\n{site: plant-1}\n", output.ToString().ReplaceLineEndings("\n"));
     }
+
+    [Fact]
+    public void A_statement_without_a_result_set_prints_ok_as_clickhouse_client_does()
+    {
+        var output = new StringWriter();
+
+        ResultWriter.For("table").Write(new QueryResult([], []), output);
+
+        Assert.Equal("Ok." + Environment.NewLine, output.ToString());
+    }
 }

@@ -33,6 +33,12 @@ public abstract class ResultWriter
     {
         public override void Write(QueryResult result, TextWriter output)
         {
+            // A statement without a result set (DDL, INSERT, as a writer): what clickhouse-client says, not an empty frame.
+            if (result.Columns.Count == 0)
+            {
+                output.WriteLine("Ok.");
+                return;
+            }
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
             // Piped output has no terminal width: do not wrap rows at 80 columns.
             if (Console.IsOutputRedirected) console.Profile.Width = 240;
