@@ -43,7 +43,7 @@ public sealed class SessionResumeTests
             sent += Burst;
             var inFlight = burst.Select(async seq =>
             {
-                if (await PublishAsync(cutClient, device, seq, acknowledged) && Interlocked.Increment(ref burstAcknowledged) == 10)
+                if (await PublishAsync(cutClient, device, seq, acknowledged) == Acknowledged && Interlocked.Increment(ref burstAcknowledged) == 10)
                     tenAcknowledged.TrySetResult();
             }).ToList();
             // Cut the connection while part of the burst is still unacknowledged: no DISCONNECT, as when a device loses power.
@@ -55,11 +55,21 @@ public sealed class SessionResumeTests
         Assert.True(unacknowledged.Count > 0, $"a cut left publishes unacknowledged within {MaxRounds} bursts (otherwise nothing is resent)");
 
         using var second = new MqttClientFactory().CreateMqttClient();
+        string? secondEnded = null;
+        second.DisconnectedAsync += e =>
+        {
+            secondEnded = $"{e.Reason} \"{e.ReasonString}\" ({e.Exception?.GetType().Name}: {e.Exception?.Message})";
+            return Task.CompletedTask;
+        };
         var resumed = await second.ConnectAsync(options);
         Assert.Equal(MqttClientConnectResultCode.Success, resumed.ResultCode);
         Assert.True(resumed.IsSessionPresent, "the bridge kept the device's session");
-        await Task.WhenAll(unacknowledged.Select(seq => PublishAsync(second, device, seq, acknowledged)));
-        Assert.Equal(sent, acknowledged.Count);
+        var outcomes = new ConcurrentDictionary<string, int>();
+        await Task.WhenAll(unacknowledged.Select(async seq => outcomes.AddOrUpdate(await PublishAsync(second, device, seq, acknowledged), 1, (_, n) => n + 1)));
+        // What a failed resend met, and the bridge's own account of the connections, travel with the assertion.
+        Assert.True(sent == acknowledged.Count, $"{acknowledged.Count} of {sent} acknowledged after resending {unacknowledged.Count} on a resumed connection; " +
+            $"their outcomes: {string.Join(", ", outcomes.Select(o => $"{o.Value} x {o.Key}"))}; the resumed connection ended: {secondEnded ?? "no"}\n" +
+            $"Bridge's log:{pipeline.Home.ServiceLogTail("mqtt-bridge", 60, everything: true)}");
         await second.DisconnectAsync();
 
         try
@@ -79,21 +89,26 @@ public sealed class SessionResumeTests
         Assert.Equal(sent, await pipeline.CountAsync($"SELECT count() FROM iot.telemetry WHERE device_id = '{device}' AND metric = 'temperature'"));
     }
 
-    /// <returns>Whether the publish was acknowledged.</returns>
-    private static async Task<bool> PublishAsync(IMqttClient client, string device, ulong seq, ConcurrentDictionary<ulong, bool> acknowledged)
+    private const string Acknowledged = "acknowledged";
+
+    /// <returns><see cref="Acknowledged"/>, or what the publish met instead (a reason code, or the exception that ended it).</returns>
+    private static async Task<string> PublishAsync(IMqttClient client, string device, ulong seq, ConcurrentDictionary<ulong, bool> acknowledged)
     {
         var message = new MqttApplicationMessageBuilder().WithTopic($"devices/{device}/telemetry")
             .WithPayload(Encoding.UTF8.GetBytes($"{{\"seq\":{seq},\"temperature\":{seq % 40}}}"))
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build();
         try
         {
-            if ((await client.PublishAsync(message)).IsSuccess)
-                return acknowledged[seq] = true;
+            var result = await client.PublishAsync(message);
+            if (!result.IsSuccess)
+                return $"PUBACK {result.ReasonCode} \"{result.ReasonString}\"";
+            acknowledged[seq] = true;
+            return Acknowledged;
         }
         catch (Exception e) when (e is MQTTnet.Exceptions.MqttCommunicationException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
         {
             // The connection was cut before its PUBACK: the device resends it.
+            return $"{e.GetType().Name}: {e.Message}";
         }
-        return false;
     }
 }
