@@ -59,6 +59,7 @@ public static class Extensions
         services.AddSingleton(sp => new TokenBucketRateLimiter(sp.GetRequiredService<IOptions<LimitsOptions>>().Value.RateLimitBurstSeconds));
         services.AddSingleton(sp => new IngestBuffer(sp.GetRequiredService<IOptions<BridgeOptions>>().Value.BufferBytes));
         services.AddSingleton<BridgeProducer>();
+        services.AddSingleton<FullWindowSender>();
         services.AddSingleton<PublishIngest>();
         services.AddSingleton<Wills.WillPublisher>();
 

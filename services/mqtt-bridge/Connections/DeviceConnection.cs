@@ -38,8 +38,10 @@ public sealed class DeviceConnection : IMqttChannelAdapter
     private Dictionary<ushort, string>? _topicAliases;
 
     public DeviceConnection(IMqttChannelAdapter inner, string listener, string? certificateDeviceId, IPublishIngest ingest, int maxInFlight,
-        ConnectionLimits? limits = null, IWriteBatch? ackBatch = null, DeviceHandover? handover = null, IReadReadiness? readiness = null)
+        ConnectionLimits? limits = null, IWriteBatch? ackBatch = null, DeviceHandover? handover = null, IReadReadiness? readiness = null,
+        IWindowWatcher? windows = null)
     {
+        _windows = windows;
         _readiness = readiness;
         _handover = handover;
         Limits = limits ?? ConnectionLimits.Default;
@@ -54,7 +56,8 @@ public sealed class DeviceConnection : IMqttChannelAdapter
     private readonly int _maxInFlight;
     private readonly IWriteBatch? _ackBatch;
     private readonly IReadReadiness? _readiness;
-    private SemaphoreSlim? _inFlight;
+    private readonly IWindowWatcher? _windows;
+    private InFlightWindow? _inFlight;
     private AckSequencer? _acks;
 
     public ConnectionLimits Limits { get; }
@@ -76,7 +79,7 @@ public sealed class DeviceConnection : IMqttChannelAdapter
 
     /// <summary>Publishes waiting for Kafka (at most MaxInFlightPerConnection).</summary>
     /// <remarks>Made at the first PUBLISH, like <see cref="Acks"/>: a connection that only waits (idle, or for commands) holds neither (about 0.3 KiB).</remarks>
-    public SemaphoreSlim InFlight => _inFlight ?? MakeOnce(ref _inFlight, new SemaphoreSlim(_maxInFlight, _maxInFlight));
+    public InFlightWindow InFlight => _inFlight ?? MakeOnce(ref _inFlight, new InFlightWindow(_maxInFlight, _windows));
 
     public AckSequencer Acks => _acks ?? MakeOnce(ref _acks, new AckSequencer(SendAckAsync, _ackBatch));
 

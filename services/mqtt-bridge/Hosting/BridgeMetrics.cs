@@ -33,6 +33,9 @@ public static class BridgeMetrics
     public static readonly Gauge BufferCapacityBytes = Metrics.CreateGauge(
         "mqtt_bridge_buffer_capacity_bytes", "Configured buffer size (Bridge:BufferBytes).");
 
+    public static readonly Counter FullWindowSends = Metrics.CreateCounter(
+        "mqtt_bridge_full_window_sends_total", "Times Kafka's queued batches were sent before the linger ended because a connection's in-flight window was full.");
+
     public static readonly Counter DeliveryFailures = Metrics.CreateCounter(
         "mqtt_bridge_delivery_failures_total", "Records Kafka did not acknowledge in time (the device was disconnected to resend).");
 

@@ -30,6 +30,7 @@ public sealed partial class PublishIngest(
     IOptions<LimitsOptions> limits,
     IOptions<BridgeOptions> bridge,
     Pipeline.DeviceRegistry.DeviceRegistryView registry,
+    FullWindowSender fullWindows,
     ILogger<PublishIngest> logger) : IPublishIngest
 {
     public const string ProtobufContentType = "application/x-protobuf";
@@ -63,7 +64,7 @@ public sealed partial class PublishIngest(
         if (qos != MqttQualityOfServiceLevel.AtMostOnce)
         {
             // The in-flight window: when it is full the bridge stops reading this connection.
-            await connection.InFlight.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await connection.InFlight.TakeAsync(cancellationToken).ConfigureAwait(false);
             ticket = connection.Acks.Enqueue(publish.PacketIdentifier, qos);
         }
 
@@ -107,6 +108,9 @@ public sealed partial class PublishIngest(
         try
         {
             producer.Produce(topic!, session.DeviceId, value, report => OnDelivered(connection, ticket, kind, reserved, report));
+            // This device can send nothing more until its PUBACKs come; when no other device can either, the linger is only delay.
+            if (ticket is not null && connection.InFlight.IsFull)
+                fullWindows.Produced();
         }
         catch (ProduceException<string, byte[]> e)
         {

@@ -17,7 +17,7 @@ namespace Pipeline.MqttBridge.Listeners;
 /// </summary>
 public sealed class ConnectionFactory(PublishIngest ingest, ConnectedDevices connected, SessionExpiry sessionExpiry, Wills.WillPublisher wills,
     ConnectivityRecorder connectivity, PresenceWriter presence, DurableSessionKeeper durableSessions, DeviceHandover handover,
-    IOptions<LimitsOptions> limits, IMqttNetLogger mqttLogger)
+    Kafka.FullWindowSender fullWindows, IOptions<LimitsOptions> limits, IMqttNetLogger mqttLogger)
 {
     // Topic, properties and headers may add to the payload; beyond this a packet cannot carry an acceptable publish.
     private const int HeaderAllowance = 64 * 1024;
@@ -68,7 +68,8 @@ public sealed class ConnectionFactory(PublishIngest ingest, ConnectedDevices con
         var formatter = new MqttPacketFormatterAdapter(new MqttBufferWriter(WriterBufferBytes, WriterBufferBytesMax));
         var inner = new MqttChannelAdapter(guarded, formatter, mqttLogger) { AllowPacketFragmentation = true };
         MqttNetFootprint.TrimSendLock(inner);
-        return new DeviceConnection(inner, listener, certificateDeviceId, ingest, _maxInFlight, _limits, guarded, handover, readAhead);
+        return new DeviceConnection(inner, listener, certificateDeviceId, ingest, _maxInFlight, _limits, guarded, handover, readAhead,
+            fullWindows.Enabled ? fullWindows : null);
     }
 
     /// <summary>MQTTnet's server runs the connection; the task ends with it.</summary>

@@ -41,6 +41,13 @@ public sealed class BridgeOptions
     public int BatchBytes { get; set; } = 1_000_000;
 
     /// <summary>
+    /// When a connection holds its whole in-flight window (Limits:MaxInFlightPerConnection), the records Kafka's
+    /// producer has queued are sent at once instead of after the rest of <see cref="LingerMs"/>: that device can send
+    /// nothing more until its PUBACKs come (Kafka/FullWindowSender). Off: every batch waits out the linger.
+    /// </summary>
+    public bool SendWhenWindowFull { get; set; } = true;
+
+    /// <summary>
     /// For how long after a device's registry record was written (its updated_ts_ms) the bridge copies the record's
     /// attributes into the device's telemetry (accepted_under): the processor's global table may not have the record
     /// yet, and enrich uses the copy instead of stalling. Far above that table's lag; 0 never copies.
