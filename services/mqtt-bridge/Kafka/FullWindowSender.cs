@@ -42,11 +42,6 @@ public sealed class FullWindowSender : Connections.IWindowWatcher, IDisposable
     /// <summary>False with <see cref="BridgeOptions.SendWhenWindowFull"/> off or no linger to cut.</summary>
     public bool Enabled { get; }
 
-    /// <summary>Flushes done because a window was full (for tests and the metric).</summary>
-    public long Sends => Interlocked.Read(ref _sends);
-
-    private long _sends;
-
     private int _open;
     private int _full;
 
@@ -61,7 +56,8 @@ public sealed class FullWindowSender : Connections.IWindowWatcher, IDisposable
     /// </summary>
     public void Produced()
     {
-        if (!Enabled || Volatile.Read(ref _full) < Volatile.Read(ref _open))
+        // A send already due takes this signal with it.
+        if (!Enabled || Volatile.Read(ref _full) < Volatile.Read(ref _open) || _due.CurrentCount > 0)
             return;
         try
         {
@@ -69,7 +65,7 @@ public sealed class FullWindowSender : Connections.IWindowWatcher, IDisposable
         }
         catch (SemaphoreFullException)
         {
-            // A send is already due; this signal is part of it.
+            // Another signal got there between the look and the release.
         }
         catch (ObjectDisposedException)
         {
@@ -83,7 +79,6 @@ public sealed class FullWindowSender : Connections.IWindowWatcher, IDisposable
             while (true)
             {
                 _due.Wait(_stopping.Token);
-                Interlocked.Increment(ref _sends);
                 Hosting.BridgeMetrics.FullWindowSends.Inc();
                 try
                 {
