@@ -54,7 +54,8 @@ internal static class IdleConnections
                         $"accepted/refused: bridge {bridge.Accepted:N0}/{bridge.Refused:N0}, Mosquitto {mosquitto.Accepted:N0}/{mosquitto.Refused:N0}; " +
                         $"listen queue overflows while connecting (dropped SYNs, /proc/net/netstat): bridge {bridge.ListenOverflows:N0}, Mosquitto {mosquitto.ListenOverflows:N0}; " +
                         $"answering a PINGREQ after the hold: bridge {bridge.AliveAfterHold:N0}, Mosquitto {mosquitto.AliveAfterHold:N0}; " +
-                        $"the same devices reconnecting to the bridge: {bridgeAgain.PerSecond:N0} conn/s ({bridgeAgain.Accepted:N0} accepted).";
+                        $"the same devices reconnecting to the bridge: {bridgeAgain.PerSecond:N0} conn/s ({bridgeAgain.Accepted:N0} accepted); " +
+                        $"CPU per connect while connecting (/proc): {bridge.CpuPerConnect("bridge")}, {mosquitto.CpuPerConnect("Mosquitto")}.";
         var memoryNotes = $"VmRSS of the server process with all connections open (after 3 s) minus before, / {count:N0}: " +
                           $"bridge {Mb(bridge.RssBefore)} -> {Mb(bridge.RssAfter)}, Mosquitto {Mb(mosquitto.RssBefore)} -> {Mb(mosquitto.RssAfter)}; ratio = bridge / Mosquitto (lower is better). " +
                           $"Of the bridge's growth, its managed heap (dotnet_total_memory_bytes on /metrics, no forced collection): " +
@@ -71,8 +72,12 @@ internal static class IdleConnections
     private static string Mb(long bytes) => $"{bytes / (1024.0 * 1024):N1} MiB";
 
     internal sealed record Measurement(int Accepted, int Refused, int AliveAfterHold, TimeSpan Elapsed, long RssBefore, long RssAfter, long ListenOverflows,
-        long? ManagedBefore = null, long? ManagedAfter = null)
+        long? ManagedBefore = null, long? ManagedAfter = null, double ServerCpuSeconds = 0, double ClientCpuSeconds = 0)
     {
+        /// <summary>CPU of the server and of this load generator while connecting, per accepted connect: which side the rate was bound by.</summary>
+        public string CpuPerConnect(string server) => Accepted == 0 ? "" :
+            $"{server} {ServerCpuSeconds * 1e6 / Accepted:N0} µs (load generator {ClientCpuSeconds * 1e6 / Accepted:N0} µs)";
+
         public double? ManagedBytesPerConnection => ManagedBefore is { } b && ManagedAfter is { } a && Accepted > 0 ? (a - b) / (double)Accepted : null;
 
         public double PerSecond => Accepted / Elapsed.TotalSeconds;
@@ -148,9 +153,13 @@ internal static class IdleConnections
         var rssBefore = ProcessMemory.ResidentBytes(serverPid);
         var managedBefore = managedBytes is null ? null : await managedBytes();
         var overflowsBefore = ListenQueue.Overflows();
+        var serverCpuBefore = SustainedThroughput.CpuSeconds(serverPid);
+        var clientCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         var (sockets, accepted, refused) = await ConnectAllAsync(label, port, devices, clock);
         var elapsed = clock.Elapsed;
+        var serverCpu = SustainedThroughput.CpuSeconds(serverPid) - serverCpuBefore;
+        var clientCpu = (Process.GetCurrentProcess().TotalProcessorTime - clientCpuBefore).TotalSeconds;
         var overflows = ListenQueue.Overflows() - overflowsBefore;
         Console.Error.WriteLine($"  [{label}] {accepted:N0} connected in {elapsed.TotalSeconds:0.0} s ({accepted / elapsed.TotalSeconds:N0}/s), {refused:N0} refused, {overflows:N0} listen queue overflows; holding 3 s");
         await Task.Delay(TimeSpan.FromSeconds(3));
@@ -172,7 +181,7 @@ internal static class IdleConnections
         });
         foreach (var socket in open) socket.Dispose();
         Console.Error.WriteLine($"  [{label}] {alive:N0} answered a PINGREQ; RSS {rssBefore / 1048576.0:N1} -> {rssAfter / 1048576.0:N1} MiB");
-        return new Measurement(accepted, refused, alive, elapsed, rssBefore, rssAfter, overflows, managedBefore, managedAfter);
+        return new Measurement(accepted, refused, alive, elapsed, rssBefore, rssAfter, overflows, managedBefore, managedAfter, serverCpu, clientCpu);
     }
 
     /// <summary>Connects every device, <see cref="Parallel"/> at a time, with progress each second; the accepted ones' sockets stay open.</summary>

@@ -51,7 +51,8 @@ internal static class ReconnectStorm
                     "The bridge checks HMAC-SHA256 keyed with its token pepper (docs/operations.md, \"Device tokens\"); Mosquitto 2.0 its password file " +
                     "(its default PBKDF2-SHA512, 101 iterations). " +
                     $"accepted/refused: bridge {bridge.Accepted:N0}/{bridge.Refused:N0}, Mosquitto {mosquitto.Accepted:N0}/{mosquitto.Refused:N0}; " +
-                    $"listen queue overflows: bridge {bridge.ListenOverflows:N0}, Mosquitto {mosquitto.ListenOverflows:N0}.";
+                    $"listen queue overflows: bridge {bridge.ListenOverflows:N0}, Mosquitto {mosquitto.ListenOverflows:N0}; " +
+                    $"CPU per connect while connecting (/proc): {bridge.CpuPerConnect("bridge")}, {mosquitto.CpuPerConnect("Mosquitto")}.";
         if (bridge.Accepted < count)
             return [new BenchResult(name, $"{bridge.Accepted:N0}/{count:N0} accepted", $"{mosquitto.PerSecond:N0} conn/s (Mosquitto)", null, goal, "not every device was admitted; " + notes)];
         return [new BenchResult(name, $"{bridge.PerSecond:N0} conn/s", $"{mosquitto.PerSecond:N0} conn/s (Mosquitto)", bridge.PerSecond / mosquitto.PerSecond, goal, notes)];
