@@ -26,7 +26,7 @@ public sealed class ConnectivityRecorder(BridgeProducer producer, IOptions<Bridg
     public ConnectRecord Connected(string deviceId, EndPoint? client, MqttProtocolVersion protocol, string transport,
         bool cleanSession, uint sessionExpirySeconds, string how)
     {
-        var connect = new ConnectRecord(deviceId, Guid.NewGuid().ToString("N"), Now(), client, ProtocolName(protocol), transport, cleanSession,
+        var connect = new ConnectRecord(deviceId, ConnectionIds.Next(), Now(), client, ProtocolName(protocol), transport, cleanSession,
             sessionExpirySeconds, how);
         Write(deviceId, Event(connect, ConnectivityEvent.Types.Kind.Connected, how, connect.TsMs));
         return connect;

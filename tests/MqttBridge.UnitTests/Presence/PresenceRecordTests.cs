@@ -1,3 +1,6 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Pipeline.MqttBridge.Connections;
 using Pipeline.MqttBridge.Presence;
 
@@ -32,6 +35,31 @@ public sealed class PresenceRecordTests
         Assert.Equal(presence, PresenceCodec.DecodeDevice(PresenceCodec.Encode(presence)));
         Assert.Null(PresenceCodec.DecodeDevice("not json"u8.ToArray()));
         Assert.Equal("instance/b1", PresenceCodec.InstanceKey("b1"));
+    }
+
+    [Fact]
+    public void Presence_values_are_the_bytes_the_reflection_serializer_wrote_so_older_and_newer_instances_read_each_other()
+    {
+        // What bridges before the source-generated codec wrote and read (web defaults, nulls left out).
+        var reflection = new JsonSerializerOptions(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+        DevicePresence[] devices = [new("b1", "c1", 1_000, true, false, 0, null), new("b-2", "0f", 1_000, false, true, 60, 5_000)];
+        foreach (var device in devices)
+        {
+            Assert.Equal(JsonSerializer.Serialize(device, reflection), Encoding.UTF8.GetString(PresenceCodec.Encode(device)));
+            Assert.Equal(device, PresenceCodec.DecodeDevice(JsonSerializer.SerializeToUtf8Bytes(device, reflection)));
+        }
+        Assert.Equal("""{"instance":"b1","connectionId":"c1","sinceMs":1000,"connected":true,"persistent":false,"sessionExpirySeconds":0}""",
+            Encoding.UTF8.GetString(PresenceCodec.Encode(devices[0])));
+
+        var instance = new InstancePresence("b1", 10_000, 1_000, 12_000, new Dictionary<int, long> { [0] = 5, [1] = 7 }, 9_000,
+            new Dictionary<int, long> { [0] = 1 }, null, 9_500);
+        Assert.Equal(JsonSerializer.Serialize(instance, reflection), Encoding.UTF8.GetString(PresenceCodec.Encode(instance)));
+        var read = PresenceCodec.DecodeInstance(JsonSerializer.SerializeToUtf8Bytes(instance, reflection))!;
+        Assert.Equal((instance.AliveMs, instance.StoppedMs, instance.StartedMs, instance.ReadingSinceMs), (read.AliveMs, read.StoppedMs, read.StartedMs, read.ReadingSinceMs));
+        Assert.Equal(instance.ReadTo, read.ReadTo);
+        Assert.Equal(instance.ReadFrom, read.ReadFrom);
+        Assert.Null(read.CatchUpFrom);
+        Assert.Null(PresenceCodec.DecodeInstance("{\"instance\":"u8.ToArray()));
     }
 
     [Fact]
