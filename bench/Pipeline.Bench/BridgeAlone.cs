@@ -21,7 +21,9 @@ internal static class BridgeAlone
         try
         {
             await using var stack = await StartStackAsync(stateDir);
-            var devices = await IdleConnections.RegisterAsync(stateDir, BridgeVsMosquitto.Connections, "alone-");
+            var connections = ConnectionCount();
+            var devices = await IdleConnections.RegisterAsync(stateDir, connections, "alone-");
+            var name = connections == BridgeVsMosquitto.Connections ? Name : $"{Name} ({connections} connections, not the goal's load)";
             // The load generator's own warm-up (its MQTT client code is compiled on first use): otherwise the first
             // server measured pays for it; seen as a third fewer msg/s for the first of two identical bridge builds.
             Console.Error.WriteLine("warm-up: the same load against Mosquitto, not counted");
@@ -36,16 +38,16 @@ internal static class BridgeAlone
             var bare = await BridgeVsMosquitto.MosquittoAsync(devices.Select(d => (d.Id, (string?)null)).ToList(), duration, subscriber: false, warmUp: WarmUp);
             var results = new List<BenchResult>();
             if (baseline is not null)
-                results.Add(new BenchResult(Name + ", baseline build", $"{baseline.Warm.PerSecond:N0} msg/s", $"{bare.PerSecond:N0} msg/s (Mosquitto, no subscriber)",
+                results.Add(new BenchResult(name + ", baseline build", $"{baseline.Warm.PerSecond:N0} msg/s", $"{bare.PerSecond:N0} msg/s (Mosquitto, no subscriber)",
                     baseline.Warm.PerSecond / bare.PerSecond, Goal, $"{baselineDll} ({BaselineVariable}), measured just before the current build on the same stack; refused {baseline.Warm.Refused}; " +
                     $"CPU per acknowledged message: bridge {baseline.BridgeCpuMicros:0.0} us, embedded Kafka {baseline.StackCpuMicros:0.0} us."));
             return
             [
                 .. results,
-                new BenchResult(Name + " vs Mosquitto with no subscriber", $"{ours.PerSecond:N0} msg/s", $"{bare.PerSecond:N0} msg/s (Mosquitto, no subscriber)",
+                new BenchResult(name + " vs Mosquitto with no subscriber", $"{ours.PerSecond:N0} msg/s", $"{bare.PerSecond:N0} msg/s (Mosquitto, no subscriber)",
                     ours.PerSecond / bare.PerSecond, Goal,
                     $"One bridge process on `devstack`'s embedded Kafka and Schema Registry only (no processor or sink), production settings (acks=all, idempotent producer, PUBACK after Kafka); " +
-                    $"{BridgeVsMosquitto.Connections} MQTT 5 connections x {BridgeVsMosquitto.InFlight} pipelined QoS 1 publishes, ~50-byte JSON, {duration.TotalSeconds:0} s after {WarmUp.TotalSeconds:0} s of the same load on each server, not counted; refused: bridge {ours.Refused}, Mosquitto {bare.Refused}; the bridge's first {WarmUp.TotalSeconds:0} s after its start (not counted): {measured.Cold.PerSecond:N0} msg/s; " +
+                    $"{connections} MQTT 5 connections x {BridgeVsMosquitto.InFlight} pipelined QoS 1 publishes, ~50-byte JSON, {duration.TotalSeconds:0} s after {WarmUp.TotalSeconds:0} s of the same load on each server, not counted; refused: bridge {ours.Refused}, Mosquitto {bare.Refused}; the bridge's first {WarmUp.TotalSeconds:0} s after its start (not counted): {measured.Cold.PerSecond:N0} msg/s; " +
                     $"CPU per acknowledged message: bridge {measured.BridgeCpuMicros:0.0} us, embedded Kafka (`devstack`) {measured.StackCpuMicros:0.0} us; " +
                     $"load average {loadDuringBridge} after the bridge's run, {LoadAverage()} after Mosquitto's."),
             ];
@@ -63,6 +65,19 @@ internal static class BridgeAlone
     /// </summary>
     private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Set to another connection count than the goal's 8 (1-1000, each with 100 in flight): fewer connections make the
+    /// bridge wait for Kafka's acknowledgement rather than for CPU (2 x 100 measured the early send, docs/operations.md).
+    /// </summary>
+    public const string ConnectionsVariable = "PIPELINE_BENCH_ALONE_CONNECTIONS";
+
+    private static int ConnectionCount() =>
+        Environment.GetEnvironmentVariable(ConnectionsVariable) is { Length: > 0 } text
+            ? int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 1000
+                ? n
+                : throw new InvalidOperationException($"{ConnectionsVariable}={text}: give a whole number of connections from 1 to 1000")
+            : BridgeVsMosquitto.Connections;
+
     /// <summary>Set to another build's Pipeline.MqttBridge.dll to measure it too, before the current one (before/after a change in one run).</summary>
     public const string BaselineVariable = "PIPELINE_BENCH_BRIDGE_BASELINE";
 
@@ -72,7 +87,7 @@ internal static class BridgeAlone
         var tcpPort = PipelineUp.FreePort();
         await using var bridge = StartBridge(dll, stateDir, tcpPort);
         await IdleConnections.WaitUntilAdmittedAsync(tcpPort, devices[^1]);
-        Console.Error.WriteLine($"{label} (pid {bridge.Id}): {BridgeVsMosquitto.Connections} connections x {BridgeVsMosquitto.InFlight} in flight, {duration.TotalSeconds:0} s after {WarmUp.TotalSeconds:0} s not counted; load average {LoadAverage()}");
+        Console.Error.WriteLine($"{label} (pid {bridge.Id}): {devices.Count} connections x {BridgeVsMosquitto.InFlight} in flight, {duration.TotalSeconds:0} s after {WarmUp.TotalSeconds:0} s not counted; load average {LoadAverage()}");
         var cold = await MqttLoad.RunAsync(label + " warm-up", tcpPort, devices.Select(d => (d.Id, (string?)d.Token)).ToList(), BridgeVsMosquitto.InFlight, WarmUp);
         Console.Error.WriteLine($"{label} warm-up: {cold.PerSecond:N0} msg/s (not counted)");
         var (bridgeCpu, stackCpu) = (SustainedThroughput.CpuSeconds(bridge.Id), SustainedThroughput.CpuSeconds(stackPid));
