@@ -30,6 +30,9 @@ public sealed class FleetServerAdapter(
 {
     private readonly ListenersOptions _options = options.Value;
     private readonly List<Socket> _sockets = [];
+    // Whether accepted sockets came with TCP_NODELAY from their listener: unknown (-1) until the first connection, which
+    // is looked at once; where they do not (a platform other than Linux), every connection sets it itself.
+    private int _noDelayInherited = -1;
     private CancellationTokenSource? _stop;
     private SslStreamCertificateContext? _serverCertificate;
 
@@ -91,8 +94,8 @@ public sealed class FleetServerAdapter(
 
     /// <summary>
     /// A listening socket whose accepted connections have Nagle's algorithm off (PUBACKs and CONNACKs leave at once):
-    /// an accepted socket inherits TCP_NODELAY from its listener (Linux, the BSDs and Windows alike; a unit test holds
-    /// it), which spares every connect a setsockopt call of its own.
+    /// on Linux an accepted socket inherits TCP_NODELAY from its listener (a unit test holds it), which spares every
+    /// connect a setsockopt call of its own. The first connection is checked, in case a platform does not pass it on.
     /// </summary>
     internal static Socket OpenListener(IPEndPoint endPoint)
     {
@@ -146,11 +149,21 @@ public sealed class FleetServerAdapter(
             socket.Dispose();
             return Task.CompletedTask;
         }
+        if (_noDelayInherited != 1)
+            EnsureNoDelay(socket);
         var network = new NetworkStream(socket, ownsSocket: true);
         // Not async itself: a plain TCP connection's task for its whole life is ServeAsync's, whose state is smaller.
         return tlsListener
             ? HandleTlsAsync(network, local, remote, throttled)
             : ServeAsync(new StreamChannel(network, local, remote, clientCertificate: null, socket), "tcp", certificateDeviceId: null, network);
+    }
+
+    private void EnsureNoDelay(Socket socket)
+    {
+        if (_noDelayInherited == -1)
+            _noDelayInherited = socket.NoDelay ? 1 : 0;
+        if (_noDelayInherited == 0)
+            socket.NoDelay = true;
     }
 
     private async Task HandleTlsAsync(NetworkStream network, EndPoint local, IPEndPoint remote, bool throttled)

@@ -93,8 +93,8 @@ public static class PresenceCodec
 
     public static string InstanceKey(string instance) => InstanceKeyPrefix + instance;
 
-    // Source-generated (PresenceJson): every connect writes one record and every instance reads every record back,
-    // and the reflection-based serializer cost a storm's connect about twice what the generated code does.
+    // Source-generated (PresenceJson): every connect writes one record and every instance reads every record back; the
+    // reflection-based serializer's encoding alone was about 4% of the bridge's CPU in a storm profile (docs/operations.md).
     public static byte[] Encode(DevicePresence presence) => JsonSerializer.SerializeToUtf8Bytes(presence, PresenceJson.Default.DevicePresence);
 
     public static byte[] Encode(InstancePresence presence) => JsonSerializer.SerializeToUtf8Bytes(presence, PresenceJson.Default.InstancePresence);
